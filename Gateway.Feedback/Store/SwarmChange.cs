@@ -1,0 +1,14 @@
+namespace Gateway.Feedback.Store;
+
+/// <summary>One change to the swarm state, published by a store to everyone watching it.</summary>
+public abstract record SwarmChange(string VolunteerId);
+
+/// <summary>The volunteer now holds <paramref name="Added"/> and no longer holds <paramref name="Removed"/>.</summary>
+public sealed record HoldingsChanged(string VolunteerId, IReadOnlyList<string> Added, IReadOnlyList<string> Removed)
+    : SwarmChange(VolunteerId);
+
+/// <summary>A new load report arrived for the volunteer.</summary>
+public sealed record LoadReported(string VolunteerId, LoadReport Report) : SwarmChange(VolunteerId);
+
+/// <summary>The volunteer left: it holds nothing and has no load record any more.</summary>
+public sealed record VolunteerRemoved(string VolunteerId) : SwarmChange(VolunteerId);

@@ -1,0 +1,16 @@
+using System.Collections.Frozen;
+
+namespace Gateway.Feedback.Store;
+
+/// <summary>A consistent full copy of the swarm state, used to (re)build a reader's view.</summary>
+/// <param name="Holdings">Per volunteer id, the content ids it holds completely.</param>
+/// <param name="Loads">Per volunteer id, its last load report.</param>
+public sealed record SwarmSnapshot(
+    FrozenDictionary<string, FrozenSet<string>> Holdings,
+    FrozenDictionary<string, LoadReport> Loads)
+{
+    /// <summary>The empty state: nobody holds anything.</summary>
+    public static SwarmSnapshot Empty { get; } = new(
+        FrozenDictionary<string, FrozenSet<string>>.Empty,
+        FrozenDictionary<string, LoadReport>.Empty);
+}

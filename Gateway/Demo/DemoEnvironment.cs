@@ -1,0 +1,135 @@
+using Gateway.Hosting;
+using Gateway.Publish;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Gateway.Demo;
+
+/// <summary>
+/// The embedded default, running: a sample repository published, its origin, three volunteers holding
+/// different subsets, and the gateway with the in-memory store. Used by the <c>demo</c> command and its test.
+/// </summary>
+public sealed class DemoEnvironment : IAsyncDisposable
+{
+    private readonly List<StaticFileServer> _servers = [];
+    private WebApplication? _gateway;
+
+    private DemoEnvironment(string dataFolder) => DataFolder = dataFolder;
+
+    public string DataFolder { get; }
+
+    public Uri GatewayUrl { get; private set; } = null!;
+
+    public Uri OriginUrl { get; private set; } = null!;
+
+    public IReadOnlyList<(string Id, Uri Url, string Holds)> Volunteers { get; private set; } = [];
+
+    /// <summary>The gateway application (for tests that need its services).</summary>
+    public WebApplication Gateway => _gateway ?? throw new InvalidOperationException("The demo has not started.");
+
+    public static async Task<DemoEnvironment> StartAsync(string dataFolder, int gatewayPort, TextWriter progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        var demo = new DemoEnvironment(Path.GetFullPath(dataFolder));
+        try
+        {
+            await demo.StartCoreAsync(gatewayPort, progress, cancellationToken).ConfigureAwait(false);
+            return demo;
+        }
+        catch
+        {
+            await demo.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_gateway is not null)
+        {
+            await _gateway.StopAsync().ConfigureAwait(false);
+            await _gateway.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (var server in _servers)
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task StartCoreAsync(int gatewayPort, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var repository = Path.Combine(DataFolder, "origin");
+        if (!Directory.Exists(repository))
+        {
+            await progress.WriteLineAsync($"demo: generating a sample repository in {repository}").ConfigureAwait(false);
+            SampleRepository.Generate(repository);
+        }
+
+        var manifest = Path.Combine(repository, "manifest.json");
+        var published = await new RepositoryPublisher(TimeProvider.System).PublishAsync(repository, manifest, progress, cancellationToken).ConfigureAwait(false);
+        await progress.WriteLineAsync($"demo: published {published.Files} files ({published.Bytes / 1048576.0:F1} MiB) to {manifest}").ConfigureAwait(false);
+
+        var origin = await StaticFileServer.StartAsync(repository, 0, cancellationToken).ConfigureAwait(false);
+        _servers.Add(origin);
+        OriginUrl = origin.BaseUrl;
+
+        // Three partial mirrors, as the paper's departments keep: everything; one half of the pool; the large files.
+        var subsets = new (string Id, string Holds, Func<string, long, bool> Keep, int Weight)[]
+        {
+            ("v1", "every package and image", (path, _) => path.StartsWith("pool/", StringComparison.Ordinal) || path.StartsWith("iso/", StringComparison.Ordinal), 1),
+            ("v2", "pool/main/ packages 0–1xx", (path, _) => path.StartsWith("pool/main/0/", StringComparison.Ordinal) || path.StartsWith("pool/main/1/", StringComparison.Ordinal), 1),
+            ("v3", "files of 256 KB and more", (path, size) => size >= 256 * 1024 && !path.StartsWith("dists/", StringComparison.Ordinal), 2),
+        };
+        var volunteers = new List<(string, Uri, string)>();
+        var settings = new List<string>();
+        for (var i = 0; i < subsets.Length; i++)
+        {
+            var (id, holds, keep, weight) = subsets[i];
+            var folder = Path.Combine(DataFolder, id);
+            MirrorSubset(repository, folder, keep);
+            var server = await StaticFileServer.StartAsync(folder, 0, cancellationToken).ConfigureAwait(false);
+            _servers.Add(server);
+            volunteers.Add((id, server.BaseUrl, holds));
+            settings.AddRange(
+            [
+                $"--Volunteers:{i}:Id={id}",
+                $"--Volunteers:{i}:Url={server.BaseUrl}",
+                $"--Volunteers:{i}:Weight={weight}",
+                $"--Volunteers:{i}:Inventory={new Uri(server.BaseUrl, StaticFileServer.InventoryPath)}",
+            ]);
+        }
+
+        Volunteers = volunteers;
+        _gateway = GatewayHost.Build(
+        [
+            "--urls", $"http://127.0.0.1:{gatewayPort}",
+            $"--Catalog:Source={manifest}",
+            $"--Origin:Url={origin.BaseUrl}",
+            "--Health:Path=/healthz",
+            "--Health:Interval=00:00:02",
+            "--Health:Timeout=00:00:01",
+            "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning",
+            .. settings,
+        ]);
+        await _gateway.StartAsync(cancellationToken).ConfigureAwait(false);
+        var address = _gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        GatewayUrl = new Uri(address.TrimEnd('/') + "/");
+    }
+
+    private static void MirrorSubset(string repository, string folder, Func<string, long, bool> keep)
+    {
+        foreach (var file in Directory.EnumerateFiles(repository, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(repository, file).Replace(Path.DirectorySeparatorChar, '/');
+            var length = new FileInfo(file).Length;
+            var target = Path.Combine(folder, relative);
+            if (keep(relative, length) && !(File.Exists(target) && new FileInfo(target).Length == length))
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(file, target, overwrite: true);
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using Gateway.Catalog;
+using Gateway.Feedback.Store;
+using Gateway.Metrics;
+using Gateway.RequestPaths;
+using Gateway.Volunteers;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Holders;
+
+/// <summary>
+/// Proxy-pipeline step before load balancing: narrows <c>AvailableDestinations</c> (already healthy, per
+/// YARP's health checks) to the enabled volunteers that hold the requested content. A request with no
+/// such volunteer, or for a path outside the catalog or for repository metadata, goes to the origin.
+/// </summary>
+public sealed class HoldersOnlyMiddleware(
+    RequestDelegate next,
+    CatalogState catalog,
+    SwarmView swarm,
+    VolunteerDirectory directory,
+    OriginOnlyPaths originOnly,
+    IProxyStateLookup proxyState,
+    GatewayMetrics metrics)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var started = Stopwatch.GetTimestamp();
+        var download = context.Features.Get<DownloadFeature>();
+        var proxy = context.GetReverseProxyFeature();
+        if (download is null || !(HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)))
+        {
+            return ToOrigin(context, next);
+        }
+
+        var entry = catalog.Current.Find(download.Path);
+        if (entry is null || originOnly.Matches(download.Path))
+        {
+            return ToOrigin(context, next);
+        }
+
+        download.Entry = entry;
+        var holders = swarm.HoldersOf(entry.ContentId);
+        List<DestinationState>? candidates = null;
+        if (holders.Length > 0)
+        {
+            foreach (var destination in proxy.AvailableDestinations)
+            {
+                if (Array.IndexOf(holders, destination.DestinationId) >= 0 && directory.Find(destination.DestinationId) is { Enabled: true })
+                {
+                    (candidates ??= new List<DestinationState>(holders.Length)).Add(destination);
+                }
+            }
+        }
+
+        if (candidates is null)
+        {
+            return ToOrigin(context, next);
+        }
+
+        download.Candidates = candidates;
+        proxy.AvailableDestinations = candidates;
+        metrics.RecordSelection(Stopwatch.GetElapsedTime(started));
+        return next(context);
+    }
+
+    private Task ToOrigin(HttpContext context, RequestDelegate nextStep)
+    {
+        if (proxyState.TryGetCluster(GatewayClusters.Origin, out var origin))
+        {
+            context.ReassignProxyRequest(origin);
+        }
+
+        return nextStep(context);
+    }
+}

@@ -1,0 +1,3 @@
+using Gateway.Hosting;
+
+return await GatewayCommands.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Gateway.Catalog;
+using Gateway.RequestPaths;
+
+namespace Gateway.Publish;
+
+/// <summary>What a publish run did, for the operator.</summary>
+public sealed record PublishResult(int Files, int Hashed, int Reused, long Bytes, IReadOnlyList<string> Skipped);
+
+/// <summary>
+/// Scans a repository folder and writes its manifest: streamed SHA-256 per file, and files whose size and
+/// write time match the previous manifest keep their hash (publishing a mirror of millions of files must
+/// not re-read terabytes).
+/// </summary>
+public sealed class RepositoryPublisher(TimeProvider time)
+{
+    private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(1);
+
+    public async Task<PublishResult> PublishAsync(string repositoryFolder, string manifestPath, TextWriter progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        var root = new DirectoryInfo(repositoryFolder);
+        if (!root.Exists)
+        {
+            throw new DirectoryNotFoundException($"The repository folder '{root.FullName}' does not exist.");
+        }
+
+        var manifestFull = Path.GetFullPath(manifestPath);
+        var previous = await ReadPreviousAsync(manifestFull, cancellationToken).ConfigureAwait(false);
+        var skipped = new List<string>();
+        var candidates = new List<(string Relative, FileInfo Info)>();
+        foreach (var info in root.EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false }))
+        {
+            if (info.FullName == manifestFull || info.FullName == manifestFull + ".tmp" || info.LinkTarget is not null)
+            {
+                continue;
+            }
+
+            var relative = Path.GetRelativePath(root.FullName, info.FullName).Replace(Path.DirectorySeparatorChar, '/');
+            if (!RequestPathNormalizer.IsNormalizedRelativePath(relative))
+            {
+                skipped.Add(relative);
+                continue;
+            }
+
+            candidates.Add((relative, info));
+        }
+
+        candidates.Sort((a, b) => string.CompareOrdinal(a.Relative, b.Relative));
+        var totalBytes = candidates.Sum(c => c.Info.Length);
+        var files = new List<ManifestFile>(candidates.Count);
+        var hashed = 0;
+        long doneBytes = 0;
+        var clock = Stopwatch.StartNew();
+        var lastReport = TimeSpan.Zero;
+        foreach (var (relative, info) in candidates)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var modified = new DateTimeOffset(info.LastWriteTimeUtc).ToUnixTimeMilliseconds();
+            if (previous.TryGetValue(relative, out var known) && known.Size == info.Length && known.Modified == modified)
+            {
+                files.Add(known);
+            }
+            else
+            {
+                var sha = await HashAsync(info, cancellationToken).ConfigureAwait(false);
+                files.Add(new ManifestFile(relative, info.Length, sha, sha, modified));
+                hashed++;
+            }
+
+            doneBytes += info.Length;
+            if (clock.Elapsed - lastReport >= ProgressEvery)
+            {
+                lastReport = clock.Elapsed;
+                await progress.WriteLineAsync($"publish: {files.Count}/{candidates.Count} files, {doneBytes / 1048576.0:F1}/{totalBytes / 1048576.0:F1} MiB ({hashed} hashed)").ConfigureAwait(false);
+            }
+        }
+
+        var manifest = new Manifest(Manifest.CurrentFormat, time.GetUtcNow(), files);
+        await WriteAtomicallyAsync(manifest, manifestFull, cancellationToken).ConfigureAwait(false);
+        foreach (var name in skipped)
+        {
+            await progress.WriteLineAsync($"publish: skipped '{name}': its name cannot be a URL path (control character, backslash or '.' segment)").ConfigureAwait(false);
+        }
+
+        return new PublishResult(files.Count, hashed, files.Count - hashed, totalBytes, skipped);
+    }
+
+    private static async Task<string> HashAsync(FileInfo info, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(info.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        var hash = await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    private static async Task<Dictionary<string, ManifestFile>> ReadPreviousAsync(string manifestPath, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(manifestPath))
+        {
+            return new Dictionary<string, ManifestFile>(StringComparer.Ordinal);
+        }
+
+        try
+        {
+            await using var stream = File.OpenRead(manifestPath);
+            var manifest = await ManifestReader.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
+            return manifest.Files.ToDictionary(f => f.Path, StringComparer.Ordinal);
+        }
+        catch (InvalidDataException)
+        {
+            // A damaged previous manifest only costs re-hashing; it must not stop a publish.
+            return new Dictionary<string, ManifestFile>(StringComparer.Ordinal);
+        }
+    }
+
+    private static async Task WriteAtomicallyAsync(Manifest manifest, string manifestPath, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(manifestPath)!);
+        var temporary = manifestPath + ".tmp";
+        await using (var stream = File.Create(temporary))
+        {
+            await JsonSerializer.SerializeAsync(stream, manifest, ManifestJsonContext.Default.Manifest, cancellationToken).ConfigureAwait(false);
+        }
+
+        File.Move(temporary, manifestPath, overwrite: true);
+    }
+}

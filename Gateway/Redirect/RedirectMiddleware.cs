@@ -1,0 +1,54 @@
+using Gateway.Hosting;
+using Gateway.Metrics;
+using Gateway.RequestPaths;
+using Gateway.Selection;
+using Gateway.Volunteers;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Redirect;
+
+/// <summary>
+/// Proxy-pipeline step after load balancing: on a redirect-mode route, answers with a redirect to the
+/// chosen volunteer's URL for the file instead of forwarding. Small files are still proxied (a redirect
+/// costs the customer a round trip); anything else passes on to the forwarder.
+/// </summary>
+public sealed class RedirectMiddleware(RequestDelegate next, IOptionsMonitor<GatewayOptions> options, DispatchLedger ledger, GatewayMetrics metrics)
+{
+    // A redirect is one choice for one request: caches must not replay it to other customers or later.
+    private const string NoStore = "private, no-store";
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var download = context.Features.Get<DownloadFeature>();
+        var proxy = context.GetReverseProxyFeature();
+        if (download?.Entry is not { } entry
+            || proxy.Cluster.Config.ClusterId != GatewayClusters.Volunteers
+            || proxy.AvailableDestinations.Count == 0
+            || !IsRedirectRoute(proxy.Route)
+            || entry.Size < options.CurrentValue.SmallFileThreshold)
+        {
+            return next(context);
+        }
+
+        var destination = proxy.AvailableDestinations[0];
+        proxy.ProxiedDestination = destination;
+        ledger.RecordRedirect(destination.DestinationId);
+        metrics.RecordRequest(RequestOutcome.Redirected, destination.DestinationId);
+
+        var response = context.Response;
+        response.StatusCode = options.CurrentValue.RedirectStatus;
+        var headers = response.Headers;
+        headers.Location = string.Concat(destination.Model.Config.Address, entry.EscapedPath);
+        headers["Repr-Digest"] = entry.ReprDigest;
+        headers.CacheControl = NoStore;
+        response.ContentLength = 0;
+        return Task.CompletedTask;
+    }
+
+    private static bool IsRedirectRoute(RouteModel route) =>
+        route.Config.Metadata is { } metadata
+        && metadata.TryGetValue(GatewayClusters.ModeMetadata, out var mode)
+        && mode == nameof(DeliveryMode.Redirect);
+}

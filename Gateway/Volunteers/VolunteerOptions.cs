@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Volunteers;
+
+/// <summary>One volunteer mirror as ops configure it (an element of the <c>Volunteers</c> array).</summary>
+public sealed class VolunteerOptions
+{
+    /// <summary>Stable id: names the volunteer in metrics, logs and the store.</summary>
+    public string Id { get; set; } = string.Empty;
+
+    /// <summary>Base URL under which the volunteer serves the repository's paths.</summary>
+    public string Url { get; set; } = string.Empty;
+
+    /// <summary>Relative capacity (1–1000): a volunteer of weight 2 takes twice the share of one of weight 1.</summary>
+    public int Weight { get; set; } = 1;
+
+    /// <summary>False takes the volunteer out of selection without removing it.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// What the volunteer holds until the tracker says so: <c>all</c> (a full mirror), a file path, or an
+    /// http(s) URL of a text list (one repository path or SHA-256 per line). Empty: nothing.
+    /// </summary>
+    public string? Inventory { get; set; }
+}
+
+/// <summary>All configured volunteers (section <c>Volunteers</c>, an array).</summary>
+public sealed class VolunteerSetOptions
+{
+    public const string Section = "Volunteers";
+
+    public List<VolunteerOptions> Members { get; } = [];
+}
+
+internal sealed class VolunteerSetOptionsValidator : IValidateOptions<VolunteerSetOptions>
+{
+    private static readonly System.Buffers.SearchValues<char> IdCharacters =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
+
+    public ValidateOptionsResult Validate(string? name, VolunteerSetOptions options)
+    {
+        var errors = new List<string>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Members.Count; i++)
+        {
+            var v = options.Members[i];
+            var at = $"Volunteers:{i}";
+            if (string.IsNullOrWhiteSpace(v.Id) || v.Id.AsSpan().IndexOfAnyExcept(IdCharacters) >= 0)
+            {
+                errors.Add($"{at}:Id '{v.Id}' must be non-empty letters, digits, '-', '_' or '.'.");
+            }
+            else if (!ids.Add(v.Id) || v.Id == GatewayClusters.OriginDestinationId)
+            {
+                errors.Add($"{at}:Id '{v.Id}' is used twice (or is the reserved id 'origin').");
+            }
+
+            if (!Uri.TryCreate(v.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || !string.IsNullOrEmpty(uri.Query))
+            {
+                errors.Add($"{at}:Url '{v.Url}' must be an absolute http(s) URL without a query.");
+            }
+
+            if (v.Weight is < 1 or > 1000)
+            {
+                errors.Add($"{at}:Weight {v.Weight} must be between 1 and 1000.");
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
