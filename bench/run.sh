@@ -142,7 +142,7 @@ stop() {   # by PID from our own pidfiles only, and only if that PID's command l
   local f p i
   for f in gw-proxy gw-redirect apache haproxy nginx-redirect nginx-lb nginx-backend; do
     if [ -s $R/$f.pid ]; then p=$(cat $R/$f.pid)
-      if [ -d /proc/$p ] && tr '\0' ' ' < /proc/$p/cmdline | grep -qF "$P"; then
+      if [ -d /proc/$p ] && tr '\0' ' ' < /proc/$p/cmdline | grep -qF "$P/"; then
         kill -TERM "$p" 2>/dev/null && echo "stopped $f ($p)"
         for i in $(seq 75); do alive $p || break; sleep 0.2; done
         alive $p && { kill -KILL "$p" 2>/dev/null; echo "killed $f ($p) after 15 s"; }
@@ -188,7 +188,7 @@ measure() {
   local S=$D/summary.tsv HZ NCPU BEPID t name url pf tests kind test c path round
   HZ=$(getconf CLK_TCK); NCPU=$(grep -c '^cpu[0-9]' /proc/stat); BEPID=$(cat $R/nginx-backend.pid)
   { echo "# $(date -Is) $(nproc) cores; $(apache2 -v | head -1); $(nginx -v 2>&1); $(haproxy -v | head -1); $(wrk -v 2>&1 | head -1)"
-    want_gw && echo "# gateway: dotnet $(dotnet --version 2>/dev/null); git $(git -C $REPO describe --always --dirty 2>/dev/null || echo '(no commit)'); DOTNET_gcServer=$GW_GCSERVER DOTNET_TieredPGO=$GW_TIEREDPGO; $(cat $R/gw-redirect.cmd 2>/dev/null | head -1 | cut -c1-60)..."
+    want_gw && echo "# gateway: dotnet $(dotnet --version 2>/dev/null); git $(git -C $REPO describe --always --dirty 2>/dev/null || echo '(no commit)'); DOTNET_gcServer=$GW_GCSERVER DOTNET_TieredPGO=$GW_TIEREDPGO; command lines in gw-*.cmd next to this file"
     echo "# wrk -t$THREADS, small=/4k.bin c$C_SMALL, big=/4m.bin c$C_BIG, ${DUR}s x $ROUNDS rounds; cpu% = % of ONE core averaged over the run; fe_us/req = front-end CPU microseconds per request"
     printf "round\ttarget\ttest\trps\tMBps\tp50_ms\tp99_ms\terrors\tfe_cpu%%\tfe_us/req\tbe_cpu%%\tmachine_busy%%\n"; } > $S
   cp $R/*.cmd $D/ 2>/dev/null

@@ -5,7 +5,7 @@ using Yarp.ReverseProxy.Transforms;
 namespace Gateway.Proxy;
 
 /// <summary>
-/// Response transform on proxied downloads: holds back a volunteer's 5xx body while another attempt is
+/// Response transform on proxied downloads: holds back a volunteer's 5xx (or 404 for a file it should hold) body while another attempt is
 /// possible (so the customer never sees it), and adds <c>Repr-Digest</c> for published files.
 /// </summary>
 public static class VolunteerResponseTransform
@@ -21,7 +21,8 @@ public static class VolunteerResponseTransform
 
         var status = (int)context.ProxyResponse.StatusCode;
         var fromVolunteer = context.HttpContext.GetReverseProxyFeature().Cluster.Config.ClusterId == GatewayClusters.Volunteers;
-        if (fromVolunteer && download.CanRetry && status >= 500)
+        // A holder that answers 404/410 for a file the store says it holds is as broken as one that answers 5xx.
+        if (fromVolunteer && download.CanRetry && (status >= 500 || status is 404 or 410))
         {
             download.VolunteerFailed = true;
             context.SuppressResponseBody = true;
