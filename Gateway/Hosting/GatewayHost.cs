@@ -34,6 +34,7 @@ public static class GatewayHost
         configure?.Invoke(builder);
         AddGateway(builder.Services, builder.Configuration);
         var app = builder.Build();
+        ValidateOptions(app.Services);
         app.UseMiddleware<PathGuardMiddleware>();
         app.MapGet("/healthz", () => Results.Text("ok\n")).ShortCircuit();
         app.MapGet("/readyz", (CatalogState catalog) => catalog.IsLoaded
@@ -90,6 +91,21 @@ public static class GatewayHost
         services.AddSingleton<IProxyConfigProvider, GatewayProxyConfigProvider>();
         services.AddReverseProxy()
             .AddTransforms(context => context.AddResponseTransform(VolunteerResponseTransform.ApplyAsync));
+    }
+
+    /// <summary>
+    /// Reads every options class once, so a wrong setting stops the start with its own message
+    /// (YARP would otherwise load its config first and wrap the message in its own error).
+    /// </summary>
+    private static void ValidateOptions(IServiceProvider services)
+    {
+        _ = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<OriginOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<CatalogOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<HealthOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<ProxyOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<SelectionOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<VolunteerSetOptions>>().Value;
     }
 
     private static void AddValidatedOptions<TOptions, TValidator>(IServiceCollection services, IConfigurationSection section)
