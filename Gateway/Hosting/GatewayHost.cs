@@ -22,13 +22,24 @@ public static class GatewayHost
     /// <summary>Builds the gateway from command-line arguments (ASP.NET Core configuration; <c>--config FILE</c> adds a JSON file).</summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = WithoutConfigFile(args, out var configFile) });
+        // The slim builder: the full one adds per-request work (host filtering, diagnostics) worth ~2.5 µs
+        // of CPU per request here, a fifth of what a redirect costs (see docs/benchmarks.md).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = WithoutConfigFile(args, out var configFile) });
         if (configFile is not null)
         {
             builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: true);
 
             // Command-line settings win over the file, as they do over appsettings.json.
             builder.Configuration.AddCommandLine(WithoutConfigFile(args, out _));
+        }
+
+        // With any logger enabled for it, ASP.NET's hosting diagnostics start an Activity and a log scope
+        // for every request (~600 bytes and ~1 µs); request logging is the access log's job here.
+        // An explicit setting for this category in the configuration still wins.
+        const string hostingDiagnostics = "Microsoft.AspNetCore.Hosting.Diagnostics";
+        if (builder.Configuration[$"Logging:LogLevel:{hostingDiagnostics}"] is null)
+        {
+            builder.Logging.AddFilter(hostingDiagnostics, LogLevel.None);
         }
 
         configure?.Invoke(builder);
