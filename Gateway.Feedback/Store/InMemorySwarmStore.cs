@@ -105,6 +105,7 @@ public sealed class InMemorySwarmStore : ISwarmStore
 
         try
         {
+            yield return new WatchStarted();
             await foreach (var change in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 yield return change;

@@ -12,3 +12,9 @@ public sealed record LoadReported(string VolunteerId, LoadReport Report) : Swarm
 
 /// <summary>The volunteer left: it holds nothing and has no load record any more.</summary>
 public sealed record VolunteerRemoved(string VolunteerId) : SwarmChange(VolunteerId);
+
+/// <summary>
+/// The first item of every watch: every change from here on will be delivered. A reader takes its full
+/// snapshot after this, so no change can fall between the snapshot and the feed.
+/// </summary>
+public sealed record WatchStarted() : SwarmChange(string.Empty);

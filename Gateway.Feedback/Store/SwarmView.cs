@@ -44,20 +44,34 @@ public sealed class SwarmView(TimeProvider time)
             next.Holders[content] = [.. list];
         }
 
+        var now = time.GetUtcNow();
         foreach (var (volunteer, report) in snapshot.Loads)
         {
             next.Loads[volunteer] = report;
+            next.Heard[volunteer] = now;
+        }
+
+        foreach (var volunteer in snapshot.Holdings.Keys)
+        {
+            next.Heard[volunteer] = now;
         }
 
         _state = next;
-        LastSync = time.GetUtcNow();
+        LastSync = now;
     }
 
     /// <summary>Applies one change; applying a change twice is harmless (followers may replay around a reconcile).</summary>
     public void Apply(SwarmChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
+        if (change is WatchStarted)
+        {
+            return;
+        }
+
         var state = _state;
+        var now = time.GetUtcNow();
+        state.Heard[change.VolunteerId] = now;
         switch (change)
         {
             case HoldingsChanged held:
@@ -76,16 +90,42 @@ public sealed class SwarmView(TimeProvider time)
                 state.Loads.AddOrUpdate(loaded.VolunteerId, static (_, r) => r, static (_, old, next) => next.ReportedAt >= old.ReportedAt ? next : old, loaded.Report);
                 break;
             case VolunteerRemoved removed:
-                state.Loads.TryRemove(removed.VolunteerId, out _);
-                foreach (var content in state.Holders.Keys)
-                {
-                    RemoveHolder(state, content, removed.VolunteerId);
-                }
-
+                Forget(state, removed.VolunteerId);
                 break;
         }
 
-        LastSync = time.GetUtcNow();
+        LastSync = now;
+    }
+
+    /// <summary>
+    /// Forgets the volunteers the view has not heard of (no change, not in a snapshot) since <paramref name="cutoff"/>:
+    /// while the store cannot be read, their holdings age out and their files go to the origin.
+    /// </summary>
+    /// <returns>How many volunteers were forgotten.</returns>
+    public int ForgetSilentSince(DateTimeOffset cutoff)
+    {
+        var state = _state;
+        var forgotten = 0;
+        foreach (var (volunteer, heard) in state.Heard)
+        {
+            if (heard < cutoff)
+            {
+                Forget(state, volunteer);
+                forgotten++;
+            }
+        }
+
+        return forgotten;
+    }
+
+    private static void Forget(State state, string volunteerId)
+    {
+        state.Heard.TryRemove(volunteerId, out _);
+        state.Loads.TryRemove(volunteerId, out _);
+        foreach (var content in state.Holders.Keys)
+        {
+            RemoveHolder(state, content, volunteerId);
+        }
     }
 
     private static void RemoveHolder(State state, string content, string volunteerId)
@@ -108,5 +148,8 @@ public sealed class SwarmView(TimeProvider time)
         public ConcurrentDictionary<string, string[]> Holders { get; } = new(StringComparer.Ordinal);
 
         public ConcurrentDictionary<string, LoadReport> Loads { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>When the view last heard of each volunteer (a change, or a snapshot that had it).</summary>
+        public ConcurrentDictionary<string, DateTimeOffset> Heard { get; } = new(StringComparer.Ordinal);
     }
 }

@@ -48,8 +48,8 @@ public static class GatewayHost
         ValidateOptions(app.Services);
         app.UseMiddleware<PathGuardMiddleware>();
         app.MapGet("/healthz", () => Results.Text("ok\n")).ShortCircuit();
-        app.MapGet("/readyz", (CatalogState catalog) => catalog.IsLoaded
-            ? Results.Text($"ready: catalog of {catalog.Current.Count} files loaded at {catalog.LoadedAt:O}\n")
+        app.MapGet("/readyz", (CatalogState catalog, StoreHealth store) => catalog.IsLoaded
+            ? Results.Text($"ready: catalog of {catalog.Current.Count} files loaded at {catalog.LoadedAt:O}; {store.Describe()}\n")
             : Results.Problem(statusCode: 503, title: "Not ready", detail: "No catalog is loaded yet; see the log for why.")).ShortCircuit();
         app.MapReverseProxy(pipeline =>
         {
@@ -84,10 +84,7 @@ public static class GatewayHost
         services.AddSingleton<CatalogReloadService>();
         services.AddHostedService(sp => sp.GetRequiredService<CatalogReloadService>());
 
-        services.TryAddSingleton<ISwarmStore, InMemorySwarmStore>();
-        services.AddSingleton<SwarmView>();
-        services.AddSingleton<SwarmFollower>();
-        services.AddHostedService(sp => sp.GetRequiredService<SwarmFollower>());
+        services.AddSwarmStore(configuration);
         services.AddHttpClient<InventoryReader>();
         services.AddSingleton<InventoryService>();
         services.AddHostedService(sp => sp.GetRequiredService<InventoryService>());
@@ -117,6 +114,7 @@ public static class GatewayHost
         _ = services.GetRequiredService<IOptions<ProxyOptions>>().Value;
         _ = services.GetRequiredService<IOptions<SelectionOptions>>().Value;
         _ = services.GetRequiredService<IOptions<VolunteerSetOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<StoreOptions>>().Value;
     }
 
     private static void AddValidatedOptions<TOptions, TValidator>(IServiceCollection services, IConfigurationSection section)

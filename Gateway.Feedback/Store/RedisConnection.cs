@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Gateway.Feedback.Store;
+
+/// <summary>
+/// The process's one <see cref="ConnectionMultiplexer"/> (it multiplexes every caller over one socket per
+/// server and reconnects by itself). It is opened without waiting for Redis: a gateway starts and serves
+/// while Redis is down, and the connection comes up when Redis does.
+/// </summary>
+public sealed partial class RedisConnection : IAsyncDisposable
+{
+    private readonly ConnectionMultiplexer _multiplexer;
+    private readonly StoreHealth _health;
+    private readonly ILogger<RedisConnection> _logger;
+
+    public RedisConnection(IOptions<StoreOptions> options, StoreHealth health, ILogger<RedisConnection> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _health = health;
+        _logger = logger;
+        var settings = options.Value;
+        var configuration = ConfigurationOptions.Parse(settings.Redis ?? throw new InvalidOperationException("Store:Redis is not set."));
+
+        // Start even when Redis is down; keep trying in the background.
+        configuration.AbortOnConnectFail = false;
+        var timeout = (int)settings.OperationTimeout.TotalMilliseconds;
+        configuration.ConnectTimeout = Math.Max(timeout, 1000);
+        configuration.AsyncTimeout = timeout;
+        configuration.SyncTimeout = timeout;
+        configuration.ClientName ??= $"gateway-{Environment.ProcessId}";
+        _multiplexer = ConnectionMultiplexer.Connect(configuration);
+        _multiplexer.ConnectionFailed += OnConnectionFailed;
+        _multiplexer.ConnectionRestored += OnConnectionRestored;
+        health.Kind = StoreKind.Redis;
+        health.SetConnected(_multiplexer.IsConnected);
+        if (!_multiplexer.IsConnected)
+        {
+            LogNotConnectedAtStart(logger, settings.Redis);
+        }
+    }
+
+    public IConnectionMultiplexer Multiplexer => _multiplexer;
+
+    public bool IsConnected => _multiplexer.IsConnected;
+
+    /// <summary>Raised when a connection to a Redis server fails or comes back; readers resynchronize on it.</summary>
+    public event EventHandler? ConnectionChanged;
+
+    public async ValueTask DisposeAsync()
+    {
+        _multiplexer.ConnectionFailed -= OnConnectionFailed;
+        _multiplexer.ConnectionRestored -= OnConnectionRestored;
+        await _multiplexer.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        _health.SetConnected(_multiplexer.IsConnected);
+        LogConnectionFailed(_logger, e.EndPoint, e.FailureType, e.Exception?.Message);
+        ConnectionChanged?.Invoke(this, EventArgs.Empty);
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        _health.SetConnected(_multiplexer.IsConnected);
+        LogConnectionRestored(_logger, e.EndPoint);
+        ConnectionChanged?.Invoke(this, EventArgs.Empty);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis at {Redis} is not reachable yet; serving from memory and connecting in the background")]
+    private static partial void LogNotConnectedAtStart(ILogger logger, string? redis);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the connection to Redis {Endpoint} ({Failure}: {Reason}); reconnecting")]
+    private static partial void LogConnectionFailed(ILogger logger, System.Net.EndPoint? endpoint, ConnectionFailureType failure, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connection to Redis {Endpoint} restored")]
+    private static partial void LogConnectionRestored(ILogger logger, System.Net.EndPoint? endpoint);
+}

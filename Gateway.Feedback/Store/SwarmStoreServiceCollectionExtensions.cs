@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Feedback.Store;
+
+/// <summary>Registers the swarm store chosen by <c>Store:Kind</c>, the view that follows it and its health.</summary>
+public static class SwarmStoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds <see cref="ISwarmStore"/>, <see cref="IVolunteerOverrides"/>, <see cref="SwarmView"/> with its
+    /// <see cref="SwarmFollower"/>, <see cref="StoreHealth"/> and (for Redis) the expiry sweeper. A test or host
+    /// that registered its own <see cref="ISwarmStore"/> first keeps it.
+    /// </summary>
+    public static IServiceCollection AddSwarmStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<StoreOptions>().Bind(configuration.GetSection(StoreOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>();
+        services.TryAddSingleton<StoreHealth>();
+        services.TryAddSingleton<SwarmStoreResilience>();
+
+        // Only the kind in use is ever built: with Memory, no Redis connection is opened.
+        services.TryAddSingleton<RedisConnection>();
+        services.TryAddSingleton<RedisSwarmStore>();
+        services.TryAddSingleton<InMemorySwarmStore>();
+        services.TryAddSingleton<ISwarmStore>(sp => IsRedis(sp) ? sp.GetRequiredService<RedisSwarmStore>() : sp.GetRequiredService<InMemorySwarmStore>());
+        services.TryAddSingleton<IVolunteerOverrides>(sp => IsRedis(sp)
+            ? ActivatorUtilities.CreateInstance<RedisVolunteerOverrides>(sp)
+            : new InMemoryVolunteerOverrides());
+
+        services.TryAddSingleton<SwarmView>();
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<StoreOptions>>().Value;
+            return new SwarmFollower(sp.GetRequiredService<ISwarmStore>(), sp.GetRequiredService<SwarmView>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SwarmFollower>>())
+            {
+                ReconcileInterval = options.ReconcileInterval,
+                ViewMaxAge = options.ViewMaxAge,
+                Health = sp.GetRequiredService<StoreHealth>(),
+            };
+        });
+        services.AddHostedService(sp => sp.GetRequiredService<SwarmFollower>());
+        services.AddHostedService<RedisExpirySweeper>();
+        return services;
+    }
+
+    private static bool IsRedis(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<StoreOptions>>().Value.Kind == StoreKind.Redis;
+}

@@ -1,0 +1,46 @@
+using Gateway.Feedback.Store;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// A swarm-store client built the way a process builds it (<see cref="SwarmStoreServiceCollectionExtensions.AddSwarmStore"/>
+/// from settings): what a tracker or a second gateway holds, without the rest of a gateway.
+/// </summary>
+public sealed class StoreClient : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private StoreClient(ServiceProvider services) => _services = services;
+
+    public ISwarmStore Store => _services.GetRequiredService<ISwarmStore>();
+
+    public IVolunteerOverrides Overrides => _services.GetRequiredService<IVolunteerOverrides>();
+
+    public StoreHealth Health => _services.GetRequiredService<StoreHealth>();
+
+    /// <summary>A client of the Redis store at <paramref name="connectionString"/> under <paramref name="keyPrefix"/>, with extra <c>Store:*</c> settings.</summary>
+    public static StoreClient Redis(string connectionString, string keyPrefix, params (string Key, string Value)[] settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            new Dictionary<string, string?>
+            {
+                ["Store:Kind"] = "Redis",
+                ["Store:Redis"] = connectionString,
+                ["Store:KeyPrefix"] = keyPrefix,
+                ["Store:OperationTimeout"] = "00:00:01",
+                ["Store:RetryInterval"] = "00:00:00.2",
+            }.Concat(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))).Build();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        services.AddSwarmStore(configuration);
+        return new StoreClient(services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true }));
+    }
+
+    /// <summary>A unique key prefix, so tests sharing one Redis never see each other's keys.</summary>
+    public static string NewPrefix() => "t" + Guid.NewGuid().ToString("N")[..12];
+
+    public ValueTask DisposeAsync() => _services.DisposeAsync();
+}
