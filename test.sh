@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what the tests need (idempotent), builds with warnings as errors, runs every test.
-# Tests start and stop their own servers (Kestrel volunteers, and later redis-server, aria2c, httpd) on loopback.
+# Tests start and stop their own servers (Kestrel volunteers, redis-server, and later aria2c, httpd) on loopback.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests drive as real clients and servers.
-packages=(curl wget)
+packages=(curl wget redis-server redis-tools)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -25,6 +25,9 @@ public sealed class ConfigurationValidationTests
     [InlineData("--Proxy:MaxAttempts=0", "Proxy:MaxAttempts 0")]
     [InlineData("--Selection:DispatchMemory=00:00:00", "Selection:DispatchMemory")]
     [InlineData("--Catalog:Source=gopher://x/manifest.json", "Catalog:Source 'gopher://x/manifest.json'")]
+    [InlineData("--Store:Kind=Redis", "Store:Redis must be a Redis connection string")]
+    [InlineData("--Store:KeyPrefix={gw}", "Store:KeyPrefix '{gw}'")]
+    [InlineData("--Store:ViewMaxAge=00:00:30", "Store:ViewMaxAge 00:00:30 must be at least twice Store:ReconcileInterval")]
     public void A_wrong_setting_stops_the_start_with_a_message_naming_the_key(string setting, string expected)
     {
         var error = Assert.Throws<OptionsValidationException>(() => GatewayHost.Build([.. Valid, setting]));

@@ -1,6 +1,7 @@
 using Gateway.Feedback.Store;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Infrastructure;
@@ -12,6 +13,7 @@ namespace Gateway.Tests.Infrastructure;
 public sealed class StoreClient : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
+    private bool _started;
 
     private StoreClient(ServiceProvider services) => _services = services;
 
@@ -20,6 +22,21 @@ public sealed class StoreClient : IAsyncDisposable
     public IVolunteerOverrides Overrides => _services.GetRequiredService<IVolunteerOverrides>();
 
     public StoreHealth Health => _services.GetRequiredService<StoreHealth>();
+
+    /// <summary>The view its follower keeps (after <see cref="StartAsync"/>).</summary>
+    public SwarmView View => _services.GetRequiredService<SwarmView>();
+
+    /// <summary>Starts the client's background services: the follower that keeps <see cref="View"/> and the expiry sweeper.</summary>
+    public async Task<StoreClient> StartAsync()
+    {
+        foreach (var service in _services.GetServices<IHostedService>())
+        {
+            await service.StartAsync(CancellationToken.None);
+        }
+
+        _started = true;
+        return this;
+    }
 
     /// <summary>A client of the Redis store at <paramref name="connectionString"/> under <paramref name="keyPrefix"/>, with extra <c>Store:*</c> settings.</summary>
     public static StoreClient Redis(string connectionString, string keyPrefix, params (string Key, string Value)[] settings)
@@ -42,5 +59,16 @@ public sealed class StoreClient : IAsyncDisposable
     /// <summary>A unique key prefix, so tests sharing one Redis never see each other's keys.</summary>
     public static string NewPrefix() => "t" + Guid.NewGuid().ToString("N")[..12];
 
-    public ValueTask DisposeAsync() => _services.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (_started)
+        {
+            foreach (var service in _services.GetServices<IHostedService>().Reverse())
+            {
+                await service.StopAsync(CancellationToken.None);
+            }
+        }
+
+        await _services.DisposeAsync();
+    }
 }
