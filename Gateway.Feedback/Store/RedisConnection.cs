@@ -12,13 +12,11 @@ namespace Gateway.Feedback.Store;
 public sealed partial class RedisConnection : IAsyncDisposable
 {
     private readonly ConnectionMultiplexer _multiplexer;
-    private readonly StoreHealth _health;
     private readonly ILogger<RedisConnection> _logger;
 
     public RedisConnection(IOptions<StoreOptions> options, StoreHealth health, ILogger<RedisConnection> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _health = health;
         _logger = logger;
         var settings = options.Value;
         var configuration = ConfigurationOptions.Parse(settings.Redis ?? throw new InvalidOperationException("Store:Redis is not set."));
@@ -34,7 +32,7 @@ public sealed partial class RedisConnection : IAsyncDisposable
         _multiplexer.ConnectionFailed += OnConnectionFailed;
         _multiplexer.ConnectionRestored += OnConnectionRestored;
         health.Kind = StoreKind.Redis;
-        health.SetConnected(_multiplexer.IsConnected);
+        health.ReadConnectionFrom(() => _multiplexer.IsConnected);
         if (!_multiplexer.IsConnected)
         {
             LogNotConnectedAtStart(logger, settings.Redis);
@@ -57,14 +55,12 @@ public sealed partial class RedisConnection : IAsyncDisposable
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
-        _health.SetConnected(_multiplexer.IsConnected);
         LogConnectionFailed(_logger, e.EndPoint, e.FailureType, e.Exception?.Message);
         ConnectionChanged?.Invoke(this, EventArgs.Empty);
     }
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        _health.SetConnected(_multiplexer.IsConnected);
         LogConnectionRestored(_logger, e.EndPoint);
         ConnectionChanged?.Invoke(this, EventArgs.Empty);
     }

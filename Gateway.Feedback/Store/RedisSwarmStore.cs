@@ -296,8 +296,9 @@ public sealed partial class RedisSwarmStore : ISwarmStore, IAsyncDisposable
                 await _resilience.Pipeline.ExecuteAsync(write, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (Exception ex) when (SwarmStoreResilience.IsStoreFailure(ex) && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when ((SwarmStoreResilience.IsStoreFailure(ex) || ex is OperationCanceledException) && !cancellationToken.IsCancellationRequested)
             {
+                // A cancellation the caller did not ask for is the client giving up on a dead connection.
                 LogWriteBuffered(_logger, volunteerId, ex.Message);
             }
         }
@@ -390,7 +391,7 @@ public sealed partial class RedisSwarmStore : ISwarmStore, IAsyncDisposable
                         await _resilience.Pipeline.ExecuteAsync(ct => WritePendingAsync(pending, ct), cancellationToken).ConfigureAwait(false);
                         _pending.Complete(pending);
                     }
-                    catch (Exception ex) when (SwarmStoreResilience.IsStoreFailure(ex))
+                    catch (Exception ex) when (SwarmStoreResilience.IsStoreFailure(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
                     {
                         break;
                     }

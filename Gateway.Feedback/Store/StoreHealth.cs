@@ -6,7 +6,7 @@ namespace Gateway.Feedback.Store;
 /// </summary>
 public sealed class StoreHealth(TimeProvider time)
 {
-    private long _connected = 1;
+    private Func<bool> _connected = static () => true;
     private long _lastSnapshotTicks = DateTimeOffset.MinValue.UtcTicks;
     private long _lastChangeTicks = DateTimeOffset.MinValue.UtcTicks;
     private long _lastChangeLagTicks;
@@ -17,7 +17,7 @@ public sealed class StoreHealth(TimeProvider time)
     public StoreKind Kind { get; set; } = StoreKind.Memory;
 
     /// <summary>Whether the store's connection is up (always true in memory).</summary>
-    public bool IsConnected => Interlocked.Read(ref _connected) == 1;
+    public bool IsConnected => _connected();
 
     /// <summary>Whether the view is subscribed to the store's changes and took its last full read without error.</summary>
     public bool IsFollowing => Interlocked.Read(ref _following) == 1;
@@ -52,7 +52,8 @@ public sealed class StoreHealth(TimeProvider time)
         }
     }
 
-    public void SetConnected(bool connected) => Interlocked.Exchange(ref _connected, connected ? 1 : 0);
+    /// <summary>Where <see cref="IsConnected"/> asks (the store's connection), so it is never out of date.</summary>
+    public void ReadConnectionFrom(Func<bool> isConnected) => _connected = isConnected;
 
     public void SnapshotTaken()
     {

@@ -51,8 +51,10 @@ public sealed partial class SwarmFollower(ISwarmStore store, SwarmView view, Tim
             {
                 return;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                // Anything the store throws (including a cancellation it made itself) means "not now":
+                // the view keeps serving and the next cycle tries again.
                 Health?.FollowingStopped();
                 LogFollowFailed(logger, ex.Message);
                 var forgotten = view.ForgetSilentSince(time.GetUtcNow() - ViewMaxAge);

@@ -1,0 +1,227 @@
+using System.Net;
+using Gateway.Catalog;
+using Gateway.Feedback.Store;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Tests.EndToEnd;
+
+/// <summary>
+/// Two real gateways and a tracker-side store client share one real redis-server: what the tracker writes
+/// steers both gateways, and customers never see Redis fail.
+/// </summary>
+public sealed class SharedRedisTests : IAsyncLifetime, IDisposable
+{
+    private const string Big = DownloadScenario.Big;
+    private TestRepository _repository = null!;
+    private readonly string _prefix = StoreClient.NewPrefix();
+    private RedisServer _redis = null!;
+    private List<TestVolunteer> _volunteers = [];
+    private GatewayUnderTest _a = null!;
+    private GatewayUnderTest _b = null!;
+
+    private IEnumerable<GatewayUnderTest> Gateways => [_a, _b];
+
+    public async Task InitializeAsync()
+    {
+        _repository = new TestRepository();
+        _repository.Add(Big, 300_000);
+        await _repository.PublishAsync();
+        _redis = await RedisServer.StartAsync();
+        foreach (var id in new[] { "v1", "v2" })
+        {
+            _volunteers.Add(await TestVolunteer.StartAsync(id, _repository.MirrorFolder(id, [Big])));
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var gateway in new[] { _a, _b })
+        {
+            if (gateway is not null)
+            {
+                await gateway.DisposeAsync();
+            }
+        }
+
+        await _redis.DisposeAsync();
+    }
+
+    public void Dispose() => _repository.Dispose();
+
+    [Fact]
+    public async Task A_load_report_written_to_redis_changes_both_gateways_choices_through_notifications()
+    {
+        // The reconcile is a minute away: only the pub/sub notification can move the gateways sooner.
+        await StartGatewaysAsync("--Store:ReconcileInterval=00:01:00");
+        await using var tracker = StoreClient.Redis(_redis.ConnectionString, _prefix);
+        await HoldAsync(tracker.Store, "v1", "v2");
+        await ReportAsync(tracker.Store, ("v1", 1000), ("v2", 0));
+        await BothChooseAsync("v2");
+
+        await ReportAsync(tracker.Store, ("v1", 0), ("v2", 1000));
+        await BothChooseAsync("v1");
+        foreach (var gateway in Gateways)
+        {
+            var health = gateway.App.Services.GetRequiredService<StoreHealth>();
+            Assert.True(health.IsConnected && health.IsFollowing, health.Describe());
+            Assert.True(health.LastChangeLag < TimeSpan.FromMinutes(1), health.Describe());
+        }
+    }
+
+    [Fact]
+    public async Task A_volunteer_whose_record_expires_drops_out_of_both_gateways()
+    {
+        (string, string)[] shortLived = [("Store:VolunteerTtl", "00:00:02"), ("Store:SweepInterval", "00:00:00.2")];
+        await StartGatewaysAsync("--Store:VolunteerTtl=00:00:02", "--Store:SweepInterval=00:00:00.2");
+        await using var tracker = StoreClient.Redis(_redis.ConnectionString, _prefix, shortLived);
+        await HoldAsync(tracker.Store, "v1", "v2");
+        await ReportAsync(tracker.Store, ("v1", 0), ("v2", 1000));
+        await BothChooseAsync("v1");
+
+        // v1 stops announcing; v2 goes on. Once v1's record expires both gateways send everything to v2.
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                await ReportAsync(tracker.Store, ("v2", 1000));
+                return Gateways.All(g => HoldersOfBig(g) is ["v2"]);
+            },
+            TimeSpan.FromSeconds(20),
+            () => string.Join(" | ", Gateways.Select(g => string.Join(",", HoldersOfBig(g)))));
+        await BothChooseAsync("v2");
+    }
+
+    [Fact]
+    public async Task Customers_see_no_failure_while_redis_is_killed_and_restarted_and_the_gateways_follow_redis_again()
+    {
+        await StartGatewaysAsync();
+        await using var tracker = StoreClient.Redis(_redis.ConnectionString, _prefix);
+        await HoldAsync(tracker.Store, "v1", "v2");
+        await ReportAsync(tracker.Store, ("v1", 1000), ("v2", 0));
+        await BothChooseAsync("v2");
+
+        // The tracker goes on announcing throughout, as volunteers do; its writes are buffered while Redis is
+        // down, and its next announces rebuild what a restarted (empty) Redis lost.
+        using var stop = new CancellationTokenSource();
+        var loads = new[] { 1000, 0 };
+        var announcing = AnnounceUntilAsync(tracker.Store, loads, stop.Token);
+
+        const int total = 2_000;
+        var done = 0;
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var killed = new TaskCompletionSource();
+        var load = Task.WhenAll(Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
+        {
+            for (var i = worker; i < total; i += 8)
+            {
+                var gateway = i % 2 == 0 ? _a : _b;
+                try
+                {
+                    using var response = await gateway.Client.GetAsync(Big, HttpCompletionOption.ResponseHeadersRead);
+                    if (response.StatusCode is not (HttpStatusCode.Found or HttpStatusCode.OK))
+                    {
+                        failures.Enqueue($"{(int)response.StatusCode} from {gateway.Url}");
+                    }
+                }
+                catch (HttpRequestException ex)
+                {
+                    failures.Enqueue(ex.Message);
+                }
+
+                if (Interlocked.Increment(ref done) == total / 4)
+                {
+                    killed.TrySetResult();
+                }
+            }
+        })));
+
+        await killed.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await _redis.KillAsync();
+
+        // A quarter of the requests are answered while Redis is down.
+        var doneAtKill = Volatile.Read(ref done);
+        await Eventually.HoldsAsync(() => Volatile.Read(ref done) >= doneAtKill + (total / 4), TimeSpan.FromSeconds(60), () => $"{done} requests done");
+        await _redis.RestartAsync();
+        await load.WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.True(failures.IsEmpty, $"{failures.Count} of {total} customer requests failed: {string.Join("; ", failures.Take(5))}");
+
+        // Redis-fed again: the announces that follow reach both gateways.
+        Volatile.Write(ref loads[0], 0);
+        Volatile.Write(ref loads[1], 1000);
+        await BothChooseAsync("v1");
+        await stop.CancelAsync();
+        await announcing;
+        foreach (var gateway in Gateways)
+        {
+            var health = gateway.App.Services.GetRequiredService<StoreHealth>();
+            await Eventually.HoldsAsync(() => health.IsConnected && health.IsFollowing, TimeSpan.FromSeconds(10), health.Describe);
+        }
+    }
+
+    private async Task StartGatewaysAsync(params string[] settings)
+    {
+        string[] shared =
+        [
+            "--Store:Kind=Redis", $"--Store:Redis={_redis.ConnectionString}", $"--Store:KeyPrefix={_prefix}",
+            "--Store:OperationTimeout=00:00:01", "--Store:RetryInterval=00:00:00.2",
+            "--Gateway:Mode=Redirect", "--Gateway:SmallFileThreshold=0", "--Selection:Seed=7",
+        ];
+        _a = await GatewayUnderTest.StartAsync(_repository, _volunteers, [.. shared, .. settings]);
+        _b = await GatewayUnderTest.StartAsync(_repository, _volunteers, [.. shared, .. settings]);
+    }
+
+    private string ContentOfBig => _a.App.Services.GetRequiredService<CatalogState>().Current.Find(Big)!.ContentId;
+
+    private string[] HoldersOfBig(GatewayUnderTest gateway) => gateway.App.Services.GetRequiredService<SwarmView>().HoldersOf(ContentOfBig);
+
+    private async Task HoldAsync(ISwarmStore store, params string[] volunteers)
+    {
+        foreach (var volunteer in volunteers)
+        {
+            await store.ReplaceHoldingsAsync(volunteer, [ContentOfBig], CancellationToken.None);
+        }
+    }
+
+    private static async Task ReportAsync(ISwarmStore store, params (string Volunteer, int Transfers)[] loads)
+    {
+        foreach (var (volunteer, transfers) in loads)
+        {
+            await store.ReportLoadAsync(volunteer, new LoadReport(transfers, 0, 0, 0, 0, DateTimeOffset.UtcNow), CancellationToken.None);
+        }
+    }
+
+    private async Task AnnounceUntilAsync(ISwarmStore store, int[] loads, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                await HoldAsync(store, "v1", "v2");
+                await ReportAsync(store, ("v1", Volatile.Read(ref loads[0])), ("v2", Volatile.Read(ref loads[1])));
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Both gateways redirect to <paramref name="volunteer"/> (polled: the notification takes a moment).</summary>
+    private async Task BothChooseAsync(string volunteer)
+    {
+        var port = _volunteers.Single(v => v.Id == volunteer).Port;
+        var last = string.Empty;
+        foreach (var gateway in Gateways)
+        {
+            await Eventually.HoldsAsync(
+                async () =>
+                {
+                    using var response = await gateway.Client.GetAsync(Big);
+                    last = $"{(int)response.StatusCode} {response.Headers.Location}";
+                    return response.StatusCode == HttpStatusCode.Found && response.Headers.Location?.Port == port;
+                },
+                TimeSpan.FromSeconds(10),
+                () => $"{gateway.Url} answered {last}, not a redirect to {volunteer}; it holds {string.Join(",", HoldersOfBig(gateway))}; {gateway.App.Services.GetRequiredService<StoreHealth>().Describe()}");
+        }
+    }
+}
