@@ -29,6 +29,9 @@ public sealed class StoreOptions
     /// <summary>A volunteer that nobody writes about for this long is removed by the store (Redis key TTL plus a sweep).</summary>
     public TimeSpan VolunteerTtl { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>A BitTorrent peer that does not announce again within this long leaves its torrent's peer list (about 1.5 announce intervals).</summary>
+    public TimeSpan PeerTtl { get; set; } = TimeSpan.FromMinutes(45);
+
     /// <summary>How often expired volunteers are swept out of the store and their removal announced.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -72,6 +75,7 @@ internal sealed class StoreOptionsValidator : IValidateOptions<StoreOptions>
         }
 
         Between(errors, "Store:VolunteerTtl", options.VolunteerTtl, TimeSpan.FromSeconds(1), TimeSpan.FromDays(7));
+        Between(errors, "Store:PeerTtl", options.PeerTtl, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         Between(errors, "Store:SweepInterval", options.SweepInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
         Between(errors, "Store:ReconcileInterval", options.ReconcileInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
         Between(errors, "Store:OperationTimeout", options.OperationTimeout, TimeSpan.FromMilliseconds(50), TimeSpan.FromMinutes(1));

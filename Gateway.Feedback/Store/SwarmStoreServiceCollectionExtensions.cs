@@ -10,7 +10,7 @@ namespace Gateway.Feedback.Store;
 public static class SwarmStoreServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="ISwarmStore"/>, <see cref="IVolunteerOverrides"/>, <see cref="SwarmView"/> with its
+    /// Adds <see cref="ISwarmStore"/>, <see cref="IVolunteerOverrides"/>, the tracker's <see cref="IPeerStore"/>, <see cref="SwarmView"/> with its
     /// <see cref="SwarmFollower"/>, <see cref="StoreHealth"/> and (for Redis) the expiry sweeper. A test or host
     /// that registered its own <see cref="ISwarmStore"/> first keeps it.
     /// </summary>
@@ -31,6 +31,14 @@ public static class SwarmStoreServiceCollectionExtensions
         services.TryAddSingleton<IVolunteerOverrides>(sp => IsRedis(sp)
             ? ActivatorUtilities.CreateInstance<RedisVolunteerOverrides>(sp)
             : new InMemoryVolunteerOverrides());
+
+        services.TryAddSingleton<IPeerStore>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<StoreOptions>>().Value;
+            return options.Kind == StoreKind.Redis
+                ? ActivatorUtilities.CreateInstance<RedisPeerStore>(sp)
+                : new InMemoryPeerStore(sp.GetRequiredService<TimeProvider>(), options.PeerTtl, new Random());
+        });
 
         services.TryAddSingleton<SwarmView>();
         services.TryAddSingleton(sp =>

@@ -21,6 +21,8 @@ public sealed class StoreClient : IAsyncDisposable
 
     public IVolunteerOverrides Overrides => _services.GetRequiredService<IVolunteerOverrides>();
 
+    public IPeerStore Peers => _services.GetRequiredService<IPeerStore>();
+
     public StoreHealth Health => _services.GetRequiredService<StoreHealth>();
 
     /// <summary>The view its follower keeps (after <see cref="StartAsync"/>).</summary>
