@@ -66,6 +66,8 @@ public sealed class SharedRedisTests : IAsyncLifetime, IDisposable
             var health = gateway.App.Services.GetRequiredService<StoreHealth>();
             Assert.True(health.IsConnected && health.IsFollowing, health.Describe());
             Assert.True(health.LastChangeLag < TimeSpan.FromMinutes(1), health.Describe());
+            var ready = await gateway.Client.GetStringAsync("/readyz");
+            Assert.Contains("store redis connected, following", ready, StringComparison.Ordinal);
         }
     }
 
