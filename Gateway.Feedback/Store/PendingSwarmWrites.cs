@@ -45,28 +45,12 @@ public sealed class PendingSwarmWrites
 
             foreach (var content in added)
             {
-                if (entry.Replace is { } set)
-                {
-                    set.Add(content);
-                }
-                else
-                {
-                    entry.Removed.Remove(content);
-                    entry.Added.Add(content);
-                }
+                Mark(entry, content, held: true);
             }
 
             foreach (var content in removed)
             {
-                if (entry.Replace is { } set)
-                {
-                    set.Remove(content);
-                }
-                else
-                {
-                    entry.Added.Remove(content);
-                    entry.Removed.Add(content);
-                }
+                Mark(entry, content, held: false);
             }
         }
     }
@@ -124,6 +108,19 @@ public sealed class PendingSwarmWrites
         {
             return _entries.ContainsKey(volunteerId);
         }
+    }
+
+    /// <summary>Records the last word on one content: into the replacement set if there is one, else as a delta.</summary>
+    private static void Mark(Entry entry, string content, bool held)
+    {
+        if (entry.Replace is { } set)
+        {
+            _ = held ? set.Add(content) : set.Remove(content);
+            return;
+        }
+
+        (held ? entry.Removed : entry.Added).Remove(content);
+        (held ? entry.Added : entry.Removed).Add(content);
     }
 
     private Entry EntryOf(string volunteerId)

@@ -17,6 +17,13 @@ internal static class RedisSwarmScripts
           redis.call('PEXPIRE', KEYS[2], ARGV[2])
           redis.call('PEXPIRE', KEYS[3], ARGV[2])
         end
+        local function published(added, removed)
+          touch()
+          if #added > 0 or #removed > 0 then
+            redis.call('PUBLISH', ARGV[3], cjson.encode({k = 'h', v = ARGV[1], a = added, r = removed, t = now}))
+          end
+          return #added + #removed
+        end
         local function apply(cmd, list)
           for i = 1, #list, 4000 do
             redis.call(cmd, KEYS[2], unpack(list, i, math.min(i + 3999, #list)))
@@ -40,11 +47,7 @@ internal static class RedisSwarmScripts
         end
         apply('SREM', removed)
         apply('SADD', added)
-        touch()
-        if #added > 0 or #removed > 0 then
-          redis.call('PUBLISH', ARGV[3], cjson.encode({k = 'h', v = ARGV[1], a = added, r = removed, t = now}))
-        end
-        return #added + #removed
+        return published(added, removed)
         """;
 
     /// <summary>ARGV 4: how many added follow; then the added, then the removed. Publishes what really changed.</summary>
@@ -57,11 +60,7 @@ internal static class RedisSwarmScripts
         for i = 5 + n, #ARGV do
           if redis.call('SREM', KEYS[2], ARGV[i]) == 1 then removed[#removed + 1] = ARGV[i] end
         end
-        touch()
-        if #added > 0 or #removed > 0 then
-          redis.call('PUBLISH', ARGV[3], cjson.encode({k = 'h', v = ARGV[1], a = added, r = removed, t = now}))
-        end
-        return #added + #removed
+        return published(added, removed)
         """;
 
     /// <summary>ARGV 4: the encoded load report.</summary>

@@ -4,30 +4,11 @@ using Gateway.Tests.Infrastructure;
 namespace Gateway.Tests.Store;
 
 /// <summary>What every tracker peer store must do, run against memory, one Redis and a Redis Cluster.</summary>
-public abstract class PeerStoreContract : IAsyncLifetime
+public abstract class PeerStoreContract : StoreClientOwner
 {
     private const string Torrent = "0123456789abcdef0123456789abcdef01234567";
-    private readonly List<IAsyncDisposable> _owned = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var owned in _owned)
-        {
-            await owned.DisposeAsync();
-        }
-    }
-
     /// <summary>A fresh, empty peer store whose peers expire after <paramref name="peerTtl"/>.</summary>
     protected abstract IPeerStore OpenStore(TimeSpan peerTtl);
-
-    protected T Own<T>(T disposable)
-        where T : IAsyncDisposable
-    {
-        _owned.Add(disposable);
-        return disposable;
-    }
 
     [Fact]
     public async Task Announced_peers_are_listed_with_their_address_port_and_state()

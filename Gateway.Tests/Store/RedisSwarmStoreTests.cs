@@ -46,14 +46,20 @@ public sealed class RedisSwarmStoreTests
         await redis.KillAsync();
         await Eventually.HoldsAsync(() => !writer.Health.IsConnected, TimeSpan.FromSeconds(10), writer.Health.Describe);
 
-        // Each write gives up on Redis within the operation timeout (1 s here) and is buffered.
-        var writes = Task.WhenAll(
-            writer.Store.ReplaceHoldingsAsync("v1", ["a", "b"], CancellationToken.None).AsTask(),
-            writer.Store.UpdateHoldingsAsync("v1", ["c"], ["a"], CancellationToken.None).AsTask(),
-            writer.Store.ReportLoadAsync("v1", Load, CancellationToken.None).AsTask(),
-            writer.Store.UpdateHoldingsAsync("v2", ["x"], [], CancellationToken.None).AsTask(),
-            writer.Store.RemoveVolunteerAsync("v2", CancellationToken.None).AsTask());
-        await writes.WaitAsync(TimeSpan.FromSeconds(20));
+        // Each write gives up on Redis within the operation timeout (1 s here) and is buffered, in order.
+        Func<Task>[] writes =
+        [
+            () => writer.Store.ReplaceHoldingsAsync("v1", ["a", "b"], CancellationToken.None).AsTask(),
+            () => writer.Store.UpdateHoldingsAsync("v1", ["c"], ["a"], CancellationToken.None).AsTask(),
+            () => writer.Store.ReportLoadAsync("v1", Load, CancellationToken.None).AsTask(),
+            () => writer.Store.UpdateHoldingsAsync("v2", ["x"], [], CancellationToken.None).AsTask(),
+            () => writer.Store.RemoveVolunteerAsync("v2", CancellationToken.None).AsTask(),
+        ];
+        foreach (var write in writes)
+        {
+            await write().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
         Assert.True(writer.Health.PendingWrites > 0, writer.Health.Describe());
 
         await redis.RestartAsync();

@@ -8,32 +8,15 @@ namespace Gateway.Tests.Store;
 /// What every swarm store must do, run against each implementation (in memory, one Redis, a Redis Cluster).
 /// A test writes through one client and reads or watches through another, as a tracker and a gateway would.
 /// </summary>
-public abstract class SwarmStoreContract : IAsyncLifetime
+public abstract class SwarmStoreContract : StoreClientOwner
 {
     private static readonly LoadReport Load = new(3, 4, 5_000_000_000, 6, 7, new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero).AddTicks(1234567));
-    private readonly List<IAsyncDisposable> _owned = [];
+
     // Each step is bounded on its own: store calls by Store:OperationTimeout, waits for changes by NextAsync.
     private static CancellationToken None => CancellationToken.None;
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var owned in _owned)
-        {
-            await owned.DisposeAsync();
-        }
-    }
-
     /// <summary>Two clients of one fresh, empty store (for the in-memory store, the same instance twice).</summary>
     protected abstract (ISwarmStore Writer, ISwarmStore Reader, IVolunteerOverrides Overrides, IVolunteerOverrides OverridesAgain) OpenStore();
-
-    protected T Own<T>(T disposable)
-        where T : IAsyncDisposable
-    {
-        _owned.Add(disposable);
-        return disposable;
-    }
 
     [Fact]
     public async Task Every_watch_starts_with_a_marker_after_which_no_change_is_missed()
@@ -70,8 +53,7 @@ public abstract class SwarmStoreContract : IAsyncLifetime
         await writer.ReportLoadAsync("v1", Load, None);
         Assert.IsType<LoadReported>(await NextAsync(changes));
 
-        var snapshot = await reader.GetSnapshotAsync(None);
-        Assert.Equal(["b", "c"], snapshot.Holdings["v1"].Order());
+        await AssertHoldsAsync(reader, "v1", ["b", "c"]);
     }
 
     [Fact]
@@ -87,8 +69,7 @@ public abstract class SwarmStoreContract : IAsyncLifetime
         Assert.Equal(["c"], second.Added);
         Assert.Equal(["a"], second.Removed);
 
-        var snapshot = await reader.GetSnapshotAsync(None);
-        Assert.Equal(["b", "c"], snapshot.Holdings["v1"].Order());
+        await AssertHoldsAsync(reader, "v1", ["b", "c"]);
     }
 
     [Fact]
@@ -211,6 +192,9 @@ public abstract class SwarmStoreContract : IAsyncLifetime
         await again.ClearAsync("v1", None);
         Assert.Equal(["v2"], (await overrides.GetAllAsync(None)).Keys);
     }
+
+    private static async Task AssertHoldsAsync(ISwarmStore store, string volunteerId, string[] expected) =>
+        Assert.Equal(expected, (await store.GetSnapshotAsync(None)).Holdings[volunteerId].Order());
 
     /// <summary>A watch that is live (its marker was seen), so every change made after this returns is delivered.</summary>
     private static async Task<IAsyncEnumerator<SwarmChange>> WatchFromNowAsync(ISwarmStore store)
