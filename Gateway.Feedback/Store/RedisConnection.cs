@@ -43,8 +43,8 @@ public sealed partial class RedisConnection : IAsyncDisposable
 
     public bool IsConnected => _multiplexer.IsConnected;
 
-    /// <summary>Raised when a connection to a Redis server fails or comes back; readers resynchronize on it.</summary>
-    public event EventHandler? ConnectionChanged;
+    /// <summary>Raised when a connection to a Redis server fails: publications may be lost from then on, so readers resynchronize.</summary>
+    public event EventHandler? ConnectionLost;
 
     public async ValueTask DisposeAsync()
     {
@@ -56,13 +56,14 @@ public sealed partial class RedisConnection : IAsyncDisposable
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
         LogConnectionFailed(_logger, e.EndPoint, e.FailureType, e.Exception?.Message);
-        ConnectionChanged?.Invoke(this, EventArgs.Empty);
+        ConnectionLost?.Invoke(this, EventArgs.Empty);
     }
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
+        // Not a reason to resynchronize: the failure before it already was, and the client also reports
+        // a first connection to a newly discovered cluster node as "restored".
         LogConnectionRestored(_logger, e.EndPoint);
-        ConnectionChanged?.Invoke(this, EventArgs.Empty);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis at {Redis} is not reachable yet; serving from memory and connecting in the background")]

@@ -14,8 +14,12 @@ public sealed class RedisSwarmKeys(string prefix)
     /// <summary>Sorted set: member = volunteer id, score = when its record expires (Redis server time, Unix ms).</summary>
     public RedisKey Registry => _tag + ":volunteers";
 
-    /// <summary>Pub/sub channel on which every change is published.</summary>
-    public RedisChannel Changes => RedisChannel.Literal(_tag + ":changes");
+    /// <summary>
+    /// Sharded pub/sub channel (SPUBLISH, Redis 7) on which every change is published. Sharded, so that in a
+    /// cluster it lives on the node that owns the state's slot: a message reaches subscribers from that node
+    /// directly, in order with the writes, never late over the cluster bus.
+    /// </summary>
+    public RedisChannel Changes => RedisChannel.Sharded(_tag + ":changes");
 
     /// <summary>Hash: field = volunteer id, value = its hand-set weight and status (no expiry).</summary>
     public RedisKey Overrides => _tag + ":overrides";

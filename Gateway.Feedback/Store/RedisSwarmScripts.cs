@@ -20,7 +20,7 @@ internal static class RedisSwarmScripts
         local function published(added, removed)
           touch()
           if #added > 0 or #removed > 0 then
-            redis.call('PUBLISH', ARGV[3], cjson.encode({k = 'h', v = ARGV[1], a = added, r = removed, t = now}))
+            redis.call('SPUBLISH', ARGV[3], cjson.encode({k = 'h', v = ARGV[1], a = added, r = removed, t = now}))
           end
           return #added + #removed
         end
@@ -67,7 +67,7 @@ internal static class RedisSwarmScripts
     public const string ReportLoad = Prelude + """
         redis.call('SET', KEYS[3], ARGV[4])
         touch()
-        redis.call('PUBLISH', ARGV[3], cjson.encode({k = 'l', v = ARGV[1], l = ARGV[4], t = now}))
+        redis.call('SPUBLISH', ARGV[3], cjson.encode({k = 'l', v = ARGV[1], l = ARGV[4], t = now}))
         return 1
         """;
 
@@ -79,7 +79,7 @@ internal static class RedisSwarmScripts
         end
         local had = redis.call('ZREM', KEYS[1], ARGV[1]) + redis.call('DEL', KEYS[2], KEYS[3])
         if had > 0 then
-          redis.call('PUBLISH', ARGV[3], cjson.encode({k = 'x', v = ARGV[1], t = now}))
+          redis.call('SPUBLISH', ARGV[3], cjson.encode({k = 'x', v = ARGV[1], t = now}))
         end
         return had
         """;

@@ -87,11 +87,11 @@ public sealed partial class RedisSwarmStore : ISwarmStore, IAsyncDisposable
 
     public async IAsyncEnumerable<SwarmChange> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        // A lost or restored connection may have lost publications: the watch ends then, so the reader
-        // reads the whole state again instead of trusting a view with a hole in it.
+        // A lost connection may lose publications: the watch ends then, so the reader subscribes and reads
+        // the whole state again (once Redis answers) instead of trusting a view with a hole in it.
         using var resync = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        void OnConnectionChanged(object? sender, EventArgs e) => resync.Cancel();
-        _connection.ConnectionChanged += OnConnectionChanged;
+        void OnConnectionLost(object? sender, EventArgs e) => resync.Cancel();
+        _connection.ConnectionLost += OnConnectionLost;
         try
         {
             var subscriber = _connection.Multiplexer.GetSubscriber();
@@ -120,7 +120,7 @@ public sealed partial class RedisSwarmStore : ISwarmStore, IAsyncDisposable
         }
         finally
         {
-            _connection.ConnectionChanged -= OnConnectionChanged;
+            _connection.ConnectionLost -= OnConnectionLost;
         }
     }
 
