@@ -166,6 +166,32 @@ public sealed class SharedRedisTests : IAsyncLifetime, IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_gateway_started_while_redis_is_down_serves_from_the_origin_and_follows_redis_once_it_is_up()
+    {
+        await _redis.KillAsync();
+        await StartGatewaysAsync();
+        var health = _a.App.Services.GetRequiredService<StoreHealth>();
+        Assert.Contains("store redis DISCONNECTED", await _a.Client.GetStringAsync("/readyz"), StringComparison.Ordinal);
+        using (var response = await _a.Client.GetAsync(Big))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await _redis.RestartAsync();
+        await using var tracker = StoreClient.Redis(_redis.ConnectionString, _prefix);
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                await HoldAsync(tracker.Store, "v1", "v2");
+                await ReportAsync(tracker.Store, ("v1", 1000), ("v2", 0));
+                return Gateways.All(g => HoldersOfBig(g).Length == 2);
+            },
+            TimeSpan.FromSeconds(20),
+            health.Describe);
+        await BothChooseAsync("v2");
+    }
+
     private async Task StartGatewaysAsync(params string[] settings)
     {
         string[] shared =
