@@ -11,7 +11,7 @@ public static class SwarmStoreServiceCollectionExtensions
 {
     /// <summary>
     /// Adds <see cref="ISwarmStore"/>, <see cref="IVolunteerOverrides"/>, the tracker's <see cref="IPeerStore"/>, <see cref="SwarmView"/> with its
-    /// <see cref="SwarmFollower"/>, <see cref="StoreHealth"/> and (for Redis) the expiry sweeper. A test or host
+    /// <see cref="SwarmFollower"/>, <see cref="StoreHealth"/> with its <see cref="StoreMetrics"/> and (for Redis) the expiry sweeper. A test or host
     /// that registered its own <see cref="ISwarmStore"/> first keeps it.
     /// </summary>
     public static IServiceCollection AddSwarmStore(this IServiceCollection services, IConfiguration configuration)
@@ -21,6 +21,8 @@ public static class SwarmStoreServiceCollectionExtensions
         services.AddOptions<StoreOptions>().Bind(configuration.GetSection(StoreOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>();
         services.TryAddSingleton<StoreHealth>();
+        services.AddMetrics();
+        services.TryAddSingleton<StoreMetrics>();
         services.TryAddSingleton<SwarmStoreResilience>();
 
         // Only the kind in use is ever built: with Memory, no Redis connection is opened.
@@ -44,6 +46,9 @@ public static class SwarmStoreServiceCollectionExtensions
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<StoreOptions>>().Value;
+
+            // The store's instruments exist wherever a view follows the store.
+            _ = sp.GetRequiredService<StoreMetrics>();
             return new SwarmFollower(sp.GetRequiredService<ISwarmStore>(), sp.GetRequiredService<SwarmView>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SwarmFollower>>())
             {
                 ReconcileInterval = options.ReconcileInterval,

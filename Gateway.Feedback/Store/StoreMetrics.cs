@@ -1,0 +1,35 @@
+using System.Diagnostics.Metrics;
+
+namespace Gateway.Feedback.Store;
+
+/// <summary>
+/// The swarm store's state as instruments on the gateway's meter (<c>Gateway</c>), read from
+/// <see cref="StoreHealth"/> whenever an exporter collects: connected, following, staleness, notification
+/// delay and buffered writes, each tagged with the store's kind.
+/// </summary>
+public sealed class StoreMetrics
+{
+    /// <summary>The same meter as the gateway's other instruments.</summary>
+    public const string MeterName = "Gateway";
+
+    public StoreMetrics(StoreHealth health, IMeterFactory meters)
+    {
+        ArgumentNullException.ThrowIfNull(health);
+        ArgumentNullException.ThrowIfNull(meters);
+        var meter = meters.Create(MeterName);
+        meter.CreateObservableGauge("gateway.store.connected", () => Tagged(health, health.IsConnected ? 1 : 0), "1", "1 while the swarm store's connection is up");
+        meter.CreateObservableGauge("gateway.store.following", () => Tagged(health, health.IsFollowing ? 1 : 0), "1", "1 while the view follows the store's changes");
+        meter.CreateObservableGauge("gateway.store.staleness", () => Staleness(health), "s", "How far behind the store the view may be");
+        meter.CreateObservableGauge("gateway.store.change_lag", () => Tagged(health, health.LastChangeLag.TotalSeconds), "s", "Delay of the last change notification, from the store applying it to this process receiving it");
+        meter.CreateObservableGauge("gateway.store.pending_writes", () => Tagged(health, health.PendingWrites), "{volunteer}", "Volunteers with writes buffered while the store is unreachable");
+    }
+
+    private static Measurement<T> Tagged<T>(StoreHealth health, T value)
+        where T : struct => new(value, new KeyValuePair<string, object?>("kind", health.Kind.ToString().ToLowerInvariant()));
+
+    private static IEnumerable<Measurement<double>> Staleness(StoreHealth health)
+    {
+        var staleness = health.Staleness;
+        return staleness == TimeSpan.MaxValue ? [] : [Tagged(health, staleness.TotalSeconds)];
+    }
+}
