@@ -5,7 +5,7 @@ using System.Threading.Channels;
 namespace Gateway.Feedback.Store;
 
 /// <summary>The swarm store of a single process: the default, which needs nothing installed.</summary>
-public sealed class InMemorySwarmStore : ISwarmStore
+public sealed class InMemorySwarmStore : ISwarmStore, ISwarmExpiry
 {
     // One lock keeps each change and its notification in the same order for every watcher;
     // writes are per announce, not per customer request, so contention stays low.
@@ -13,6 +13,22 @@ public sealed class InMemorySwarmStore : ISwarmStore
     private readonly Dictionary<string, HashSet<string>> _holdings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LoadReport> _loads = new(StringComparer.Ordinal);
     private readonly List<Channel<SwarmChange>> _watchers = [];
+    private readonly Dictionary<string, DateTimeOffset> _expires = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _volunteerTtl;
+
+    /// <summary>A store whose volunteers never expire (tests, or a writer that removes them itself).</summary>
+    public InMemorySwarmStore()
+        : this(TimeProvider.System, Timeout.InfiniteTimeSpan)
+    {
+    }
+
+    /// <summary>A store that forgets a volunteer nobody wrote about for <paramref name="volunteerTtl"/> (see <see cref="SweepExpiredAsync"/>).</summary>
+    public InMemorySwarmStore(TimeProvider time, TimeSpan volunteerTtl)
+    {
+        _time = time;
+        _volunteerTtl = volunteerTtl;
+    }
 
     public ValueTask ReplaceHoldingsAsync(string volunteerId, IReadOnlyCollection<string> contentIds, CancellationToken cancellationToken)
     {
@@ -25,6 +41,7 @@ public sealed class InMemorySwarmStore : ISwarmStore
             var added = next.Where(c => !current.Contains(c)).ToArray();
             var removed = current.Where(c => !next.Contains(c)).ToArray();
             _holdings[volunteerId] = next;
+            Touch(volunteerId);
             if (added.Length > 0 || removed.Length > 0)
             {
                 Publish(new HoldingsChanged(volunteerId, added, removed));
@@ -47,6 +64,8 @@ public sealed class InMemorySwarmStore : ISwarmStore
                 _holdings[volunteerId] = set;
             }
 
+            Touch(volunteerId);
+
             var reallyAdded = added.Where(set.Add).ToArray();
             var reallyRemoved = removed.Where(set.Remove).ToArray();
             if (reallyAdded.Length > 0 || reallyRemoved.Length > 0)
@@ -64,6 +83,7 @@ public sealed class InMemorySwarmStore : ISwarmStore
         lock (_gate)
         {
             _loads[volunteerId] = report;
+            Touch(volunteerId);
             Publish(new LoadReported(volunteerId, report));
         }
 
@@ -75,6 +95,7 @@ public sealed class InMemorySwarmStore : ISwarmStore
         ArgumentException.ThrowIfNullOrEmpty(volunteerId);
         lock (_gate)
         {
+            _expires.Remove(volunteerId);
             var had = _holdings.Remove(volunteerId) | _loads.Remove(volunteerId);
             if (had)
             {
@@ -89,9 +110,29 @@ public sealed class InMemorySwarmStore : ISwarmStore
     {
         lock (_gate)
         {
+            // Like Redis, a record past its expiry is gone even before the sweep announces it.
+            var now = _time.GetUtcNow();
             return ValueTask.FromResult(new SwarmSnapshot(
-                _holdings.ToFrozenDictionary(p => p.Key, p => p.Value.ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal),
-                _loads.ToFrozenDictionary(StringComparer.Ordinal)));
+                _holdings.Where(p => IsLive(p.Key, now)).ToFrozenDictionary(p => p.Key, p => p.Value.ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal),
+                _loads.Where(p => IsLive(p.Key, now)).ToFrozenDictionary(StringComparer.Ordinal)));
+        }
+    }
+
+    public ValueTask<int> SweepExpiredAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            var expired = _expires.Where(p => p.Value <= now).Select(p => p.Key).ToArray();
+            foreach (var volunteerId in expired)
+            {
+                _expires.Remove(volunteerId);
+                _holdings.Remove(volunteerId);
+                _loads.Remove(volunteerId);
+                Publish(new VolunteerRemoved(volunteerId));
+            }
+
+            return ValueTask.FromResult(expired.Length);
         }
     }
 
@@ -119,6 +160,16 @@ public sealed class InMemorySwarmStore : ISwarmStore
             }
         }
     }
+
+    private void Touch(string volunteerId)
+    {
+        if (_volunteerTtl != Timeout.InfiniteTimeSpan)
+        {
+            _expires[volunteerId] = _time.GetUtcNow() + _volunteerTtl;
+        }
+    }
+
+    private bool IsLive(string volunteerId, DateTimeOffset now) => !_expires.TryGetValue(volunteerId, out var expires) || expires > now;
 
     private void Publish(SwarmChange change)
     {

@@ -15,7 +15,7 @@ namespace Gateway.Feedback.Store;
 /// Writes never fail because Redis does: what Redis cannot take now is buffered per volunteer and written
 /// when it is back (see docs/redis.md).
 /// </summary>
-public sealed partial class RedisSwarmStore : ISwarmStore, IAsyncDisposable
+public sealed partial class RedisSwarmStore : ISwarmStore, ISwarmExpiry, IAsyncDisposable
 {
     private readonly RedisConnection _connection;
     private readonly SwarmStoreResilience _resilience;
@@ -124,7 +124,7 @@ public sealed partial class RedisSwarmStore : ISwarmStore, IAsyncDisposable
         }
     }
 
-    /// <summary>Removes every volunteer whose record expired and publishes each removal (run by <see cref="RedisExpirySweeper"/>).</summary>
+    /// <summary>Removes every volunteer whose record expired and publishes each removal (run by <see cref="SwarmExpirySweeper"/>).</summary>
     public async ValueTask<int> SweepExpiredAsync(CancellationToken cancellationToken) =>
         await _resilience.Pipeline.ExecuteAsync(
             async ct =>

@@ -11,7 +11,7 @@ public static class SwarmStoreServiceCollectionExtensions
 {
     /// <summary>
     /// Adds <see cref="ISwarmStore"/>, <see cref="IVolunteerOverrides"/>, the tracker's <see cref="IPeerStore"/>, <see cref="SwarmView"/> with its
-    /// <see cref="SwarmFollower"/>, <see cref="StoreHealth"/> with its <see cref="StoreMetrics"/> and (for Redis) the expiry sweeper. A test or host
+    /// <see cref="SwarmFollower"/>, <see cref="StoreHealth"/> with its <see cref="StoreMetrics"/> and the expiry sweeper. A test or host
     /// that registered its own <see cref="ISwarmStore"/> first keeps it.
     /// </summary>
     public static IServiceCollection AddSwarmStore(this IServiceCollection services, IConfiguration configuration)
@@ -28,7 +28,7 @@ public static class SwarmStoreServiceCollectionExtensions
         // Only the kind in use is ever built: with Memory, no Redis connection is opened.
         services.TryAddSingleton<RedisConnection>();
         services.TryAddSingleton<RedisSwarmStore>();
-        services.TryAddSingleton<InMemorySwarmStore>();
+        services.TryAddSingleton(sp => new InMemorySwarmStore(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<StoreOptions>>().Value.VolunteerTtl));
         services.TryAddSingleton<ISwarmStore>(sp => IsRedis(sp) ? sp.GetRequiredService<RedisSwarmStore>() : sp.GetRequiredService<InMemorySwarmStore>());
         services.TryAddSingleton<IVolunteerOverrides>(sp => IsRedis(sp)
             ? ActivatorUtilities.CreateInstance<RedisVolunteerOverrides>(sp)
@@ -57,7 +57,7 @@ public static class SwarmStoreServiceCollectionExtensions
             };
         });
         services.AddHostedService(sp => sp.GetRequiredService<SwarmFollower>());
-        services.AddHostedService<RedisExpirySweeper>();
+        services.AddHostedService<SwarmExpirySweeper>();
         return services;
     }
 

@@ -18,6 +18,36 @@ public abstract class SwarmStoreContract : StoreClientOwner
     /// <summary>Two clients of one fresh, empty store (for the in-memory store, the same instance twice).</summary>
     protected abstract (ISwarmStore Writer, ISwarmStore Reader, IVolunteerOverrides Overrides, IVolunteerOverrides OverridesAgain) OpenStore();
 
+    /// <summary>Two clients of one fresh store whose volunteers expire after <paramref name="volunteerTtl"/>.</summary>
+    protected abstract (ISwarmStore Writer, ISwarmStore Reader) OpenExpiringStore(TimeSpan volunteerTtl);
+
+    [Fact]
+    public async Task A_volunteer_nobody_writes_about_expires_and_its_removal_is_published()
+    {
+        var (writer, reader) = OpenExpiringStore(TimeSpan.FromSeconds(1));
+        await writer.ReplaceHoldingsAsync("silent", ["a"], None);
+        await writer.ReplaceHoldingsAsync("alive", ["a"], None);
+        await using var changes = await WatchFromNowAsync(reader);
+
+        // "alive" keeps announcing; the sweep (what SwarmExpirySweeper runs) removes "silent" once it expired.
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                await writer.ReportLoadAsync("alive", Load, None);
+                await ((ISwarmExpiry)writer).SweepExpiredAsync(None);
+                return !(await reader.GetSnapshotAsync(None)).Holdings.ContainsKey("silent");
+            },
+            TimeSpan.FromSeconds(15),
+            () => "silent never expired");
+        SwarmChange change;
+        while ((change = await NextAsync(changes)) is LoadReported)
+        {
+        }
+
+        Assert.Equal("silent", Assert.IsType<VolunteerRemoved>(change).VolunteerId);
+        Assert.Equal(["a"], (await reader.GetSnapshotAsync(None)).Holdings["alive"]);
+    }
+
     [Fact]
     public async Task Every_watch_starts_with_a_marker_after_which_no_change_is_missed()
     {
@@ -193,6 +223,14 @@ public abstract class SwarmStoreContract : StoreClientOwner
         Assert.Equal(["v2"], (await overrides.GetAllAsync(None)).Keys);
     }
 
+    /// <summary>A writer and a reader of one fresh Redis store with a short volunteer TTL.</summary>
+    protected (ISwarmStore, ISwarmStore) OpenExpiring(string writerConnection, string readerConnection, TimeSpan volunteerTtl)
+    {
+        var prefix = StoreClient.NewPrefix();
+        var ttl = ("Store:VolunteerTtl", volunteerTtl.ToString());
+        return (Own(StoreClient.Redis(writerConnection, prefix, ttl)).Store, Own(StoreClient.Redis(readerConnection, prefix, ttl)).Store);
+    }
+
     private static async Task AssertHoldsAsync(ISwarmStore store, string volunteerId, string[] expected) =>
         Assert.Equal(expected, (await store.GetSnapshotAsync(None)).Holdings[volunteerId].Order());
 
@@ -220,6 +258,12 @@ public sealed class InMemorySwarmStoreContractTests : SwarmStoreContract
         var overrides = new InMemoryVolunteerOverrides();
         return (store, store, overrides, overrides);
     }
+
+    protected override (ISwarmStore, ISwarmStore) OpenExpiringStore(TimeSpan volunteerTtl)
+    {
+        var store = new InMemorySwarmStore(TimeProvider.System, volunteerTtl);
+        return (store, store);
+    }
 }
 
 public sealed class RedisSwarmStoreContractTests(RedisServerFixture redis) : SwarmStoreContract, IClassFixture<RedisServerFixture>
@@ -231,6 +275,9 @@ public sealed class RedisSwarmStoreContractTests(RedisServerFixture redis) : Swa
         var reader = Own(StoreClient.Redis(redis.Server.ConnectionString, prefix));
         return (writer.Store, reader.Store, writer.Overrides, reader.Overrides);
     }
+
+    protected override (ISwarmStore, ISwarmStore) OpenExpiringStore(TimeSpan volunteerTtl) =>
+        OpenExpiring(redis.Server.ConnectionString, redis.Server.ConnectionString, volunteerTtl);
 }
 
 public sealed class RedisClusterSwarmStoreContractTests(RedisClusterFixture cluster) : SwarmStoreContract, IClassFixture<RedisClusterFixture>
@@ -244,6 +291,9 @@ public sealed class RedisClusterSwarmStoreContractTests(RedisClusterFixture clus
         var reader = Own(StoreClient.Redis(cluster.Cluster.Nodes[2].ConnectionString, prefix));
         return (writer.Store, reader.Store, writer.Overrides, reader.Overrides);
     }
+
+    protected override (ISwarmStore, ISwarmStore) OpenExpiringStore(TimeSpan volunteerTtl) =>
+        OpenExpiring(cluster.Cluster.ConnectionString, cluster.Cluster.Nodes[2].ConnectionString, volunteerTtl);
 }
 
 /// <summary>One real redis-server for a test class, stopped after it.</summary>

@@ -6,18 +6,18 @@ namespace Gateway.Feedback.Store;
 
 /// <summary>
 /// Removes volunteers whose record expired (nobody wrote about them for <see cref="StoreOptions.VolunteerTtl"/>)
-/// and publishes each removal, so every gateway drops them. Redis expires their keys by itself; this makes the
+/// and publishes each removal, so every gateway drops them. Redis expires the keys by itself; this makes the
 /// removal visible. Every process with a Redis store runs it: the removal script is atomic and idempotent.
 /// </summary>
-public sealed partial class RedisExpirySweeper(
+public sealed partial class SwarmExpirySweeper(
     ISwarmStore store,
     IOptions<StoreOptions> options,
     TimeProvider time,
-    ILogger<RedisExpirySweeper> logger) : BackgroundService
+    ILogger<SwarmExpirySweeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (store is not RedisSwarmStore redis)
+        if (store is not ISwarmExpiry expiry)
         {
             return;
         }
@@ -29,7 +29,7 @@ public sealed partial class RedisExpirySweeper(
             {
                 try
                 {
-                    var removed = await redis.SweepExpiredAsync(stoppingToken).ConfigureAwait(false);
+                    var removed = await expiry.SweepExpiredAsync(stoppingToken).ConfigureAwait(false);
                     if (removed > 0)
                     {
                         LogExpired(logger, removed);
