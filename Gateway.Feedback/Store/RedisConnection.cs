@@ -23,6 +23,11 @@ public sealed partial class RedisConnection : IAsyncDisposable
 
         // Start even when Redis is down; keep trying in the background.
         configuration.AbortOnConnectFail = false;
+
+        // While disconnected, fail each command at once rather than queue it for the reconnect: the store
+        // buffers writes itself (merged per volunteer, so a stale queued write cannot land after a newer
+        // one), and a reader has nothing to gain from a late answer.
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
         var timeout = (int)settings.OperationTimeout.TotalMilliseconds;
         configuration.ConnectTimeout = Math.Max(timeout, 1000);
         configuration.AsyncTimeout = timeout;

@@ -15,7 +15,8 @@ public sealed class StoreMetricsTests
         var health = new StoreHealth(time) { Kind = StoreKind.Redis };
         var connected = true;
         health.ReadConnectionFrom(() => connected);
-        _ = new StoreMetrics(health, services.GetRequiredService<IMeterFactory>());
+        var meters = services.GetRequiredService<IMeterFactory>();
+        _ = new StoreMetrics(health, meters);
         health.SnapshotTaken();
         health.SetPendingWrites(3);
         connected = false;
@@ -26,7 +27,8 @@ public sealed class StoreMetricsTests
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == StoreMetrics.MeterName && instrument.Name.StartsWith("gateway.store.", StringComparison.Ordinal))
+                // Only this test's meter: gateways of tests running beside it publish the same instruments.
+                if (ReferenceEquals(instrument.Meter.Scope, meters) && instrument.Meter.Name == StoreMetrics.MeterName && instrument.Name.StartsWith("gateway.store.", StringComparison.Ordinal))
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
