@@ -1,3 +1,4 @@
+using Gateway.AccessLog;
 using Gateway.Catalog;
 using Gateway.Feedback.Store;
 using Gateway.Health;
@@ -7,6 +8,7 @@ using Gateway.Proxy;
 using Gateway.Redirect;
 using Gateway.RequestPaths;
 using Gateway.Selection;
+using Gateway.Tracing;
 using Gateway.Volunteers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -32,19 +34,40 @@ public static class GatewayHost
         }
 
         configure?.Invoke(builder);
+        builder.Services.AddSystemd();
         AddGateway(builder.Services, builder.Configuration);
         var app = builder.Build();
+        if (app.Services.GetRequiredService<IOptions<AccessLogOptions>>().Value.Enabled)
+        {
+            app.UseMiddleware<AccessLogMiddleware>();
+        }
+
+        // The tracing steps are added only when tracing is on, so a gateway without it runs no extra step per request.
+        var tracing = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value.Tracing.Enabled;
         app.UseMiddleware<PathGuardMiddleware>();
-        app.MapGet("/healthz", () => Results.Text("ok\n")).ShortCircuit();
-        app.MapGet("/readyz", (CatalogState catalog) => catalog.IsLoaded
-            ? Results.Text($"ready: catalog of {catalog.Current.Count} files loaded at {catalog.LoadedAt:O}\n")
-            : Results.Problem(statusCode: 503, title: "Not ready", detail: "No catalog is loaded yet; see the log for why.")).ShortCircuit();
+        app.MapGatewayHealth();
+        app.MapGatewayMetrics();
         app.MapReverseProxy(pipeline =>
         {
+            if (tracing)
+            {
+                pipeline.UseMiddleware<SelectionTracingMiddleware>();
+            }
+
             pipeline.UseMiddleware<HoldersOnlyMiddleware>();
             pipeline.UseLoadBalancing();
+            if (tracing)
+            {
+                pipeline.UseMiddleware<ChoiceTracingMiddleware>();
+            }
+
             pipeline.UseMiddleware<RedirectMiddleware>();
             pipeline.UseMiddleware<FailoverMiddleware>();
+            if (tracing)
+            {
+                pipeline.UseMiddleware<AttemptTracingMiddleware>();
+            }
+
             pipeline.UsePassiveHealthChecks();
         });
         return app;
@@ -61,12 +84,22 @@ public static class GatewayHost
         AddValidatedOptions<HealthOptions, HealthOptionsValidator>(services, configuration.GetSection(HealthOptions.Section));
         AddValidatedOptions<ProxyOptions, ProxyOptionsValidator>(services, configuration.GetSection(ProxyOptions.Section));
         AddValidatedOptions<SelectionOptions, SelectionOptionsValidator>(services, configuration.GetSection(SelectionOptions.Section));
+        AddValidatedOptions<ReadinessOptions, ReadinessOptionsValidator>(services, configuration.GetSection(ReadinessOptions.Section));
+        AddValidatedOptions<AccessLogOptions, AccessLogOptionsValidator>(services, configuration.GetSection(AccessLogOptions.Section));
         var volunteers = configuration.GetSection(VolunteerSetOptions.Section);
         services.AddOptions<VolunteerSetOptions>().Configure(o => volunteers.Bind(o.Members)).ValidateOnStart();
         services.AddSingleton<IOptionsChangeTokenSource<VolunteerSetOptions>>(new ConfigurationChangeTokenSource<VolunteerSetOptions>(volunteers));
         services.AddSingleton<IValidateOptions<VolunteerSetOptions>, VolunteerSetOptionsValidator>();
 
         services.AddSingleton<GatewayMetrics>();
+        services.AddGatewayTelemetry(configuration);
+        services.AddSingleton<ReadinessCheck>();
+        services.AddSingleton<AccessLogWriter>();
+        if (configuration.GetValue<bool>($"{AccessLogOptions.Section}:{nameof(AccessLogOptions.Enabled)}"))
+        {
+            services.AddHostedService(sp => sp.GetRequiredService<AccessLogWriter>());
+        }
+
         services.AddSingleton<CatalogState>();
         services.AddHttpClient<ManifestSource>();
         services.AddSingleton<CatalogReloadService>();
