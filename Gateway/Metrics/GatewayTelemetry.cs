@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Gateway.Hosting;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Exporter;
@@ -72,6 +73,7 @@ public static class GatewayTelemetry
                 .AddInstrumentation(sp => sp.GetRequiredService<VolunteerStateMetrics>())
                 .AddInstrumentation(sp => sp.GetRequiredService<SwarmStateMetrics>())
                 .AddPrometheusExporter());
+        services.ConfigureOpenTelemetryMeterProvider((sp, metrics) => metrics.AddView(OnlyThisHost(sp.GetRequiredService<IMeterFactory>())));
         if (tracing.Enabled)
         {
             otel.WithTracing(traces =>
@@ -92,6 +94,14 @@ public static class GatewayTelemetry
             });
         }
     }
+
+    /// <summary>
+    /// Keeps instruments made by another host's meter factory out of this host's export. Meter listeners are
+    /// process-wide: without this, two gateways in one process (the tests, or an embedding app) would each
+    /// count the other's requests under the same names.
+    /// </summary>
+    private static Func<Instrument, MetricStreamConfiguration?> OnlyThisHost(IMeterFactory own) =>
+        instrument => instrument.Meter.Scope is IMeterFactory scope && !ReferenceEquals(scope, own) ? MetricStreamConfiguration.Drop : null;
 
     /// <summary>Maps the Prometheus scrape endpoint at <c>Telemetry:MetricsPath</c>.</summary>
     public static void MapGatewayMetrics(this WebApplication app)
