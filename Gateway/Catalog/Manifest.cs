@@ -39,7 +39,11 @@ public sealed record ManifestFile(
 /// <param name="Private">BEP 27 private flag.</param>
 /// <param name="Announce">The tracker announce URL in the .torrent, if any.</param>
 /// <param name="WebSeed">The BEP 19 url-list entry in the .torrent, if any.</param>
-/// <param name="Files">Repository-relative paths of its files, in torrent order.</param>
+/// <param name="Files">Repository-relative paths of its files at <paramref name="Folder"/>, in torrent order.</param>
+/// <param name="Copies">
+/// Other folders that hold the same content under the same name (a torrent's info hash does not depend on
+/// where it lands, so identical copies are one swarm); absent when none.
+/// </param>
 public sealed record ManifestTorrent(
     [property: JsonPropertyName("infoHash")] string InfoHash,
     [property: JsonPropertyName("name")] string Name,
@@ -51,7 +55,23 @@ public sealed record ManifestTorrent(
     [property: JsonPropertyName("private")] bool Private,
     [property: JsonPropertyName("announce")] string? Announce,
     [property: JsonPropertyName("webSeed")] string? WebSeed,
-    [property: JsonPropertyName("files")] IReadOnlyList<string> Files);
+    [property: JsonPropertyName("files")] IReadOnlyList<string> Files,
+    [property: JsonPropertyName("copies")] IReadOnlyList<string>? Copies = null)
+{
+    /// <summary>The repository paths of the torrent's files at <see cref="Folder"/> and at every copy.</summary>
+    public IEnumerable<string> AllPaths() =>
+        Files.Concat((Copies ?? []).SelectMany(copy => Files.Select(path => MovePath(path, Folder, copy))));
+
+    /// <summary>The path of <paramref name="path"/> (under <paramref name="from"/>) when its tree is placed at <paramref name="to"/>.</summary>
+    public static string MovePath(string path, string from, string to)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(from);
+        ArgumentNullException.ThrowIfNull(to);
+        var rest = from.Length == 0 ? path : path[(from.Length + 1)..];
+        return to.Length == 0 ? rest : to + "/" + rest;
+    }
+}
 
 [JsonSerializable(typeof(Manifest))]
 [JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -117,7 +117,21 @@ public static class ManifestReader
                 throw new InvalidDataException($"{Where()}: files must list the torrent's files (exactly one for a single-file torrent).");
             }
 
-            containing[hash] = new HashSet<string>(torrent.Files, StringComparer.Ordinal);
+            var prefix = torrent.Folder.Length == 0 ? torrent.Name : torrent.Folder + "/" + torrent.Name;
+            if (torrent.SingleFile ? torrent.Files[0] != prefix : !torrent.Files.All(f => f.StartsWith(prefix + "/", StringComparison.Ordinal)))
+            {
+                throw new InvalidDataException($"{Where()}: every file must lie at folder/name ('{prefix}').");
+            }
+
+            foreach (var copy in torrent.Copies ?? [])
+            {
+                if (copy is null || copy == torrent.Folder || (copy.Length > 0 && !RequestPaths.RequestPathNormalizer.IsNormalizedRelativePath(copy)))
+                {
+                    throw new InvalidDataException($"{Where()}: copies must be other repository-relative folders.");
+                }
+            }
+
+            containing[hash] = new HashSet<string>(torrent.AllPaths(), StringComparer.Ordinal);
         }
 
         var files = manifest.Files.ToDictionary(f => f.Path, StringComparer.Ordinal);

@@ -15,6 +15,7 @@ public sealed record PublishCommandLine(string Folder, string ManifestPath, Torr
             --piece-length BYTES       fixed piece length, power of two, 16K..16M (default: by size)
             --torrent-dir DIR          repository folder for .torrent files (default torrents)
             --torrent-large-file BYTES files above this get their own torrent (default 4M)
+            --torrent-batch-depth N    batch small files per folder cut to N segments (default 2)
             --torrent-batch-bytes BYTES, --torrent-batch-files N   caps of a batch of small files (64M, 1000)
         """;
 
@@ -62,6 +63,7 @@ public sealed record PublishCommandLine(string Folder, string ManifestPath, Torr
                 "--torrent-dir" => torrents with { Folder = Value().Trim('/') },
                 "--torrent-large-file" => torrents with { LargeFileThreshold = ParseBytes(name, Value()) },
                 "--torrent-batch-bytes" => torrents with { BatchMaxBytes = ParseBytes(name, Value()) },
+                "--torrent-batch-depth" => torrents with { BatchDepth = (int)Math.Min(int.MaxValue, ParseBytes(name, Value())) },
                 "--torrent-batch-files" => torrents with { BatchMaxFiles = (int)Math.Min(int.MaxValue, ParseBytes(name, Value())) },
                 _ => throw new ArgumentException($"Unknown publish option '{name}'."),
             };

@@ -31,6 +31,9 @@ public sealed record TorrentPublishOptions
     /// <summary>Most files in one batch torrent (<c>--torrent-batch-files</c>).</summary>
     public int BatchMaxFiles { get; init; } = 1000;
 
+    /// <summary>Small files are batched per folder cut to this many segments (<c>--torrent-batch-depth</c>): 2 batches <c>pool/main/a/apt/*.deb</c> under <c>pool/main</c>.</summary>
+    public int BatchDepth { get; init; } = 2;
+
     /// <summary>Repository-relative folder for the .torrent files (<c>--torrent-dir</c>).</summary>
     public string Folder { get; init; } = "torrents";
 
@@ -60,6 +63,11 @@ public sealed record TorrentPublishOptions
         if (BatchMaxBytes < 1 || BatchMaxFiles < 1)
         {
             throw new ArgumentException($"--torrent-batch-bytes ({BatchMaxBytes}) and --torrent-batch-files ({BatchMaxFiles}) must be at least 1.");
+        }
+
+        if (BatchDepth < 1)
+        {
+            throw new ArgumentException($"--torrent-batch-depth {BatchDepth} must be at least 1.");
         }
 
         if (!RequestPaths.RequestPathNormalizer.IsNormalizedRelativePath(Folder))

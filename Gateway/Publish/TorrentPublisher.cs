@@ -16,6 +16,7 @@ public sealed partial class TorrentPublisher(TorrentPublishOptions options)
 {
     private const string CreatedBy = "Gateway publish";
 
+    /// <summary>Plans, reuses or builds the torrents of <paramref name="files"/> and returns the files linked to them.</summary>
     public async Task<TorrentPublishResult> PublishAsync(string repositoryFolder, IReadOnlyList<ManifestFile> files, Manifest? previous, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(files);
@@ -24,33 +25,64 @@ public sealed partial class TorrentPublisher(TorrentPublishOptions options)
         var previousTorrents = new Dictionary<string, ManifestTorrent>(StringComparer.Ordinal);
         foreach (var torrent in previous?.Torrents ?? [])
         {
-            previousTorrents.TryAdd(LayoutKey(torrent.Folder, torrent.Name, torrent.Files), torrent);
+            // Every location of a previous torrent can be reused, each seen as if it were the first.
+            foreach (var folder in (torrent.Copies ?? []).Prepend(torrent.Folder))
+            {
+                var moved = torrent with { Folder = folder, Files = [.. torrent.Files.Select(p => ManifestTorrent.MovePath(p, torrent.Folder, folder))], Copies = null };
+                previousTorrents.TryAdd(LayoutKey(moved.Folder, moved.Name, moved.Files), moved);
+            }
         }
 
         var torrents = new List<ManifestTorrent>();
+        var byHash = new Dictionary<string, (int Index, List<string> Copies)>(StringComparer.Ordinal);
         var built = 0;
+        var reused = 0;
         foreach (var plan in TorrentPlanner.Plan(files, options))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var wanted = Describe(plan);
+            ManifestTorrent torrent;
+            byte[]? metainfo = null;
             if (previousTorrents.TryGetValue(LayoutKey(plan.Folder, plan.Name, wanted.Files), out var known)
                 && known == wanted with { InfoHash = known.InfoHash, Torrent = known.Torrent, Files = known.Files }
                 && plan.Files.All(f => previousFiles.TryGetValue(f.Path, out var old) && old.Sha256 == f.Sha256 && old.Size == f.Size)
                 && File.Exists(Path.Combine(root, known.Torrent)))
             {
-                torrents.Add(known);
+                torrent = known;
+                reused++;
+            }
+            else
+            {
+                (torrent, metainfo) = await BuildAsync(root, plan, wanted, cancellationToken).ConfigureAwait(false);
+                built++;
+            }
+
+            // Same name, layout and bytes elsewhere give the same info hash: one swarm, listed once with its copies.
+            if (byHash.TryGetValue(torrent.InfoHash, out var first))
+            {
+                first.Copies.Add(torrent.Folder);
                 continue;
             }
 
-            torrents.Add(await BuildAsync(root, plan, wanted, cancellationToken).ConfigureAwait(false));
-            built++;
+            if (metainfo is not null)
+            {
+                await WriteAtomicallyAsync(Path.Combine(root, torrent.Torrent), metainfo, cancellationToken).ConfigureAwait(false);
+            }
+
+            byHash[torrent.InfoHash] = (torrents.Count, []);
+            torrents.Add(torrent);
+        }
+
+        foreach (var (index, copies) in byHash.Values.Where(v => v.Copies.Count > 0))
+        {
+            torrents[index] = torrents[index] with { Copies = copies };
         }
 
         var removed = RemoveStale(root, torrents);
         var byFile = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var torrent in torrents)
         {
-            foreach (var path in torrent.Files)
+            foreach (var path in torrent.AllPaths())
             {
                 if (!byFile.TryGetValue(path, out var list))
                 {
@@ -62,7 +94,7 @@ public sealed partial class TorrentPublisher(TorrentPublishOptions options)
         }
 
         var linked = files.Select(f => f with { Torrents = byFile.TryGetValue(f.Path, out var hashes) ? hashes : null }).ToList();
-        return new TorrentPublishResult(linked, torrents, built, torrents.Count - built, removed);
+        return new TorrentPublishResult(linked, torrents, built, reused, removed);
     }
 
     /// <summary>True for the .torrent files this publisher writes (so the scan leaves them out of the catalog).</summary>
@@ -87,7 +119,7 @@ public sealed partial class TorrentPublisher(TorrentPublishOptions options)
             [.. plan.Files.Select(f => f.Path)]);
     }
 
-    private async Task<ManifestTorrent> BuildAsync(string root, PlannedTorrent plan, ManifestTorrent wanted, CancellationToken cancellationToken)
+    private async Task<(ManifestTorrent Torrent, byte[] Metainfo)> BuildAsync(string root, PlannedTorrent plan, ManifestTorrent wanted, CancellationToken cancellationToken)
     {
         var spec = new TorrentSpec
         {
@@ -104,13 +136,15 @@ public sealed partial class TorrentPublisher(TorrentPublishOptions options)
             CreatedBy = CreatedBy,
         };
         var torrent = await TorrentBuilder.BuildAsync(spec, cancellationToken).ConfigureAwait(false);
-        var relative = options.Folder + "/" + torrent.InfoHash + ".torrent";
-        var full = Path.Combine(root, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temporary = full + ".tmp";
-        await File.WriteAllBytesAsync(temporary, torrent.Metainfo, cancellationToken).ConfigureAwait(false);
-        File.Move(temporary, full, overwrite: true);
-        return wanted with { InfoHash = torrent.InfoHash.ToString(), Torrent = relative };
+        return (wanted with { InfoHash = torrent.InfoHash.ToString(), Torrent = options.Folder + "/" + torrent.InfoHash + ".torrent" }, torrent.Metainfo);
+    }
+
+    private static async Task WriteAtomicallyAsync(string path, byte[] bytes, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = path + ".tmp";
+        await File.WriteAllBytesAsync(temporary, bytes, cancellationToken).ConfigureAwait(false);
+        File.Move(temporary, path, overwrite: true);
     }
 
     private int RemoveStale(string root, List<ManifestTorrent> torrents)
