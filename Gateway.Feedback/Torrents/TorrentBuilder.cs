@@ -55,13 +55,7 @@ public static class TorrentBuilder
         if (spec.WebSeeds.Count > 0)
         {
             writer.WriteKey("url-list"u8);
-            writer.WriteStartList();
-            foreach (var seed in spec.WebSeeds)
-            {
-                writer.WriteString(seed);
-            }
-
-            writer.WriteEnd();
+            WriteStringList(writer, spec.WebSeeds);
         }
 
         writer.WriteEnd();
@@ -82,13 +76,7 @@ public static class TorrentBuilder
                 writer.WriteKey("length"u8);
                 writer.WriteInteger(file.Length);
                 writer.WriteKey("path"u8);
-                writer.WriteStartList();
-                foreach (var segment in file.PathInTorrent)
-                {
-                    writer.WriteString(segment);
-                }
-
-                writer.WriteEnd();
+                WriteStringList(writer, file.PathInTorrent);
                 writer.WriteEnd();
             }
 
@@ -110,6 +98,17 @@ public static class TorrentBuilder
         {
             writer.WriteKey("private"u8);
             writer.WriteInteger(1);
+        }
+
+        writer.WriteEnd();
+    }
+
+    private static void WriteStringList(BencodeWriter writer, IEnumerable<string> items)
+    {
+        writer.WriteStartList();
+        foreach (var item in items)
+        {
+            writer.WriteString(item);
         }
 
         writer.WriteEnd();

@@ -8,6 +8,16 @@ public static class TorrentPieceLength
 
     private const long MiB = 1024 * 1024;
 
+    private static readonly (long UpTo, int Length)[] Table =
+    [
+        (50 * MiB, 32 * 1024),
+        (150 * MiB, 64 * 1024),
+        (350 * MiB, 128 * 1024),
+        (512 * MiB, 256 * 1024),
+        (1024 * MiB, 512 * 1024),
+        (2048 * MiB, 1024 * 1024),
+    ];
+
     /// <summary>
     /// The size table of mktorrent's automatic mode (and of rtorrent-era tools): 32 KiB up to 50 MiB, doubling
     /// at 150 MiB, 350 MiB, 512 MiB, 1 GiB and 2 GiB to 2 MiB; beyond that one more doubling per doubling of
@@ -16,43 +26,21 @@ public static class TorrentPieceLength
     public static int For(long totalLength)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(totalLength);
-        if (totalLength <= 50 * MiB)
+        foreach (var (upTo, length) in Table)
         {
-            return 32 * 1024;
+            if (totalLength <= upTo)
+            {
+                return length;
+            }
         }
 
-        if (totalLength <= 150 * MiB)
+        long piece = 2 * MiB;
+        for (var limit = 8192 * MiB; totalLength > limit && piece < Maximum; limit *= 2)
         {
-            return 64 * 1024;
+            piece *= 2;
         }
 
-        if (totalLength <= 350 * MiB)
-        {
-            return 128 * 1024;
-        }
-
-        if (totalLength <= 512 * MiB)
-        {
-            return 256 * 1024;
-        }
-
-        if (totalLength <= 1024 * MiB)
-        {
-            return 512 * 1024;
-        }
-
-        if (totalLength <= 2048 * MiB)
-        {
-            return 1024 * 1024;
-        }
-
-        long length = 2 * MiB;
-        for (var limit = 8192 * MiB; totalLength > limit && length < Maximum; limit *= 2)
-        {
-            length *= 2;
-        }
-
-        return (int)length;
+        return (int)piece;
     }
 
     public static bool IsValid(long pieceLength) =>
