@@ -18,7 +18,8 @@ public sealed class RepositoryPublisher(TimeProvider time, TorrentPublishOptions
 {
     private readonly TorrentPublishOptions _torrentOptions = Validated(torrentOptions ?? new TorrentPublishOptions());
 
-    private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(1);
+    /// <summary>How often a progress line is written while hashing (a large tree takes minutes).</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     public async Task<PublishResult> PublishAsync(string repositoryFolder, string manifestPath, TextWriter progress, CancellationToken cancellationToken)
     {
@@ -80,7 +81,7 @@ public sealed class RepositoryPublisher(TimeProvider time, TorrentPublishOptions
             }
 
             doneBytes += info.Length;
-            if (clock.Elapsed - lastReport >= ProgressEvery)
+            if (clock.Elapsed - lastReport >= ProgressInterval)
             {
                 lastReport = clock.Elapsed;
                 await progress.WriteLineAsync($"publish: {files.Count}/{candidates.Count} files, {doneBytes / 1048576.0:F1}/{totalBytes / 1048576.0:F1} MiB ({hashed} hashed)").ConfigureAwait(false);
