@@ -1,3 +1,4 @@
+using Gateway.Catalog;
 using Gateway.Feedback.Torrents;
 using Gateway.Tests.Infrastructure;
 
@@ -61,10 +62,10 @@ public sealed class MktorrentTests : IDisposable
 
     public void Dispose() => _repository.Dispose();
 
-    private async Task<Catalog.Manifest> ReadManifestAsync()
+    private async Task<Manifest> ReadManifestAsync()
     {
         await using var stream = File.OpenRead(_repository.ManifestPath);
-        return await Catalog.ManifestReader.ReadAsync(stream, CancellationToken.None);
+        return await ManifestReader.ReadAsync(stream, CancellationToken.None);
     }
 
     private Task<BuiltTorrent> BuildAsync(string name, bool singleFile, IEnumerable<(string Path, string[] InTorrent)> files, int pieceLength, bool isPrivate) =>
