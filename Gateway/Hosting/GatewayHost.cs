@@ -11,6 +11,7 @@ using Gateway.Selection;
 using Gateway.Tracing;
 using Gateway.Volunteers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.LoadBalancing;
@@ -24,7 +25,9 @@ public static class GatewayHost
     /// <summary>Builds the gateway from command-line arguments (ASP.NET Core configuration; <c>--config FILE</c> adds a JSON file).</summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = WithoutConfigFile(args, out var configFile) });
+        // The slim builder: the full one adds per-request work (host filtering, diagnostics) worth ~2.5 µs
+        // of CPU per request here, a fifth of what a redirect costs (see docs/benchmarks.md).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = WithoutConfigFile(args, out var configFile) });
         if (configFile is not null)
         {
             builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: true);
@@ -33,10 +36,24 @@ public static class GatewayHost
             builder.Configuration.AddCommandLine(WithoutConfigFile(args, out _));
         }
 
+        // With any logger enabled for it, ASP.NET's hosting diagnostics start an Activity and a log scope
+        // for every request (~600 bytes and ~1 µs); request logging is the access log's job here.
+        // An explicit setting for this category in the configuration still wins.
+        const string hostingDiagnostics = "Microsoft.AspNetCore.Hosting.Diagnostics";
+        if (builder.Configuration[$"Logging:LogLevel:{hostingDiagnostics}"] is null)
+        {
+            builder.Logging.AddFilter(hostingDiagnostics, LogLevel.None);
+        }
+
+        // The slim builder's console logger is fixed to the simple format: add the json and systemd
+        // formatters and let Logging:Console (FormatterName=json) choose again (docs/operations.md).
+        builder.Logging.AddConsole();
+        builder.Services.Configure<ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));
         configure?.Invoke(builder);
         builder.Services.AddSystemd();
         AddGateway(builder.Services, builder.Configuration);
         var app = builder.Build();
+        ValidateOptions(app.Services);
         if (app.Services.GetRequiredService<IOptions<AccessLogOptions>>().Value.Enabled)
         {
             app.UseMiddleware<AccessLogMiddleware>();
@@ -123,6 +140,24 @@ public static class GatewayHost
         services.AddSingleton<IProxyConfigProvider, GatewayProxyConfigProvider>();
         services.AddReverseProxy()
             .AddTransforms(context => context.AddResponseTransform(VolunteerResponseTransform.ApplyAsync));
+    }
+
+    /// <summary>
+    /// Reads every options class once, so a wrong setting stops the start with its own message
+    /// (YARP would otherwise load its config first and wrap the message in its own error).
+    /// </summary>
+    private static void ValidateOptions(IServiceProvider services)
+    {
+        _ = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<OriginOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<CatalogOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<HealthOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<ProxyOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<SelectionOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<VolunteerSetOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<ReadinessOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<AccessLogOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
     }
 
     private static void AddValidatedOptions<TOptions, TValidator>(IServiceCollection services, IConfigurationSection section)

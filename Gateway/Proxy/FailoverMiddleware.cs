@@ -55,7 +55,7 @@ public sealed partial class FailoverMiddleware
             return;
         }
 
-        var remaining = new List<DestinationState>(download.Candidates);
+        List<DestinationState>? remaining = null;
         var destination = proxy.AvailableDestinations[0];
         var maxAttempts = _options.CurrentValue.MaxAttempts;
         for (var attempt = 1; ; attempt++)
@@ -87,6 +87,8 @@ public sealed partial class FailoverMiddleware
 
             LogAttemptFailed(_logger, destination.DestinationId, attempt, Describe(context, download));
             _metrics.RecordFailover(destination.DestinationId);
+            // Allocated only on the rare path: most requests succeed at the first attempt.
+            remaining ??= new List<DestinationState>(download.Candidates);
             remaining.Remove(destination);
             ResetResponse(context, download);
             var next = attempt < maxAttempts && remaining.Count > 0 ? PickAgain(context, proxy, remaining) : null;
