@@ -38,7 +38,7 @@ public sealed class ReadinessTests
         Assert.Equal(HttpStatusCode.OK, degraded.Code);
         Assert.Equal("degraded", degraded.Status);
         Assert.Contains("store is unreachable", degraded.Reason, StringComparison.Ordinal);
-        await MetricsTests.ScrapeUntilAsync(s.Gateway, m => m.Sum("gateway_store_reachable") == 0);
+        await MetricsEndpointTests.ScrapeUntilAsync(s.Gateway, m => m.Sum("gateway_store_reachable") == 0);
 
         // Degraded still serves: the gateway redirects from its last view of the swarm.
         using (var response = await s.Gateway.Client.GetAsync(Big))
@@ -50,7 +50,7 @@ public sealed class ReadinessTests
         var back = await ReadyAsync(s.Gateway);
         Assert.Equal("ready", back.Status);
         Assert.Null(back.Reason);
-        await MetricsTests.ScrapeUntilAsync(s.Gateway, m => m.Sum("gateway_store_reachable") == 1);
+        await MetricsEndpointTests.ScrapeUntilAsync(s.Gateway, m => m.Sum("gateway_store_reachable") == 1);
     }
 
     [Fact]

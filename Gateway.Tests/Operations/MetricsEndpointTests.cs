@@ -5,7 +5,7 @@ using static Gateway.Tests.EndToEnd.DownloadScenario;
 
 namespace Gateway.Tests.Operations;
 
-public sealed class MetricsTests
+public sealed class MetricsEndpointTests
 {
     [Fact]
     public async Task Counts_proxied_and_origin_requests_by_mode_outcome_and_volunteer_with_their_bytes_by_source()
