@@ -7,6 +7,7 @@ using Gateway.Proxy;
 using Gateway.Redirect;
 using Gateway.RequestPaths;
 using Gateway.Selection;
+using Gateway.Selection.Apache;
 using Gateway.Volunteers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -45,6 +46,7 @@ public static class GatewayHost
             pipeline.UseLoadBalancing();
             pipeline.UseMiddleware<RedirectMiddleware>();
             pipeline.UseMiddleware<FailoverMiddleware>();
+            pipeline.UseMiddleware<MemberAccountingMiddleware>();
             pipeline.UsePassiveHealthChecks();
         });
         return app;
@@ -86,6 +88,7 @@ public static class GatewayHost
         services.AddSingleton<LoadEstimator>();
         services.TryAddSingleton<IRandomSource, SelectionRandomSource>();
         services.AddSingleton<ILoadBalancingPolicy, FeedbackPowerOfTwoPolicy>();
+        services.AddApacheBalancer(configuration);
 
         services.AddSingleton<IProxyConfigProvider, GatewayProxyConfigProvider>();
         services.AddReverseProxy()

@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.LoadBalancing;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Selection.Apache;
+
+/// <summary>
+/// Apache's <c>heartbeat</c>: a random candidate with probability proportional to the free slots
+/// (<c>ready</c>) its last heartbeat announced. As in Apache, a heartbeat older than
+/// <see cref="BalancerOptions.HeartbeatMaxAge"/> (10 s) takes the member out, a member reporting no busy
+/// slot counts only a quarter of its ready slots (it has just started; don't flood it), and lbsets and
+/// standby flags play no part. One deliberate difference: Apache draws in [0, slots] and a draw of 0
+/// picks nobody (a 503); we draw in [1, slots] so every draw lands on a member, with the same proportions.
+/// </summary>
+public sealed class HeartbeatPolicy(BalancerMembers members, HeartbeatBoard board, IOptionsMonitor<BalancerOptions> options, IRandomSource random, TimeProvider time)
+    : ILoadBalancingPolicy
+{
+    public const string PolicyName = "heartbeat";
+
+    public string Name => PolicyName;
+
+    public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations) =>
+        members.PickAmongUsable(availableDestinations, Choose);
+
+    private BalancerMember? Choose(IReadOnlyList<BalancerMember> usable)
+    {
+        var now = time.GetUtcNow();
+        var maxAge = options.CurrentValue.HeartbeatMaxAge;
+        long slots = 0;
+        foreach (var member in usable)
+        {
+            slots += ReadyOf(member, now, maxAge);
+        }
+
+        if (slots == 0)
+        {
+            return null;
+        }
+
+        var pick = (long)random.NextIndex((int)Math.Min(slots, int.MaxValue)) + 1;
+        long seen = 0;
+        foreach (var member in usable)
+        {
+            var ready = ReadyOf(member, now, maxAge);
+            if (pick > seen && pick <= seen + ready)
+            {
+                return member;
+            }
+
+            seen += ready;
+        }
+
+        return null;
+    }
+
+    private int ReadyOf(BalancerMember member, DateTimeOffset now, TimeSpan maxAge)
+    {
+        if (!board.TryGet(member.Id, out var beat) || now - beat.ReceivedAt >= maxAge)
+        {
+            return 0;
+        }
+
+        return beat.Busy == 0 ? beat.Ready / 4 : beat.Ready;
+    }
+}
