@@ -220,11 +220,11 @@ public sealed class ApachePolicyTests
     [Fact]
     public void Heartbeat_bodies_in_apaches_format_parse_and_others_are_refused()
     {
-        Assert.True(HeartbeatBoard.TryParse("v=1&ready=75&busy=0", out var ready, out var busy, out _));
+        Assert.True(HeartbeatBoard.TryReadBody("v=1&ready=75&busy=0", out var ready, out var busy, out _));
         Assert.Equal((75, 0), (ready, busy));
-        Assert.False(HeartbeatBoard.TryParse("ready=75&busy=0", out _, out _, out var error));
+        Assert.False(HeartbeatBoard.TryReadBody("ready=75&busy=0", out _, out _, out var error));
         Assert.Contains("v=1", error, StringComparison.Ordinal);
-        Assert.False(HeartbeatBoard.TryParse("v=1&ready=-3", out _, out _, out _));
+        Assert.False(HeartbeatBoard.TryReadBody("v=1&ready=-3", out _, out _, out _));
     }
 
     private static void Bytes(ApacheBalancerHarness h, string id, long received)

@@ -1,3 +1,4 @@
+using Gateway.BalancerManager;
 using Gateway.Catalog;
 using Gateway.Feedback.Store;
 using Gateway.Health;
@@ -32,6 +33,10 @@ public static class GatewayHost
             builder.Configuration.AddCommandLine(WithoutConfigFile(args, out _));
         }
 
+        // balancer-manager's lbmethod edits are the last configuration layer, so they win and reload like any edit.
+        var lbMethod = new LbMethodOverride();
+        ((IConfigurationBuilder)builder.Configuration).Add(lbMethod);
+        builder.Services.AddSingleton(lbMethod);
         configure?.Invoke(builder);
         AddGateway(builder.Services, builder.Configuration);
         var app = builder.Build();
@@ -40,6 +45,7 @@ public static class GatewayHost
         app.MapGet("/readyz", (CatalogState catalog) => catalog.IsLoaded
             ? Results.Text($"ready: catalog of {catalog.Current.Count} files loaded at {catalog.LoadedAt:O}\n")
             : Results.Problem(statusCode: 503, title: "Not ready", detail: "No catalog is loaded yet; see the log for why.")).ShortCircuit();
+        app.MapBalancerManager();
         app.MapReverseProxy(pipeline =>
         {
             pipeline.UseMiddleware<HoldersOnlyMiddleware>();
@@ -89,6 +95,7 @@ public static class GatewayHost
         services.TryAddSingleton<IRandomSource, SelectionRandomSource>();
         services.AddSingleton<ILoadBalancingPolicy, FeedbackPowerOfTwoPolicy>();
         services.AddApacheBalancer(configuration);
+        services.AddBalancerManager(configuration);
 
         services.AddSingleton<IProxyConfigProvider, GatewayProxyConfigProvider>();
         services.AddReverseProxy()

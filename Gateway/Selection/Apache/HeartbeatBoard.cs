@@ -19,7 +19,7 @@ public sealed class HeartbeatBoard(TimeProvider time)
     /// Parses Apache's heartbeat body (<c>v=1&amp;ready=N&amp;busy=N</c>, as mod_heartbeat sends it).
     /// Returns false with a reason a volunteer's operator can act on.
     /// </summary>
-    public static bool TryParse(string body, out int ready, out int busy, out string? error)
+    public static bool TryReadBody(string body, out int ready, out int busy, out string? error)
     {
         ready = busy = 0;
         error = null;
