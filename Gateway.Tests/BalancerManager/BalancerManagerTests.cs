@@ -19,8 +19,7 @@ public sealed class BalancerManagerTests : IDisposable
         await using var s = await StartAsync();
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await LaunchAsync(playwright);
-        await using var context = await browser.NewContextAsync(new() { HttpCredentials = new() { Username = User, Password = Password } });
-        var page = await context.NewPageAsync();
+        var page = await SignedInPageAsync(browser);
         var response = await page.GotoAsync($"{s.Gateway.Url}/balancer-manager");
         Assert.Equal(200, response!.Status);
         foreach (var id in new[] { "v1", "v2", "v3" })
@@ -51,8 +50,7 @@ public sealed class BalancerManagerTests : IDisposable
         await using var s = await StartAsync();
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await LaunchAsync(playwright);
-        await using var context = await browser.NewContextAsync(new() { HttpCredentials = new() { Username = User, Password = Password } });
-        var page = await context.NewPageAsync();
+        var page = await SignedInPageAsync(browser);
         await page.GotoAsync($"{s.Gateway.Url}/balancer-manager");
 
         // What a forged cross-site form would send: the browser adds the credential, but not the page's nonce.
@@ -128,6 +126,12 @@ public sealed class BalancerManagerTests : IDisposable
         }
 
         return s;
+    }
+
+    private static async Task<IPage> SignedInPageAsync(IBrowser browser)
+    {
+        var context = await browser.NewContextAsync(new() { HttpCredentials = new() { Username = User, Password = Password } });
+        return await context.NewPageAsync();
     }
 
     private static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new()

@@ -21,12 +21,11 @@ public sealed class ByBusynessPolicy(BalancerMembers members) : ILoadBalancingPo
 
     private struct Scorer : IMemberScorer
     {
-        private int _totalFactor;
+        private ByRequestsPolicy.Scorer _byRequests;
 
         public bool IsBetter(BalancerMember current, BalancerMember? best)
         {
-            current.LbStatus += current.LbFactor;
-            _totalFactor += current.LbFactor;
+            _byRequests.Credit(current);
             if (best is null)
             {
                 return true;
@@ -37,6 +36,6 @@ public sealed class ByBusynessPolicy(BalancerMembers members) : ILoadBalancingPo
             return busy < bestBusy || (busy == bestBusy && current.LbStatus > best.LbStatus);
         }
 
-        public readonly void Chosen(BalancerMember chosen) => chosen.LbStatus -= _totalFactor;
+        public readonly void Chosen(BalancerMember chosen) => _byRequests.Chosen(chosen);
     }
 }

@@ -27,9 +27,15 @@ public sealed class ByRequestsPolicy(BalancerMembers members) : ILoadBalancingPo
 
         public bool IsBetter(BalancerMember current, BalancerMember? best)
         {
+            Credit(current);
+            return best is null || current.LbStatus > best.LbStatus;
+        }
+
+        /// <summary>Hands a candidate its share of credit (lbstatus += lbfactor) and counts it in the total.</summary>
+        public void Credit(BalancerMember current)
+        {
             current.LbStatus += current.LbFactor;
             _totalFactor += current.LbFactor;
-            return best is null || current.LbStatus > best.LbStatus;
         }
 
         public readonly void Chosen(BalancerMember chosen) => chosen.LbStatus -= _totalFactor;

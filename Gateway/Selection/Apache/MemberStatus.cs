@@ -36,6 +36,12 @@ public static class MemberStatusFlags
 
     private const string Letters = "INDSEHR";
 
+    private static readonly (MemberStatus Flag, string Label)[] Labels =
+    [
+        (MemberStatus.Disabled, "Dis"), (MemberStatus.Stopped, "Stop"), (MemberStatus.InError, "Err"), (MemberStatus.Drain, "Drn"),
+        (MemberStatus.HotStandby, "Stby"), (MemberStatus.HotSpare, "Spar"), (MemberStatus.IgnoreErrors, "Ign"),
+    ];
+
     /// <summary>
     /// Applies a status string to <paramref name="status"/> the way Apache does: '+' sets, '-' clears, a
     /// letter without a sign sets. Returns false with the offending character when a letter is unknown.
@@ -75,48 +81,16 @@ public static class MemberStatusFlags
         return true;
     }
 
-    /// <summary>The flags as Apache prints them on balancer-manager: "Ok", or the set letters, e.g. "Stby", "Dis Drn".</summary>
+    /// <summary>The flags as Apache prints them on balancer-manager: "Init Ok", or the set flags, e.g. "Init Dis Drn".</summary>
     public static string Describe(MemberStatus status)
     {
-        if ((status & (NotUsable | MemberStatus.Drain | MemberStatus.HotStandby | MemberStatus.HotSpare | MemberStatus.IgnoreErrors)) == 0)
-        {
-            return "Init Ok";
-        }
-
         var parts = new List<string>(4) { "Init" };
-        if (status.HasFlag(MemberStatus.Disabled))
+        foreach (var (flag, label) in Labels)
         {
-            parts.Add("Dis");
-        }
-
-        if (status.HasFlag(MemberStatus.Stopped))
-        {
-            parts.Add("Stop");
-        }
-
-        if (status.HasFlag(MemberStatus.InError))
-        {
-            parts.Add("Err");
-        }
-
-        if (status.HasFlag(MemberStatus.Drain))
-        {
-            parts.Add("Drn");
-        }
-
-        if (status.HasFlag(MemberStatus.HotStandby))
-        {
-            parts.Add("Stby");
-        }
-
-        if (status.HasFlag(MemberStatus.HotSpare))
-        {
-            parts.Add("Spar");
-        }
-
-        if (status.HasFlag(MemberStatus.IgnoreErrors))
-        {
-            parts.Add("Ign");
+            if ((status & flag) != 0)
+            {
+                parts.Add(label);
+            }
         }
 
         if ((status & NotUsable) == 0)
