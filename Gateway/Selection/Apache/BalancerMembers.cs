@@ -22,6 +22,10 @@ public sealed class BalancerMembers : IDisposable
     private readonly List<BalancerMember> _spares = [];
     private readonly List<BalancerMember> _standbys = [];
     private Dictionary<string, BalancerMember> _byId = new(StringComparer.Ordinal);
+
+    // YARP keeps one DestinationState per destination until its config changes: finding the member by
+    // reference skips hashing the id string for every candidate of every pick.
+    private readonly Dictionary<DestinationState, BalancerMember?> _byDestination = new(ReferenceEqualityComparer.Instance);
     private BalancerMember[] _ordered = [];
     private VolunteerSetOptions _configured;
     private long _stamp;
@@ -191,7 +195,18 @@ public sealed class BalancerMembers : IDisposable
         for (var i = 0; i < available.Count; i++)
         {
             var destination = available[i];
-            if (_byId.TryGetValue(destination.DestinationId, out var member))
+            if (!_byDestination.TryGetValue(destination, out var member))
+            {
+                if (_byDestination.Count > 4 * (_ordered.Length + 16))
+                {
+                    _byDestination.Clear();
+                }
+
+                member = _byId.GetValueOrDefault(destination.DestinationId);
+                _byDestination[destination] = member;
+            }
+
+            if (member is not null)
             {
                 member.Stamp = stamp;
                 member.Destination = destination;
@@ -241,5 +256,6 @@ public sealed class BalancerMembers : IDisposable
 
         _byId = byId;
         _ordered = [.. ordered];
+        _byDestination.Clear();
     }
 }

@@ -17,19 +17,22 @@ public sealed class HeartbeatPolicy(BalancerMembers members, HeartbeatBoard boar
 {
     public const string PolicyName = "heartbeat";
 
+    private Func<IReadOnlyList<BalancerMember>, BalancerMember?>? _choose;
+
     public string Name => PolicyName;
 
     public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations) =>
-        members.PickAmongUsable(availableDestinations, Choose);
+        members.PickAmongUsable(availableDestinations, _choose ??= Choose);
 
     private BalancerMember? Choose(IReadOnlyList<BalancerMember> usable)
     {
         var now = time.GetUtcNow();
         var maxAge = options.CurrentValue.HeartbeatMaxAge;
         long slots = 0;
-        foreach (var member in usable)
+        // Index loops: foreach over the interface would box the list's enumerator on every pick.
+        for (var i = 0; i < usable.Count; i++)
         {
-            slots += ReadyOf(member, now, maxAge);
+            slots += ReadyOf(usable[i], now, maxAge);
         }
 
         if (slots == 0)
@@ -39,8 +42,9 @@ public sealed class HeartbeatPolicy(BalancerMembers members, HeartbeatBoard boar
 
         var pick = (long)random.NextIndex((int)Math.Min(slots, int.MaxValue)) + 1;
         long seen = 0;
-        foreach (var member in usable)
+        for (var i = 0; i < usable.Count; i++)
         {
+            var member = usable[i];
             var ready = ReadyOf(member, now, maxAge);
             if (pick > seen && pick <= seen + ready)
             {
