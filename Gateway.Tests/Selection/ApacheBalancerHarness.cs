@@ -19,7 +19,8 @@ internal sealed class ApacheBalancerHarness : IDisposable
         Volunteers = new TestOptionsMonitor<VolunteerSetOptions>(set);
         Balancer = new TestOptionsMonitor<BalancerOptions>(balancer ?? new BalancerOptions());
         Members = new BalancerMembers(Volunteers, Balancer, Time);
-        Board = new HeartbeatBoard(Time);
+        Swarm = new Gateway.Feedback.Store.SwarmView(Time);
+        Board = new HeartbeatBoard(Time, Swarm, Balancer, new TestOptionsMonitor<SelectionOptions>(new SelectionOptions()));
         Destinations = set.Members.Select(v => new DestinationState(v.Id)).ToArray();
     }
 
@@ -33,6 +34,8 @@ internal sealed class ApacheBalancerHarness : IDisposable
 
     public HeartbeatBoard Board { get; }
 
+    public Gateway.Feedback.Store.SwarmView Swarm { get; }
+
     public ScriptedRandom Random { get; } = new();
 
     public DestinationState[] Destinations { get; }
@@ -45,7 +48,7 @@ internal sealed class ApacheBalancerHarness : IDisposable
         ByRequestsPolicy.PolicyName => new ByRequestsPolicy(Members),
         ByTrafficPolicy.PolicyName => new ByTrafficPolicy(Members),
         ByBusynessPolicy.PolicyName => new ByBusynessPolicy(Members),
-        HeartbeatPolicy.PolicyName => new HeartbeatPolicy(Members, Board, Balancer, Random, Time),
+        HeartbeatPolicy.PolicyName => new HeartbeatPolicy(Members, Board, Random, Time),
         _ => throw new ArgumentException(name),
     };
 

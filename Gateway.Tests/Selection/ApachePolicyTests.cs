@@ -197,6 +197,29 @@ public sealed class ApachePolicyTests
         Assert.Equal(["-"], h.Picks(HeartbeatPolicy.PolicyName, 1));
     }
 
+    [Fact]
+    public void Heartbeat_falls_back_to_tracker_feedback_when_feedback_slots_are_set()
+    {
+        using var h = new ApacheBalancerHarness([Member("a", 2), Member("b"), Member("c")], new BalancerOptions { FeedbackSlots = 10 });
+        var loads = new Dictionary<string, Gateway.Feedback.Store.LoadReport>
+        {
+            ["a"] = new(ActiveTransfers: 5, Peers: 0, 0, 0, 0, h.Time.GetUtcNow()),
+            ["b"] = new(ActiveTransfers: 2, Peers: 0, 0, 0, 0, h.Time.GetUtcNow() - TimeSpan.FromMinutes(5)),
+        };
+        h.Swarm.Reset(new Gateway.Feedback.Store.SwarmSnapshot(
+            System.Collections.Frozen.FrozenDictionary<string, System.Collections.Frozen.FrozenSet<string>>.Empty,
+            System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(loads, StringComparer.Ordinal)));
+        h.Board.Record("c", ready: 5, busy: 1);
+
+        // a: 10 slots × factor 2 − 5 busy = 15 ready; b: feedback too old; c: its own heartbeat, 5 ready.
+        foreach (var draw in new[] { 0, 14, 15, 19 })
+        {
+            h.Random.Next.Enqueue(draw);
+        }
+
+        Assert.Equal(["a", "a", "c", "c"], h.Picks(HeartbeatPolicy.PolicyName, 4));
+    }
+
     [Theory]
     [InlineData("+H", MemberStatus.HotStandby)]
     [InlineData("D", MemberStatus.Disabled)]

@@ -42,7 +42,7 @@ public class ApachePolicyBenchmarks : IDisposable
         var time = TimeProvider.System;
         var balancer = new FixedOptions<BalancerOptions>(new BalancerOptions());
         _members = new BalancerMembers(new FixedOptions<VolunteerSetOptions>(set), balancer, time);
-        var board = new HeartbeatBoard(time);
+        var board = new HeartbeatBoard(time, new Gateway.Feedback.Store.SwarmView(time), balancer, new FixedOptions<SelectionOptions>(new SelectionOptions()));
         foreach (var member in set.Members)
         {
             board.Record(member.Id, ready: 50, busy: 5);
@@ -54,7 +54,7 @@ public class ApachePolicyBenchmarks : IDisposable
             "byrequests" => new ByRequestsPolicy(_members),
             "bytraffic" => new ByTrafficPolicy(_members),
             "bybusyness" => new ByBusynessPolicy(_members),
-            _ => new HeartbeatPolicy(_members, board, balancer, random, time),
+            _ => new HeartbeatPolicy(_members, board, random, time),
         };
         _destinations = [.. set.Members.Select(m => new DestinationState(m.Id))];
     }

@@ -22,6 +22,12 @@ public sealed class BalancerOptions
 
     /// <summary>heartbeat: a volunteer's heartbeat older than this is ignored (Apache: 10 seconds).</summary>
     public TimeSpan HeartbeatMaxAge { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// heartbeat from tracker feedback: a volunteer with no fresh heartbeat but fresh load feedback counts
+    /// as having this many slots per unit of load factor, less its active transfers. 0 (default): off.
+    /// </summary>
+    public int FeedbackSlots { get; set; }
 }
 
 internal sealed class BalancerOptionsValidator : IValidateOptions<BalancerOptions>
@@ -40,6 +46,11 @@ internal sealed class BalancerOptionsValidator : IValidateOptions<BalancerOption
         if (options.HeartbeatMaxAge <= TimeSpan.Zero)
         {
             errors.Add($"Balancer:HeartbeatMaxAge {options.HeartbeatMaxAge} must be positive.");
+        }
+
+        if (options.FeedbackSlots is < 0 or > 100_000)
+        {
+            errors.Add($"Balancer:FeedbackSlots {options.FeedbackSlots} must be between 0 (off) and 100000.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -1,12 +1,18 @@
 using System.Collections.Concurrent;
+using Gateway.Feedback.Store;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Selection.Apache;
 
 /// <summary>A volunteer's last heartbeat: free slots, busy slots, and when it arrived.</summary>
 public readonly record struct Heartbeat(int Ready, int Busy, DateTimeOffset ReceivedAt);
 
-/// <summary>The last heartbeat of each volunteer (Apache's mod_heartmonitor table), keyed by volunteer id.</summary>
-public sealed class HeartbeatBoard(TimeProvider time)
+/// <summary>
+/// The last heartbeat of each volunteer (Apache's mod_heartmonitor table), keyed by volunteer id; with
+/// <see cref="BalancerOptions.FeedbackSlots"/> set, a volunteer without a fresh heartbeat is judged from
+/// its tracker load feedback instead.
+/// </summary>
+public sealed class HeartbeatBoard(TimeProvider time, SwarmView swarm, IOptionsMonitor<BalancerOptions> balancer, IOptionsMonitor<SelectionOptions> selection)
 {
     private readonly ConcurrentDictionary<string, Heartbeat> _byVolunteer = new(StringComparer.Ordinal);
 
@@ -14,6 +20,32 @@ public sealed class HeartbeatBoard(TimeProvider time)
         _byVolunteer[volunteerId] = new Heartbeat(Math.Max(0, ready), Math.Max(0, busy), time.GetUtcNow());
 
     public bool TryGet(string volunteerId, out Heartbeat heartbeat) => _byVolunteer.TryGetValue(volunteerId, out heartbeat);
+
+    /// <summary>
+    /// The member's current heartbeat: a posted one younger than <see cref="BalancerOptions.HeartbeatMaxAge"/>,
+    /// else (when enabled) one made from fresh tracker feedback: busy = its active transfers,
+    /// ready = FeedbackSlots × load factor − busy.
+    /// </summary>
+    public bool TryGetCurrent(BalancerMember member, DateTimeOffset now, out Heartbeat heartbeat)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        var settings = balancer.CurrentValue;
+        if (_byVolunteer.TryGetValue(member.Id, out heartbeat) && now - heartbeat.ReceivedAt < settings.HeartbeatMaxAge)
+        {
+            return true;
+        }
+
+        if (settings.FeedbackSlots > 0 && swarm.TryGetLoad(member.Id, out var report) && now - report.ReportedAt <= selection.CurrentValue.FeedbackMaxAge)
+        {
+            var busy = Math.Max(0, report.ActiveTransfers);
+            var slots = (int)Math.Min(int.MaxValue, (long)settings.FeedbackSlots * member.LbFactor / 100);
+            heartbeat = new Heartbeat(Math.Max(0, slots - busy), busy, report.ReportedAt);
+            return true;
+        }
+
+        heartbeat = default;
+        return false;
+    }
 
     /// <summary>
     /// Parses Apache's heartbeat body (<c>v=1&amp;ready=N&amp;busy=N</c>, as mod_heartbeat sends it).

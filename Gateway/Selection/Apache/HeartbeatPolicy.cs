@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
 
@@ -9,10 +8,11 @@ namespace Gateway.Selection.Apache;
 /// (<c>ready</c>) its last heartbeat announced. As in Apache, a heartbeat older than
 /// <see cref="BalancerOptions.HeartbeatMaxAge"/> (10 s) takes the member out, a member reporting no busy
 /// slot counts only a quarter of its ready slots (it has just started; don't flood it), and lbsets and
-/// standby flags play no part. One deliberate difference: Apache draws in [0, slots] and a draw of 0
+/// standby flags play no part. Volunteers that do not send heartbeats can be judged from tracker
+/// feedback instead (<see cref="BalancerOptions.FeedbackSlots"/>). One deliberate difference: Apache draws in [0, slots] and a draw of 0
 /// picks nobody (a 503); we draw in [1, slots] so every draw lands on a member, with the same proportions.
 /// </summary>
-public sealed class HeartbeatPolicy(BalancerMembers members, HeartbeatBoard board, IOptionsMonitor<BalancerOptions> options, IRandomSource random, TimeProvider time)
+public sealed class HeartbeatPolicy(BalancerMembers members, HeartbeatBoard board, IRandomSource random, TimeProvider time)
     : ILoadBalancingPolicy
 {
     public const string PolicyName = "heartbeat";
@@ -27,12 +27,11 @@ public sealed class HeartbeatPolicy(BalancerMembers members, HeartbeatBoard boar
     private BalancerMember? Choose(IReadOnlyList<BalancerMember> usable)
     {
         var now = time.GetUtcNow();
-        var maxAge = options.CurrentValue.HeartbeatMaxAge;
         long slots = 0;
         // Index loops: foreach over the interface would box the list's enumerator on every pick.
         for (var i = 0; i < usable.Count; i++)
         {
-            slots += ReadyOf(usable[i], now, maxAge);
+            slots += ReadyOf(usable[i], now);
         }
 
         if (slots == 0)
@@ -45,7 +44,7 @@ public sealed class HeartbeatPolicy(BalancerMembers members, HeartbeatBoard boar
         for (var i = 0; i < usable.Count; i++)
         {
             var member = usable[i];
-            var ready = ReadyOf(member, now, maxAge);
+            var ready = ReadyOf(member, now);
             if (pick > seen && pick <= seen + ready)
             {
                 return member;
@@ -57,13 +56,8 @@ public sealed class HeartbeatPolicy(BalancerMembers members, HeartbeatBoard boar
         return null;
     }
 
-    private int ReadyOf(BalancerMember member, DateTimeOffset now, TimeSpan maxAge)
-    {
-        if (!board.TryGet(member.Id, out var beat) || now - beat.ReceivedAt >= maxAge)
-        {
-            return 0;
-        }
-
-        return beat.Busy == 0 ? beat.Ready / 4 : beat.Ready;
-    }
+    private int ReadyOf(BalancerMember member, DateTimeOffset now) =>
+        !board.TryGetCurrent(member, now, out var beat) ? 0
+        : beat.Busy == 0 ? beat.Ready / 4
+        : beat.Ready;
 }
