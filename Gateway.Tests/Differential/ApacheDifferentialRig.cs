@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Gateway.ApacheImport;
 using Gateway.Tests.Infrastructure;
@@ -60,7 +59,7 @@ public sealed class ApacheDifferentialRig : IAsyncDisposable
         using var errors = new StringWriter();
         var code = await ImportApacheCommand.RunAsync([apache.ConfigPath], output, errors, CancellationToken.None);
         Assert.True(code == 0, errors.ToString());
-        var settings = Flatten(JsonNode.Parse(output.ToString())!, prefix: null).ToList();
+        var settings = SettingsArguments.FromJson(JsonNode.Parse(output.ToString())!).ToList();
 
         // Apache's rules alone decide: YARP's passive health would take failed members out on its own clock.
         settings.Add("--Health:PassiveEnabled=false");
@@ -119,18 +118,4 @@ public sealed class ApacheDifferentialRig : IAsyncDisposable
         await Gateway.DisposeAsync();
         _repository.Dispose();
     }
-
-    private static IEnumerable<string> Flatten(JsonNode node, string? prefix) => node switch
-    {
-        JsonObject o => o.SelectMany(p => Flatten(p.Value!, prefix is null ? p.Key : $"{prefix}:{p.Key}")),
-        JsonArray a => a.SelectMany((v, i) => Flatten(v!, $"{prefix}:{i.ToString(CultureInfo.InvariantCulture)}")),
-        _ => [$"--{prefix}={Scalar(node)}"],
-    };
-
-    private static string Scalar(JsonNode node) => node.GetValueKind() switch
-    {
-        System.Text.Json.JsonValueKind.True => "true",
-        System.Text.Json.JsonValueKind.False => "false",
-        _ => node.ToString(),
-    };
 }
