@@ -67,6 +67,7 @@ public sealed class BalancerConfigurationTests
     private static string Config(double loadFactor, string status) => $$"""
         {
           "Origin": { "Url": "http://127.0.0.1:9/" },
+          "Catalog": { "Source": "/nonexistent/manifest.json" },
           "Volunteers": [
             { "Id": "a", "Url": "http://127.0.0.1:9/a/", "LoadFactor": {{loadFactor.ToString(System.Globalization.CultureInfo.InvariantCulture)}}, "Status": "{{status}}", "LbSet": {{(status.Length > 0 ? 1 : 0)}}, "Route": "{{(status.Length > 0 ? "r1" : "")}}" },
             { "Id": "b", "Url": "http://127.0.0.1:9/b/" }

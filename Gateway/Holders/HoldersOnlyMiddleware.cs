@@ -42,21 +42,33 @@ public sealed class HoldersOnlyMiddleware(
 
         download.Entry = entry;
         var holders = swarm.HoldersOf(entry.ContentId);
-        List<DestinationState>? candidates = null;
-        if (holders.Length > 0)
+        var available = proxy.AvailableDestinations;
+        var usable = 0;
+        foreach (var destination in available)
         {
-            foreach (var destination in proxy.AvailableDestinations)
-            {
-                if (Array.IndexOf(holders, destination.DestinationId) >= 0 && directory.Find(destination.DestinationId) is { Enabled: true })
-                {
-                    (candidates ??= new List<DestinationState>(holders.Length)).Add(destination);
-                }
-            }
+            usable += IsUsableHolder(destination, holders) ? 1 : 0;
         }
 
-        if (candidates is null)
+        if (usable == 0)
         {
             return ToOrigin(context, next);
+        }
+
+        // A full mirror set is the common case: then YARP's own list serves as is, without a copy.
+        IReadOnlyList<DestinationState> candidates = available;
+        if (usable < available.Count)
+        {
+            var narrowed = new DestinationState[usable];
+            var i = 0;
+            foreach (var destination in available)
+            {
+                if (IsUsableHolder(destination, holders))
+                {
+                    narrowed[i++] = destination;
+                }
+            }
+
+            candidates = narrowed;
         }
 
         download.Candidates = candidates;
@@ -64,6 +76,9 @@ public sealed class HoldersOnlyMiddleware(
         metrics.RecordSelection(Stopwatch.GetElapsedTime(started));
         return next(context);
     }
+
+    private bool IsUsableHolder(DestinationState destination, string[] holders) =>
+        Array.IndexOf(holders, destination.DestinationId) >= 0 && directory.Find(destination.DestinationId) is { Enabled: true };
 
     private Task ToOrigin(HttpContext context, RequestDelegate nextStep)
     {

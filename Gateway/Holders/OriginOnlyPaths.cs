@@ -27,7 +27,7 @@ public sealed class OriginOnlyPaths : IDisposable
         var name = slash < 0 ? path.AsSpan() : path.AsSpan(slash + 1);
         foreach (var pattern in rules.FileNames)
         {
-            if (WildcardMatches(pattern, name))
+            if (pattern.Matches(name))
             {
                 return true;
             }
@@ -77,9 +77,24 @@ public sealed class OriginOnlyPaths : IDisposable
         return false;
     }
 
+    /// <summary>A file-name pattern, split once at its first '*' so the common shapes need no backtracking.</summary>
+    private sealed class NamePattern(string pattern)
+    {
+        private readonly string _prefix = pattern.Contains('*', StringComparison.Ordinal) ? pattern[..pattern.IndexOf('*', StringComparison.Ordinal)] : pattern;
+        private readonly string? _rest = pattern.Contains('*', StringComparison.Ordinal) ? pattern[(pattern.IndexOf('*', StringComparison.Ordinal) + 1)..] : null;
+
+        public bool Matches(ReadOnlySpan<char> name) => _rest switch
+        {
+            null => name.SequenceEqual(_prefix),
+            "" => name.StartsWith(_prefix),
+            _ when !_rest.Contains('*', StringComparison.Ordinal) => name.Length >= _prefix.Length + _rest.Length && name.StartsWith(_prefix) && name.EndsWith(_rest),
+            _ => name.StartsWith(_prefix) && WildcardMatches(_rest.Insert(0, "*"), name[_prefix.Length..]),
+        };
+    }
+
     private sealed class Rules(GatewayOptions options)
     {
-        public string[] FileNames { get; } = [.. options.OriginOnlyFileNames];
+        public NamePattern[] FileNames { get; } = [.. options.OriginOnlyFileNames.Select(p => new NamePattern(p))];
 
         public HashSet<string>.AlternateLookup<ReadOnlySpan<char>> Folders { get; } =
             new HashSet<string>(options.OriginOnlyFolders, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();

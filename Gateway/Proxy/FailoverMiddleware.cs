@@ -51,11 +51,11 @@ public sealed partial class FailoverMiddleware
         if (proxy.Cluster.Config.ClusterId != GatewayClusters.Volunteers || download?.Candidates is null || proxy.AvailableDestinations.Count == 0)
         {
             await _next(context).ConfigureAwait(false);
-            _metrics.RecordRequest(Failed(context, download) ? RequestOutcome.Failed : RequestOutcome.Origin, null);
+            _metrics.RecordRequest(context, Failed(context, download) ? RequestOutcome.Failed : RequestOutcome.Origin, null);
             return;
         }
 
-        var remaining = new List<DestinationState>(download.Candidates);
+        List<DestinationState>? remaining = null;
         var destination = proxy.AvailableDestinations[0];
         var maxAttempts = _options.CurrentValue.MaxAttempts;
         for (var attempt = 1; ; attempt++)
@@ -74,19 +74,21 @@ public sealed partial class FailoverMiddleware
 
             if (!Failed(context, download))
             {
-                _metrics.RecordRequest(RequestOutcome.Proxied, destination.DestinationId);
+                _metrics.RecordRequest(context, RequestOutcome.Proxied, destination.DestinationId);
                 return;
             }
 
             if (context.Response.HasStarted || context.RequestAborted.IsCancellationRequested || IsClientSide(context))
             {
                 // Bytes already reached the customer (or the customer left): no second attempt can be spliced in here.
-                _metrics.RecordRequest(RequestOutcome.Failed, destination.DestinationId);
+                _metrics.RecordRequest(context, RequestOutcome.Failed, destination.DestinationId);
                 return;
             }
 
             LogAttemptFailed(_logger, destination.DestinationId, attempt, Describe(context, download));
             _metrics.RecordFailover(destination.DestinationId);
+            // Allocated only on the rare path: most requests succeed at the first attempt.
+            remaining ??= new List<DestinationState>(download.Candidates);
             remaining.Remove(destination);
             ResetResponse(context, download);
             var next = attempt < maxAttempts && remaining.Count > 0 ? PickAgain(context, proxy, remaining) : null;
@@ -112,7 +114,7 @@ public sealed partial class FailoverMiddleware
         }
 
         await _next(context).ConfigureAwait(false);
-        _metrics.RecordRequest(Failed(context, download) ? RequestOutcome.Failed : RequestOutcome.Origin, null);
+        _metrics.RecordRequest(context, Failed(context, download) ? RequestOutcome.Failed : RequestOutcome.Origin, null);
     }
 
     private DestinationState? PickAgain(HttpContext context, IReverseProxyFeature proxy, List<DestinationState> remaining)

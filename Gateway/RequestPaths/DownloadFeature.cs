@@ -13,7 +13,7 @@ public sealed class DownloadFeature(string path)
     public CatalogEntry? Entry { get; set; }
 
     /// <summary>The healthy, enabled holders, before the policy picked one (proxy failover picks again from them).</summary>
-    public List<DestinationState>? Candidates { get; set; }
+    public IReadOnlyList<DestinationState>? Candidates { get; set; }
 
     /// <summary>Set by the response transform when a volunteer answered 5xx and the body was held back for a retry.</summary>
     public bool VolunteerFailed { get; set; }

@@ -1,0 +1,40 @@
+using Gateway.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Tests.Hosting;
+
+public sealed class ConfigurationValidationTests
+{
+    private static readonly string[] Valid =
+    [
+        "--urls", "http://127.0.0.1:0",
+        "--Catalog:Source=/tmp/manifest-that-does-not-matter.json",
+        "--Origin:Url=http://127.0.0.1:9/",
+        "--Volunteers:0:Id=v1",
+        "--Volunteers:0:Url=http://127.0.0.1:10/",
+    ];
+
+    [Theory]
+    [InlineData("--Origin:Url=ftp://origin/", "Origin:Url 'ftp://origin/'")]
+    [InlineData("--Volunteers:0:Url=not a url", "Volunteers:0:Url 'not a url'")]
+    [InlineData("--Volunteers:0:Weight=0", "Volunteers:0:Weight 0 must be between 1 and 1000")]
+    [InlineData("--Volunteers:0:Id=origin", "Volunteers:0:Id 'origin'")]
+    [InlineData("--Gateway:RedirectStatus=301", "Gateway:RedirectStatus 301 must be 302 or 307")]
+    [InlineData("--Gateway:SmallFileThreshold=-1", "Gateway:SmallFileThreshold -1")]
+    [InlineData("--Health:Timeout=00:01:00", "Health:Timeout")]
+    [InlineData("--Proxy:MaxAttempts=0", "Proxy:MaxAttempts 0")]
+    [InlineData("--Selection:DispatchMemory=00:00:00", "Selection:DispatchMemory")]
+    [InlineData("--Catalog:Source=gopher://x/manifest.json", "Catalog:Source 'gopher://x/manifest.json'")]
+    public void A_wrong_setting_stops_the_start_with_a_message_naming_the_key(string setting, string expected)
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => GatewayHost.Build([.. Valid, setting]));
+        Assert.Contains(error.Failures, f => f.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_missing_catalog_source_is_named()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => GatewayHost.Build(["--urls", "http://127.0.0.1:0", "--Origin:Url=http://127.0.0.1:9/"]));
+        Assert.Contains(error.Failures, f => f.Contains("Catalog:Source is required", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,37 @@
+using Gateway.Selection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Tests.Selection;
+
+public sealed class DispatchLedgerTests
+{
+    [Fact]
+    public void Counts_redirects_by_second_and_forgets_them_after_the_ring_wraps()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var ledger = new DispatchLedger(time);
+        var start = time.GetUtcNow();
+        ledger.RecordRedirect("v");
+        time.Advance(TimeSpan.FromSeconds(1));
+        ledger.RecordRedirect("v");
+        ledger.RecordRedirect("v");
+        Assert.Equal(3, ledger.RedirectsSince("v", start));
+        Assert.Equal(2, ledger.RedirectsSince("v", start.AddSeconds(1)));
+        Assert.Equal(0, ledger.RedirectsSince("other", start));
+
+        // Ten minutes and more later the old buckets are reused, not summed again.
+        time.Advance(TimeSpan.FromSeconds(601));
+        ledger.RecordRedirect("v");
+        Assert.Equal(1, ledger.RedirectsSince("v", start));
+    }
+
+    [Fact]
+    public void Transfers_in_flight_go_up_and_down()
+    {
+        var ledger = new DispatchLedger(TimeProvider.System);
+        ledger.BeginTransfer("v");
+        ledger.BeginTransfer("v");
+        ledger.EndTransfer("v");
+        Assert.Equal(1, ledger.InFlight("v"));
+    }
+}
