@@ -1,4 +1,5 @@
 using Gateway.AccessLog;
+using Gateway.BalancerManager;
 using Gateway.Catalog;
 using Gateway.Feedback.Store;
 using Gateway.Health;
@@ -8,6 +9,7 @@ using Gateway.Proxy;
 using Gateway.Redirect;
 using Gateway.RequestPaths;
 using Gateway.Selection;
+using Gateway.Selection.Apache;
 using Gateway.Tracing;
 using Gateway.Volunteers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -49,6 +51,11 @@ public static class GatewayHost
         // formatters and let Logging:Console (FormatterName=json) choose again (docs/operations.md).
         builder.Logging.AddConsole();
         builder.Services.Configure<ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));
+
+        // balancer-manager's lbmethod edits are the last configuration layer, so they win and reload like any edit.
+        var lbMethod = new LbMethodOverride();
+        ((IConfigurationBuilder)builder.Configuration).Add(lbMethod);
+        builder.Services.AddSingleton(lbMethod);
         configure?.Invoke(builder);
         builder.Services.AddSystemd();
         AddGateway(builder.Services, builder.Configuration);
@@ -64,6 +71,7 @@ public static class GatewayHost
         app.UseMiddleware<PathGuardMiddleware>();
         app.MapGatewayHealth();
         app.MapGatewayMetrics();
+        app.MapBalancerManager();
         app.MapReverseProxy(pipeline =>
         {
             if (tracing)
@@ -85,6 +93,7 @@ public static class GatewayHost
                 pipeline.UseMiddleware<AttemptTracingMiddleware>();
             }
 
+            pipeline.UseMiddleware<MemberAccountingMiddleware>();
             pipeline.UsePassiveHealthChecks();
         });
         return app;
@@ -136,6 +145,8 @@ public static class GatewayHost
         services.AddSingleton<LoadEstimator>();
         services.TryAddSingleton<IRandomSource, SelectionRandomSource>();
         services.AddSingleton<ILoadBalancingPolicy, FeedbackPowerOfTwoPolicy>();
+        services.AddApacheBalancer(configuration);
+        services.AddBalancerManager(configuration);
 
         services.AddSingleton<IProxyConfigProvider, GatewayProxyConfigProvider>();
         services.AddReverseProxy()
@@ -158,6 +169,8 @@ public static class GatewayHost
         _ = services.GetRequiredService<IOptions<ReadinessOptions>>().Value;
         _ = services.GetRequiredService<IOptions<AccessLogOptions>>().Value;
         _ = services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<BalancerOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<BalancerManagerOptions>>().Value;
     }
 
     private static void AddValidatedOptions<TOptions, TValidator>(IServiceCollection services, IConfigurationSection section)
