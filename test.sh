@@ -15,7 +15,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; created_policy=1; fi
   apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
-  [ $created_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
+  if [ $created_policy = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 
 dotnet build Gateway.sln -c Release -warnaserror -nologo -v q
