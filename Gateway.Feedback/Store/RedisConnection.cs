@@ -24,10 +24,10 @@ public sealed partial class RedisConnection : IAsyncDisposable
         // Start even when Redis is down; keep trying in the background.
         configuration.AbortOnConnectFail = false;
 
-        // While disconnected, fail each command at once rather than queue it for the reconnect: the store
-        // buffers writes itself (merged per volunteer, so a stale queued write cannot land after a newer
-        // one), and a reader has nothing to gain from a late answer.
-        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        // The client's default backlog stays: a command issued while (re)connecting waits for the connection
+        // instead of failing at once (a gateway's first calls race its first connect on a busy machine). The
+        // caller still waits at most Store:OperationTimeout (the pipeline's timeout); a write it gave up on
+        // may still run on reconnect, before the newer buffered state is written through, which is harmless.
         var timeout = (int)settings.OperationTimeout.TotalMilliseconds;
         configuration.ConnectTimeout = Math.Max(timeout, 1000);
         configuration.AsyncTimeout = timeout;

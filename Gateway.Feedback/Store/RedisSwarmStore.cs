@@ -15,7 +15,7 @@ namespace Gateway.Feedback.Store;
 /// Writes never fail because Redis does: what Redis cannot take now is buffered per volunteer and written
 /// when it is back (see docs/redis.md).
 /// </summary>
-public sealed partial class RedisSwarmStore : ISwarmStore, ISwarmExpiry, IAsyncDisposable
+public sealed partial class RedisSwarmStore : ISwarmStore, ISwarmExpiry, ISwarmStoreHealth, IAsyncDisposable
 {
     private readonly RedisConnection _connection;
     private readonly SwarmStoreResilience _resilience;
@@ -54,6 +54,9 @@ public sealed partial class RedisSwarmStore : ISwarmStore, ISwarmExpiry, IAsyncD
     }
 
     private IDatabase Database => _connection.Multiplexer.GetDatabase();
+
+    /// <summary>For readiness and the <c>gateway.store.reachable</c> gauge: the connection, and the view's state in words.</summary>
+    public SwarmStoreStatus Status => new(_connection.IsConnected, _health.Describe());
 
     public ValueTask ReplaceHoldingsAsync(string volunteerId, IReadOnlyCollection<string> contentIds, CancellationToken cancellationToken)
     {

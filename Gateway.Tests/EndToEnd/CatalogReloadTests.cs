@@ -71,6 +71,36 @@ public sealed class CatalogReloadTests
     }
 
     [Fact]
+    public async Task The_manifest_is_loaded_from_a_url_and_reloaded_when_its_etag_changes()
+    {
+        using var repository = new TestRepository();
+        repository.Add("pool/a.deb", 100_000);
+        await repository.PublishAsync();
+        await using var manifestServer = await Gateway.Demo.StaticFileServer.StartAsync(repository.Root, 0, CancellationToken.None);
+        await using var volunteer = await TestVolunteer.StartAsync("v1", repository.MirrorFolder("v1", ["pool/a.deb"]));
+        await using var gateway = await GatewayUnderTest.StartAsync(
+            repository, [volunteer], $"--Catalog:Source={manifestServer.BaseUrl}manifest.json", "--Volunteers:0:Inventory=all", "--Gateway:SmallFileThreshold=0");
+        var catalog = gateway.App.Services.GetRequiredService<CatalogState>();
+        Assert.StartsWith("etag:", catalog.Current.Version, StringComparison.Ordinal);
+        using (var response = await gateway.Client.GetAsync("pool/a.deb"))
+        {
+            Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        }
+
+        // An unchanged manifest is a 304: the catalog object stays the same.
+        var before = catalog.Current;
+        var reloader = gateway.App.Services.GetRequiredService<CatalogReloadService>();
+        Assert.False(await reloader.ReloadOnceAsync(CancellationToken.None));
+        Assert.Same(before, catalog.Current);
+
+        repository.Add("pool/b.deb", 100_000);
+        await Task.Delay(1100); // Kestrel's ETag comes from the write time and length, to the second
+        await repository.PublishAsync();
+        await Eventually.HoldsAsync(() => catalog.Current.Find("pool/b.deb") is not null, TimeSpan.FromSeconds(10), () => catalog.Current.Version);
+        Assert.NotSame(before, catalog.Current);
+    }
+
+    [Fact]
     public async Task A_broken_manifest_keeps_the_catalog_in_force()
     {
         await using var s = await StartAsync("--Gateway:Mode=Redirect", "--Gateway:SmallFileThreshold=0");
