@@ -15,43 +15,28 @@ namespace Gateway.Feedback.Store;
 /// Writes never fail because Redis does: what Redis cannot take now is buffered per volunteer and written
 /// when it is back (see docs/redis.md).
 /// </summary>
-public sealed partial class RedisSwarmStore : ISwarmStore, ISwarmExpiry, ISwarmStoreHealth, IAsyncDisposable
+public sealed partial class RedisSwarmStore(
+    RedisConnection connection,
+    SwarmStoreResilience resilience,
+    IOptions<StoreOptions> options,
+    StoreHealth health,
+    TimeProvider time,
+    ILogger<RedisSwarmStore> logger) : ISwarmStore, ISwarmExpiry, ISwarmStoreHealth, IAsyncDisposable
 {
-    private readonly RedisConnection _connection;
-    private readonly SwarmStoreResilience _resilience;
-    private readonly StoreHealth _health;
-    private readonly TimeProvider _time;
-    private readonly ILogger<RedisSwarmStore> _logger;
-    private readonly RedisSwarmKeys _keys;
-    private readonly RedisValue _ttl;
-    private readonly TimeSpan _retryInterval;
+    private readonly RedisConnection _connection = connection;
+    private readonly SwarmStoreResilience _resilience = resilience;
+    private readonly StoreHealth _health = health;
+    private readonly TimeProvider _time = time;
+    private readonly ILogger<RedisSwarmStore> _logger = logger;
+    private readonly RedisSwarmKeys _keys = new(options.Value.KeyPrefix);
+    private readonly RedisValue _ttl = (long)options.Value.VolunteerTtl.TotalMilliseconds;
+    private readonly TimeSpan _retryInterval = options.Value.RetryInterval;
     private readonly PendingSwarmWrites _pending = new();
     private readonly Lock _flushGate = new();
     private readonly CancellationTokenSource _disposing = new();
     private bool _flushRunning;
     private int _disposed;
     private Task _flushing = Task.CompletedTask;
-
-    public RedisSwarmStore(
-        RedisConnection connection,
-        SwarmStoreResilience resilience,
-        IOptions<StoreOptions> options,
-        StoreHealth health,
-        TimeProvider time,
-        ILogger<RedisSwarmStore> logger)
-    {
-        ArgumentNullException.ThrowIfNull(connection);
-        ArgumentNullException.ThrowIfNull(resilience);
-        ArgumentNullException.ThrowIfNull(options);
-        _connection = connection;
-        _resilience = resilience;
-        _health = health;
-        _time = time;
-        _logger = logger;
-        _keys = new RedisSwarmKeys(options.Value.KeyPrefix);
-        _ttl = (long)options.Value.VolunteerTtl.TotalMilliseconds;
-        _retryInterval = options.Value.RetryInterval;
-    }
 
     private IDatabase Database => _connection.Multiplexer.GetDatabase();
 
