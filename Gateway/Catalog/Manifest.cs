@@ -23,7 +23,22 @@ public sealed record ManifestFile(
     [property: JsonPropertyName("size")] long Size,
     [property: JsonPropertyName("sha256")] string Sha256,
     [property: JsonPropertyName("content")] string Content,
-    [property: JsonPropertyName("modified")] long Modified);
+    [property: JsonPropertyName("modified")] long Modified)
+{
+    /// <summary>Per-chunk SHA-256 for files larger than one chunk (optional; see docs/verification.md).</summary>
+    [JsonPropertyName("chunks")]
+    public ManifestChunks? Chunks { get; init; }
+}
+
+/// <summary>
+/// SHA-256 of each <paramref name="Size"/>-byte chunk of a file, in order (the last chunk may be shorter):
+/// lets proxy mode forward a large file chunk by chunk, each verified before it goes out.
+/// </summary>
+/// <param name="Size">Chunk length in bytes.</param>
+/// <param name="Sha256">One lowercase hex SHA-256 per chunk.</param>
+public sealed record ManifestChunks(
+    [property: JsonPropertyName("size")] int Size,
+    [property: JsonPropertyName("sha256")] IReadOnlyList<string> Sha256);
 
 [JsonSerializable(typeof(Manifest))]
 [JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

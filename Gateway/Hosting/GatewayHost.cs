@@ -7,6 +7,7 @@ using Gateway.Proxy;
 using Gateway.Redirect;
 using Gateway.RequestPaths;
 using Gateway.Selection;
+using Gateway.Verification;
 using Gateway.Volunteers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -56,6 +57,7 @@ public static class GatewayHost
             pipeline.UseMiddleware<HoldersOnlyMiddleware>();
             pipeline.UseLoadBalancing();
             pipeline.UseMiddleware<RedirectMiddleware>();
+            pipeline.UseMiddleware<VerifyingProxyMiddleware>();
             pipeline.UseMiddleware<FailoverMiddleware>();
             pipeline.UsePassiveHealthChecks();
         });
@@ -99,6 +101,7 @@ public static class GatewayHost
         services.TryAddSingleton<IRandomSource, SelectionRandomSource>();
         services.AddSingleton<ILoadBalancingPolicy, FeedbackPowerOfTwoPolicy>();
 
+        VerificationSetup.AddVerification(services, configuration);
         services.AddSingleton<IProxyConfigProvider, GatewayProxyConfigProvider>();
         services.AddReverseProxy()
             .AddTransforms(context => context.AddResponseTransform(VolunteerResponseTransform.ApplyAsync));
@@ -117,6 +120,7 @@ public static class GatewayHost
         _ = services.GetRequiredService<IOptions<ProxyOptions>>().Value;
         _ = services.GetRequiredService<IOptions<SelectionOptions>>().Value;
         _ = services.GetRequiredService<IOptions<VolunteerSetOptions>>().Value;
+        VerificationSetup.ValidateOptions(services);
     }
 
     private static void AddValidatedOptions<TOptions, TValidator>(IServiceCollection services, IConfigurationSection section)

@@ -29,6 +29,7 @@ public sealed class GatewayMetrics
     private readonly Counter<long> _requests;
     private readonly Counter<long> _failovers;
     private readonly Histogram<double> _selection;
+    private readonly Counter<long> _altered;
 
     public GatewayMetrics(IMeterFactory meters)
     {
@@ -36,6 +37,7 @@ public sealed class GatewayMetrics
         var meter = meters.Create(MeterName);
         _requests = meter.CreateCounter<long>("gateway.requests", "{request}", "Customer requests by outcome and volunteer");
         _failovers = meter.CreateCounter<long>("gateway.proxy.failovers", "{attempt}", "Proxy attempts that failed before the first byte and were retried elsewhere");
+        _altered = meter.CreateCounter<long>("gateway.verify.altered", "{response}", "Responses whose bytes did not match the catalog (volunteer, or 'origin')");
         _selection = meter.CreateHistogram<double>("gateway.selection.duration", "s", "Time to choose a volunteer (holders narrowing and policy)");
     }
 
@@ -43,6 +45,8 @@ public sealed class GatewayMetrics
         _requests.Add(1, new KeyValuePair<string, object?>("outcome", OutcomeName(outcome)), new KeyValuePair<string, object?>("volunteer", volunteer ?? "none"));
 
     public void RecordFailover(string volunteer) => _failovers.Add(1, new KeyValuePair<string, object?>("volunteer", volunteer));
+
+    public void RecordAlteredBytes(string source) => _altered.Add(1, new KeyValuePair<string, object?>("volunteer", source));
 
     public void RecordSelection(TimeSpan elapsed) => _selection.Record(elapsed.TotalSeconds);
 

@@ -1,0 +1,20 @@
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Verification;
+
+/// <summary>Registers and maps the verification part (one call each from <c>GatewayHost</c>).</summary>
+public static class VerificationSetup
+{
+    public static void AddVerification(IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<VerifyOptions>().Bind(configuration.GetSection(VerifyOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<VerifyOptions>, VerifyOptionsValidator>();
+        services.AddSingleton<QuarantineList>();
+        services.AddSingleton<VerifyingForwarder>();
+    }
+
+    /// <summary>Reads the options once so a wrong setting stops the start with its own message.</summary>
+    public static void ValidateOptions(IServiceProvider services) =>
+        _ = services.GetRequiredService<IOptions<VerifyOptions>>().Value;
+}
