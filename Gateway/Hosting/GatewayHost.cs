@@ -52,6 +52,7 @@ public static class GatewayHost
         app.MapGet("/readyz", (CatalogState catalog) => catalog.IsLoaded
             ? Results.Text($"ready: catalog of {catalog.Current.Count} files loaded at {catalog.LoadedAt:O}\n")
             : Results.Problem(statusCode: 503, title: "Not ready", detail: "No catalog is loaded yet; see the log for why.")).ShortCircuit();
+        VerificationSetup.MapVerification(app);
         app.MapReverseProxy(pipeline =>
         {
             pipeline.UseMiddleware<HoldersOnlyMiddleware>();

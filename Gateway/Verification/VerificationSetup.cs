@@ -14,6 +14,9 @@ public static class VerificationSetup
         services.AddSingleton<VerifyingForwarder>();
     }
 
+    /// <summary>Maps the report and quarantine endpoints (before the proxy's catch-all route).</summary>
+    public static void MapVerification(IEndpointRouteBuilder app) => QuarantineEndpoints.Map(app);
+
     /// <summary>Reads the options once so a wrong setting stops the start with its own message.</summary>
     public static void ValidateOptions(IServiceProvider services) =>
         _ = services.GetRequiredService<IOptions<VerifyOptions>>().Value;
