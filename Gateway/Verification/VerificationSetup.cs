@@ -12,10 +12,17 @@ public static class VerificationSetup
         services.AddSingleton<IValidateOptions<VerifyOptions>, VerifyOptionsValidator>();
         services.AddSingleton<QuarantineList>();
         services.AddSingleton<VerifyingForwarder>();
+        services.AddSingleton<Mirrors.HealthyHolders>();
+        services.AddSingleton<Mirrors.MirrorLinks>();
     }
 
     /// <summary>Maps the report and quarantine endpoints (before the proxy's catch-all route).</summary>
-    public static void MapVerification(IEndpointRouteBuilder app) => QuarantineEndpoints.Map(app);
+    public static void MapVerification(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<Mirrors.MirrorInfoMiddleware>();
+        QuarantineEndpoints.Map(app);
+    }
 
     /// <summary>Reads the options once so a wrong setting stops the start with its own message.</summary>
     public static void ValidateOptions(IServiceProvider services) =>
