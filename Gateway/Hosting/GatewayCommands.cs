@@ -1,3 +1,4 @@
+using Gateway.ClientProxy;
 using Gateway.Demo;
 using Gateway.Publish;
 using Microsoft.Extensions.Options;
@@ -15,6 +16,9 @@ public static class GatewayCommands
                                                              (default FILE: <folder>/manifest.json)
           demo    [--port 8080] [--data FOLDER]              sample repository, origin, 3 volunteers and
                                                              the gateway on http://127.0.0.1:8080
+          verify-proxy [--VerifyProxy:Listen=URL] [--VerifyProxy:ReportKey=KEY]
+                                                             verifying HTTP proxy for apt and curl beside a
+                                                             customer (docs/verification.md)
 
         Configuration reference: README.md. Exit codes: 0 ok, 1 failed, 2 bad usage or configuration.
         """;
@@ -31,6 +35,7 @@ public static class GatewayCommands
                 "serve" => await ServeAsync(rest).ConfigureAwait(false),
                 "publish" => await PublishAsync(rest).ConfigureAwait(false),
                 "demo" => await DemoCommand.RunAsync(rest, Console.Out, CancellationToken.None).ConfigureAwait(false),
+                "verify-proxy" => await RunAppAsync(VerifyProxyServer.Build(rest)).ConfigureAwait(false),
                 "help" or "--help" or "-h" => PrintUsage(Console.Out, 0),
                 _ => PrintUsage(Console.Error, 2),
             };
@@ -50,6 +55,16 @@ public static class GatewayCommands
     private static async Task<int> ServeAsync(string[] args)
     {
         var app = GatewayHost.Build(args);
+        await using (app.ConfigureAwait(false))
+        {
+            await app.RunAsync().ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> RunAppAsync(WebApplication app)
+    {
         await using (app.ConfigureAwait(false))
         {
             await app.RunAsync().ConfigureAwait(false);
