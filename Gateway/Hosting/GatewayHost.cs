@@ -43,6 +43,7 @@ public static class GatewayHost
             builder.Logging.AddFilter(hostingDiagnostics, LogLevel.None);
         }
 
+        KestrelHardening.Apply(builder);
         configure?.Invoke(builder);
         AddGateway(builder.Services, builder.Configuration);
         var app = builder.Build();
