@@ -44,6 +44,29 @@ public sealed class TamperScenario : IAsyncDisposable
         return scenario;
     }
 
+    /// <summary>
+    /// 17 parallel batches of 10 downloads (170), the quarantine cleared before each so the tamperer keeps being
+    /// chosen; after every batch in which it tampered, it is quarantined exactly when <paramref name="offense"/>.
+    /// </summary>
+    public async Task RunBatchesAsync(VolunteerBehavior behavior, bool offense, Func<int, int, Task> download)
+    {
+        ArgumentNullException.ThrowIfNull(download);
+        var tamperedBatches = 0;
+        for (var batch = 0; batch < 17; batch++)
+        {
+            Quarantine.Clear("v1");
+            var before = Tamperer.Tampered.GetValueOrDefault(behavior);
+            await Task.WhenAll(Enumerable.Range(0, 10).Select(i => download(batch, i)));
+            if (Tamperer.Tampered.GetValueOrDefault(behavior) > before)
+            {
+                tamperedBatches++;
+                Assert.Equal(offense, Quarantine.Contains("v1"));
+            }
+        }
+
+        Assert.True(tamperedBatches > 0, "the tamperer was never chosen, so nothing was tested");
+    }
+
     public byte[] Read(string path) => Repository.Read(path);
 
     public string Url(string path) => $"{Gateway.Url}/{path}";

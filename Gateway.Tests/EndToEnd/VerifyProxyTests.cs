@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
 using Gateway.Tests.Infrastructure;
 using static Gateway.Tests.EndToEnd.TamperScenario;
 
@@ -32,20 +31,7 @@ public sealed class VerifyProxyTests
         var tiny = s.Read(Tiny);
         var chunked = s.Read(Chunked);
         var reported = behavior is VolunteerBehavior.FlipByte or VolunteerBehavior.OtherFileSameSize or VolunteerBehavior.Truncate or VolunteerBehavior.ExtraBytes;
-        var tamperedBatches = 0;
-        for (var batch = 0; batch < 17; batch++)
-        {
-            s.Quarantine.Clear("v1");
-            var before = s.Tamperer.Tampered.GetValueOrDefault(behavior);
-            await Task.WhenAll(Enumerable.Range(0, 10).Select(i => i % 5 == 0 ? ExpectAsync(proxy, s.Url(Tiny), tiny) : ExpectAsync(proxy, s.Url(Chunked), chunked)));
-            if (s.Tamperer.Tampered.GetValueOrDefault(behavior) > before)
-            {
-                tamperedBatches++;
-                Assert.Equal(reported, s.Quarantine.Contains("v1"));
-            }
-        }
-
-        Assert.True(tamperedBatches > 0, "the gateway never redirected to the tamperer, so nothing was tested");
+        await s.RunBatchesAsync(behavior, reported, (_, i) => i % 5 == 0 ? ExpectAsync(proxy, s.Url(Tiny), tiny) : ExpectAsync(proxy, s.Url(Chunked), chunked));
     }
 
     [Fact]
@@ -84,17 +70,7 @@ public sealed class VerifyProxyTests
             repository, [tamperer, honest], [.. RedirectMode, "--Gateway:SmallFileThreshold=0", "--Volunteers:0:Inventory=all", "--Volunteers:1:Inventory=all"]);
         await using var proxy = await VerifyProxyUnderTest.StartAsync(ProxySettings);
 
-        var apt = AptRoot.Create(repository.Root, $"{gateway.Url}/", proxy.Address);
-        var update = await apt.RunAsync("update");
-        Assert.True(update.ExitCode == 0, update.Stdout + update.Stderr);
-        Assert.DoesNotContain("Err:", update.Stdout, StringComparison.Ordinal);
-        var download = await apt.RunAsync("download", "gw-verify-a", "gw-verify-b");
-        Assert.True(download.ExitCode == 0, download.Stdout + download.Stderr);
-        foreach (var deb in debs)
-        {
-            Assert.Equal(SHA256.HashData(repository.Read(deb)), SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(apt.Downloads, Path.GetFileName(deb)))));
-        }
-
+        await AptRoot.Create(repository.Root, $"{gateway.Url}/", proxy.Address).UpdateAndDownloadAsync(repository, debs);
         Assert.True(tamperer.HitCount > 0, "the gateway never redirected to the tamperer, so nothing was tested");
     }
 

@@ -32,6 +32,22 @@ public sealed class AptRoot
         };
     }
 
+    /// <summary>Runs <c>apt-get update</c> and <c>apt-get download</c> of the packages; asserts both succeed and each .deb equals the origin's.</summary>
+    public async Task UpdateAndDownloadAsync(TestRepository repository, IReadOnlyList<string> debs)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        var update = await RunAsync("update");
+        Assert.True(update.ExitCode == 0, update.Stdout + update.Stderr);
+        Assert.DoesNotContain("Err:", update.Stdout, StringComparison.Ordinal);
+        var download = await RunAsync(["download", .. debs.Select(d => Path.GetFileName(d).Split('_')[0])]);
+        Assert.True(download.ExitCode == 0, download.Stdout + download.Stderr);
+        foreach (var deb in debs)
+        {
+            var fetched = Path.Combine(Downloads, Path.GetFileName(deb));
+            Assert.Equal(System.Security.Cryptography.SHA256.HashData(repository.Read(deb)), System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(fetched)));
+        }
+    }
+
     public Task<CommandResult> RunAsync(params string[] command) =>
         CommandLine.RunAsync("sh", ["-c", $"cd '{Downloads}' && exec apt-get {string.Join(' ', _options.Select(o => $"'{o}'"))} {string.Join(' ', command)}"], TimeSpan.FromSeconds(60));
 }
