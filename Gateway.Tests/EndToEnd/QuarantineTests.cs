@@ -76,6 +76,26 @@ public sealed class QuarantineTests : IAsyncLifetime
         Assert.True(_s.Quarantine.Contains("v1"));
     }
 
+    [Fact]
+    public async Task With_a_quarantine_file_a_restart_keeps_the_quarantine_until_it_is_cleared()
+    {
+        var file = Path.Combine(_s.Repository.Root, "quarantine.json");
+        var settings = new[] { "--Gateway:Mode=Redirect", $"--Verify:QuarantineFile={file}" };
+        await using (var first = await StartAsync(settings))
+        {
+            first.Quarantine.Add("v3", "chunk 1 SHA-256 mismatch", "gateway");
+        }
+
+        await using (var second = await StartAsync(settings))
+        {
+            Assert.Equal("chunk 1 SHA-256 mismatch", second.Quarantine.Find("v3")?.Reason);
+            Assert.True(second.Quarantine.Clear("v3"));
+        }
+
+        await using var third = await StartAsync(settings);
+        Assert.Equal(0, third.Quarantine.Count);
+    }
+
     internal static byte[] Report(string url, string path, DateTimeOffset? at = null) => Encoding.UTF8.GetBytes(
         $$"""{"url":"{{url}}","path":"{{path}}","observed":"{{new string('0', 64)}}","time":{{(at ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds()}}}""");
 

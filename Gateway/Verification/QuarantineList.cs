@@ -1,5 +1,7 @@
 using System.Collections.Frozen;
+using System.Text.Json;
 using Gateway.Metrics;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Verification;
 
@@ -12,20 +14,38 @@ public sealed record QuarantineRecord(string Volunteer, string Reason, string So
 
 /// <summary>
 /// Volunteers caught serving altered bytes. Selection skips them at once; they stay out until an operator
-/// clears them (admin endpoint). Read lock-free on every request: a snapshot swapped on the rare change.
+/// clears them (admin endpoint), across restarts when <c>Verify:QuarantineFile</c> is set. Read lock-free on
+/// every request: a snapshot swapped on the rare change.
 /// </summary>
 public sealed partial class QuarantineList
 {
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
     private readonly ILogger<QuarantineList> _logger;
+    private readonly string? _file;
     private volatile FrozenDictionary<string, QuarantineRecord> _current = FrozenDictionary<string, QuarantineRecord>.Empty;
 
-    public QuarantineList(TimeProvider time, System.Diagnostics.Metrics.IMeterFactory meters, ILogger<QuarantineList> logger)
+    public QuarantineList(TimeProvider time, System.Diagnostics.Metrics.IMeterFactory meters, IOptions<VerifyOptions> options, ILogger<QuarantineList> logger)
     {
         ArgumentNullException.ThrowIfNull(meters);
+        ArgumentNullException.ThrowIfNull(options);
         _time = time;
         _logger = logger;
+        _file = string.IsNullOrEmpty(options.Value.QuarantineFile) ? null : Path.GetFullPath(options.Value.QuarantineFile);
+        if (_file is not null && File.Exists(_file))
+        {
+            // A damaged file must not stop the gateway, nor silently free the volunteers it held: it says so loudly.
+            try
+            {
+                var records = JsonSerializer.Deserialize(File.ReadAllBytes(_file), VerificationJsonContext.Default.QuarantineRecordArray) ?? [];
+                _current = records.ToFrozenDictionary(r => r.Volunteer, StringComparer.Ordinal);
+            }
+            catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
+            {
+                LogFileFailed(_logger, _file, ex.Message);
+            }
+        }
+
         meters.Create(new System.Diagnostics.Metrics.MeterOptions(GatewayMetrics.MeterName)).CreateObservableGauge(
             "gateway.volunteers.quarantined", () => _current.Count, "{volunteer}", "Volunteers out of selection for serving altered bytes");
     }
@@ -60,6 +80,7 @@ public sealed partial class QuarantineList
                 [volunteer] = new QuarantineRecord(volunteer, reason, source, _time.GetUtcNow()),
             };
             _current = next.ToFrozenDictionary(StringComparer.Ordinal);
+            Save();
         }
 
         LogQuarantined(_logger, volunteer, source, reason);
@@ -79,11 +100,35 @@ public sealed partial class QuarantineList
             var next = new Dictionary<string, QuarantineRecord>(_current, StringComparer.Ordinal);
             next.Remove(volunteer);
             _current = next.ToFrozenDictionary(StringComparer.Ordinal);
+            Save();
         }
 
         LogCleared(_logger, volunteer);
         return true;
     }
+
+    /// <summary>Writes the list to the file (temporary file, then rename: a crash leaves the old or the new list).</summary>
+    private void Save()
+    {
+        if (_file is null)
+        {
+            return;
+        }
+
+        try
+        {
+            var temporary = _file + ".tmp";
+            File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(_current.Values.ToArray(), VerificationJsonContext.Default.QuarantineRecordArray));
+            File.Move(temporary, _file, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogFileFailed(_logger, _file, ex.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Quarantine file {File}: {Reason}; the quarantine holds in memory only until this is fixed")]
+    private static partial void LogFileFailed(ILogger logger, string file, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Volunteer {Volunteer} quarantined (caught by {Source}): {Reason}. It stays out of selection until an operator clears it.")]
     private static partial void LogQuarantined(ILogger logger, string volunteer, string source, string reason);

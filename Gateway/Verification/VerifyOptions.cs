@@ -25,6 +25,9 @@ public sealed class VerifyOptions
     /// <summary>A report older than this (by its own timestamp) is refused: a captured report cannot be replayed later.</summary>
     public TimeSpan ReportMaxAge { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Where the quarantine is kept across restarts (JSON); empty: in memory only, a restart clears it.</summary>
+    public string QuarantineFile { get; set; } = string.Empty;
+
     /// <summary>Bearer token (at least 16 characters) for the quarantine admin endpoints; empty disables them.</summary>
     public string AdminToken { get; set; } = string.Empty;
 }

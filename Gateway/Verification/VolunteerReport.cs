@@ -45,6 +45,7 @@ public static class ReportSignature
     }
 }
 
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(VolunteerReport))]
 [JsonSerializable(typeof(QuarantineRecord[]))]
 internal sealed partial class VerificationJsonContext : JsonSerializerContext;
