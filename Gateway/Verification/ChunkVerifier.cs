@@ -17,9 +17,11 @@ public enum ChunkStatus
 }
 
 /// <summary>
-/// Collects the bytes of chunks <c>first..last</c> of a file into one pooled chunk-sized buffer and checks each
+/// Collects the bytes of chunks <c>first..last</c> of a file into a pooled chunk-sized buffer and checks each
 /// chunk's SHA-256 when it is complete. A caller reads straight into <see cref="Free"/> (no copy) and forwards
-/// only <see cref="Chunk"/> after <see cref="ChunkStatus.Verified"/>. After a failed source, <see cref="Restart"/>
+/// only <see cref="Chunk"/> after <see cref="ChunkStatus.Verified"/>. Two buffers alternate, so the caller may
+/// still be writing one chunk to the customer while it reads the next (the write must finish before the next
+/// <see cref="MoveNext"/> after that). After a failed source, <see cref="Restart"/>
 /// drops the partial chunk and the next source resumes at <see cref="ResumeOffset"/>, a chunk boundary.
 /// </summary>
 public sealed class ChunkVerifier : IDisposable
@@ -27,6 +29,7 @@ public sealed class ChunkVerifier : IDisposable
     private readonly ChunkLayout _layout;
     private readonly int _last;
     private byte[]? _buffer;
+    private byte[]? _spare;
     private int _filled;
 
     public ChunkVerifier(ChunkLayout layout, int first, int last)
@@ -81,9 +84,14 @@ public sealed class ChunkVerifier : IDisposable
     /// <summary>Moves past a verified (and forwarded) chunk.</summary>
     public void MoveNext()
     {
-        // The buffer fits every later chunk: only the file's last chunk is shorter than the first.
         Current++;
         _filled = 0;
+        if (!IsComplete)
+        {
+            // Rented at the first move only (a single-chunk download needs one buffer). Both fit every later
+            // chunk: only the file's last chunk is shorter than the one before it.
+            (_buffer, _spare) = (_spare ?? ArrayPool<byte>.Shared.Rent(_layout.Length(Current)), Buffer);
+        }
     }
 
     /// <summary>Drops the partial current chunk (its source failed); the next source starts at <see cref="ResumeOffset"/>.</summary>
@@ -95,6 +103,12 @@ public sealed class ChunkVerifier : IDisposable
         {
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = null;
+        }
+
+        if (_spare is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_spare);
+            _spare = null;
         }
     }
 }

@@ -153,6 +153,14 @@ public sealed partial class VerifyingForwarder : IDisposable
     /// <summary>One attempt from one source (a volunteer, or the origin when <paramref name="volunteer"/> is null).</summary>
     private async Task<Outcome> FromAsync(Transfer transfer, string baseUrl, string? volunteer)
     {
+        var outcome = await AttemptAsync(transfer, baseUrl, volunteer).ConfigureAwait(false);
+
+        // The last verified chunk may still be on its way to the customer: its buffer is not reused before that.
+        return await transfer.DrainAsync().ConfigureAwait(false) ? outcome : Outcome.ClientGone;
+    }
+
+    private async Task<Outcome> AttemptAsync(Transfer transfer, string baseUrl, string? volunteer)
+    {
         var verifier = transfer.Verifier;
         var context = transfer.Context;
         var from = verifier.ResumeOffset;
@@ -216,6 +224,7 @@ public sealed partial class VerifyingForwarder : IDisposable
 
                     if (chunkStatus == ChunkStatus.Verified)
                     {
+                        // The write overlaps the next chunk's read (into the other buffer).
                         await transfer.WriteVerifiedChunkAsync(upstream).ConfigureAwait(false);
                         verifier.MoveNext();
                     }
@@ -308,12 +317,36 @@ public sealed partial class VerifyingForwarder : IDisposable
 
         public ChunkVerifier Verifier { get; } = verifier;
 
+        private Task _pendingWrite = Task.CompletedTask;
+
         /// <summary>True once the status line and the first verified bytes went out.</summary>
         public bool Started { get; private set; }
 
-        /// <summary>Sends the part of the just-verified chunk that lies in the customer's range.</summary>
-        public Task WriteVerifiedChunkAsync(HttpResponseMessage upstream)
+        /// <summary>Waits for the chunk still being written; false when the customer went away.</summary>
+        public async Task<bool> DrainAsync()
         {
+            try
+            {
+                await _pendingWrite.ConfigureAwait(false);
+                return true;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+                return false;
+            }
+            finally
+            {
+                _pendingWrite = Task.CompletedTask;
+            }
+        }
+
+        /// <summary>
+        /// Waits for the previous chunk's write, then starts sending the part of the just-verified chunk that lies
+        /// in the customer's range, without waiting for it.
+        /// </summary>
+        public async Task WriteVerifiedChunkAsync(HttpResponseMessage upstream)
+        {
+            await _pendingWrite.ConfigureAwait(false);
             var response = Context.Response;
             if (!Started)
             {
@@ -336,7 +369,7 @@ public sealed partial class VerifyingForwarder : IDisposable
             var chunk = Verifier.Chunk;
             var sliceFrom = (int)(Math.Max(range.Start, chunkStart) - chunkStart);
             var sliceTo = (int)(Math.Min(range.End + 1, chunkStart + chunk.Length) - chunkStart);
-            return response.Body.WriteAsync(chunk[sliceFrom..sliceTo], Context.RequestAborted).AsTask();
+            _pendingWrite = response.Body.WriteAsync(chunk[sliceFrom..sliceTo], Context.RequestAborted).AsTask();
         }
     }
 }
