@@ -25,6 +25,10 @@ public sealed class HealthyHolders(
     QuarantineList quarantine,
     IOptionsMonitor<OriginOptions> origin)
 {
+    // The origin's URL as configured and its normalized base, swapped together when the configuration changes:
+    // a redirect's Link headers need it every time and should not parse a Uri for it.
+    private volatile Tuple<string, string>? _originBase;
+
     public IReadOnlyList<MirrorUrl> For(CatalogEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
@@ -47,5 +51,16 @@ public sealed class HealthyHolders(
     }
 
     /// <summary>The origin's base URL, ending with '/'.</summary>
-    public string OriginBase() => VolunteerDirectory.NormalizeBase(origin.CurrentValue.Url).ToString();
+    public string OriginBase()
+    {
+        var configured = origin.CurrentValue.Url;
+        var cached = _originBase;
+        if (cached is null || !ReferenceEquals(cached.Item1, configured))
+        {
+            cached = Tuple.Create(configured, VolunteerDirectory.NormalizeBase(configured).ToString());
+            _originBase = cached;
+        }
+
+        return cached.Item2;
+    }
 }

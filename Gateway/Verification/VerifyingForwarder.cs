@@ -21,7 +21,7 @@ public sealed partial class VerifyingForwarder : IDisposable
 {
     private readonly HttpMessageInvoker _http;
     private readonly IOptionsMonitor<ProxyOptions> _proxyOptions;
-    private readonly IOptionsMonitor<OriginOptions> _origin;
+    private readonly Mirrors.HealthyHolders _holders;
     private readonly QuarantineList _quarantine;
     private readonly DispatchLedger _ledger;
     private readonly GatewayMetrics _metrics;
@@ -29,7 +29,7 @@ public sealed partial class VerifyingForwarder : IDisposable
 
     public VerifyingForwarder(
         IOptionsMonitor<ProxyOptions> proxyOptions,
-        IOptionsMonitor<OriginOptions> origin,
+        Mirrors.HealthyHolders holders,
         QuarantineList quarantine,
         DispatchLedger ledger,
         GatewayMetrics metrics,
@@ -37,7 +37,7 @@ public sealed partial class VerifyingForwarder : IDisposable
     {
         ArgumentNullException.ThrowIfNull(proxyOptions);
         _proxyOptions = proxyOptions;
-        _origin = origin;
+        _holders = holders;
         _quarantine = quarantine;
         _ledger = ledger;
         _metrics = metrics;
@@ -122,7 +122,7 @@ public sealed partial class VerifyingForwarder : IDisposable
             verifier.Restart();
         }
 
-        var fromOrigin = await FromAsync(transfer, VolunteerDirectory.NormalizeBase(_origin.CurrentValue.Url).ToString(), null).ConfigureAwait(false);
+        var fromOrigin = await FromAsync(transfer, _holders.OriginBase(), null).ConfigureAwait(false);
         if (fromOrigin == Outcome.Completed)
         {
             _metrics.RecordRequest(RequestOutcome.Origin, null);
