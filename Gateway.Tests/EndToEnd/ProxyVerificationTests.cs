@@ -124,6 +124,16 @@ public sealed class ProxyVerificationTests
         Assert.Equal("bytes */300000", beyondResponse.Content.Headers.GetValues("Content-Range").Single());
     }
 
+    [Fact]
+    public async Task A_file_too_large_to_verify_whole_and_without_chunk_hashes_comes_from_the_origin()
+    {
+        // Tiny (40 KB) has no chunk hashes (it is smaller than a chunk); allowed to hold only 1 KiB whole, the
+        // gateway cannot verify it before forwarding, so the origin (trusted) serves it.
+        await using var s = await StartAsync([.. ProxyMode, "--Verify:MaxWholeFileBytes=1024"]);
+        await ExpectAsync(s, Tiny, null, s.Read(Tiny));
+        Assert.All(s.Gateway.Volunteers, v => Assert.Equal(0, v.HitCount));
+    }
+
     internal static async Task ExpectAsync(TamperScenario s, string path, (long From, long To)? range, byte[] expected)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
