@@ -74,6 +74,93 @@ public static class ManifestReader
                 throw new InvalidDataException($"{Where()}: chunks: {problem}");
             }
         }
+
+        ValidateTorrents(manifest);
+    }
+
+    // Torrents are optional (absent when publish ran with --torrents off), but when present every reference
+    // between a file and a torrent must hold in both directions: volunteers and the tracker rely on them.
+    private static void ValidateTorrents(Manifest manifest)
+    {
+        var containing = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        for (var i = 0; i < (manifest.Torrents?.Count ?? 0); i++)
+        {
+            var torrent = manifest.Torrents![i];
+            string Where() => $"torrents[{i}] ({torrent?.InfoHash ?? "no infoHash"})";
+            if (torrent?.InfoHash is not { Length: 40 } hash || hash.AsSpan().IndexOfAnyExcept(LowerHex) >= 0)
+            {
+                throw new InvalidDataException($"{Where()}: infoHash must be 40 lowercase hex digits.");
+            }
+
+            if (containing.ContainsKey(hash))
+            {
+                throw new InvalidDataException($"{Where()}: the info hash is listed twice.");
+            }
+
+            if (torrent.Torrent is null || !RequestPaths.RequestPathNormalizer.IsNormalizedRelativePath(torrent.Torrent))
+            {
+                throw new InvalidDataException($"{Where()}: torrent must be the repository-relative path of the .torrent file.");
+            }
+
+            if (string.IsNullOrEmpty(torrent.Name) || torrent.Name.Contains('/', StringComparison.Ordinal))
+            {
+                throw new InvalidDataException($"{Where()}: name must be one non-empty path segment.");
+            }
+
+            if (torrent.Folder is null || (torrent.Folder.Length > 0 && !RequestPaths.RequestPathNormalizer.IsNormalizedRelativePath(torrent.Folder)))
+            {
+                throw new InvalidDataException($"{Where()}: folder must be a repository-relative folder, or \"\" for the top.");
+            }
+
+            if (!Gateway.Feedback.Torrents.TorrentPieceLength.IsValid(torrent.PieceLength))
+            {
+                throw new InvalidDataException($"{Where()}: pieceLength must be a power of two from {Gateway.Feedback.Torrents.TorrentPieceLength.Minimum} to {Gateway.Feedback.Torrents.TorrentPieceLength.Maximum}.");
+            }
+
+            if (torrent.Files is not { Count: > 0 } || (torrent.SingleFile && torrent.Files.Count != 1))
+            {
+                throw new InvalidDataException($"{Where()}: files must list the torrent's files (exactly one for a single-file torrent).");
+            }
+
+            var prefix = torrent.Folder.Length == 0 ? torrent.Name : torrent.Folder + "/" + torrent.Name;
+            if (torrent.SingleFile ? torrent.Files[0] != prefix : !torrent.Files.All(f => f.StartsWith(prefix + "/", StringComparison.Ordinal)))
+            {
+                throw new InvalidDataException($"{Where()}: every file must lie at folder/name ('{prefix}').");
+            }
+
+            foreach (var copy in torrent.Copies ?? [])
+            {
+                if (copy is null || copy == torrent.Folder || (copy.Length > 0 && !RequestPaths.RequestPathNormalizer.IsNormalizedRelativePath(copy)))
+                {
+                    throw new InvalidDataException($"{Where()}: copies must be other repository-relative folders.");
+                }
+            }
+
+            containing[hash] = new HashSet<string>(torrent.AllPaths(), StringComparer.Ordinal);
+        }
+
+        var files = manifest.Files.ToDictionary(f => f.Path, StringComparer.Ordinal);
+        foreach (var (hash, paths) in containing)
+        {
+            foreach (var path in paths)
+            {
+                if (!files.TryGetValue(path, out var file) || file.Torrents?.Contains(hash, StringComparer.Ordinal) != true)
+                {
+                    throw new InvalidDataException($"torrent {hash}: file '{path}' is not in files[] or does not list this torrent.");
+                }
+            }
+        }
+
+        foreach (var file in manifest.Files)
+        {
+            foreach (var hash in file.Torrents ?? [])
+            {
+                if (!containing.TryGetValue(hash, out var paths) || !paths.Contains(file.Path))
+                {
+                    throw new InvalidDataException($"files ({file.Path}): torrent {hash} is not in torrents[] or does not contain this file.");
+                }
+            }
+        }
     }
 
     private static string? ChunkProblem(long size, ManifestChunks chunks)

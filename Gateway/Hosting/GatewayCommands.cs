@@ -1,3 +1,4 @@
+using Gateway.ApacheImport;
 using Gateway.ClientProxy;
 using Gateway.Demo;
 using Gateway.Publish;
@@ -5,17 +6,19 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Hosting;
 
-/// <summary>The one executable's subcommands: serve, publish, demo.</summary>
+/// <summary>The one executable's subcommands: serve, publish, demo, import-apache, verify-proxy.</summary>
 public static class GatewayCommands
 {
-    private const string Usage = """
+    private static readonly string Usage = $"""
         Usage: Gateway <command> [options]
 
           serve   [--config FILE] [--Section:Key=value ...]   run the gateway (the default command)
-          publish <repository folder> [--out FILE]           scan a repository and write its manifest
-                                                             (default FILE: <folder>/manifest.json)
+        {PublishCommandLine.Usage}
           demo    [--port 8080] [--data FOLDER]              sample repository, origin, 3 volunteers and
                                                              the gateway on http://127.0.0.1:8080
+          import-apache <httpd.conf> [--out FILE] [--balancer NAME]
+                                                             appsettings from an Apache balancer; lists what
+                                                             is not carried over (docs/apache-compatibility.md)
           verify-proxy [--VerifyProxy:Listen=URL] [--VerifyProxy:ReportKey=KEY]
                                                              verifying HTTP proxy for apt and curl beside a
                                                              customer (docs/verification.md)
@@ -35,6 +38,7 @@ public static class GatewayCommands
                 "serve" => await ServeAsync(rest).ConfigureAwait(false),
                 "publish" => await PublishAsync(rest).ConfigureAwait(false),
                 "demo" => await DemoCommand.RunAsync(rest, Console.Out, CancellationToken.None).ConfigureAwait(false),
+                "import-apache" => await ImportApacheCommand.RunAsync(rest, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false),
                 "verify-proxy" => await RunAppAsync(VerifyProxyServer.Build(rest)).ConfigureAwait(false),
                 "help" or "--help" or "-h" => PrintUsage(Console.Out, 0),
                 _ => PrintUsage(Console.Error, 2),
@@ -75,18 +79,21 @@ public static class GatewayCommands
 
     private static async Task<int> PublishAsync(string[] args)
     {
-        var folder = args.FirstOrDefault(a => !a.StartsWith('-'));
-        if (folder is null)
+        PublishCommandLine command;
+        try
         {
+            command = PublishCommandLine.Parse(args);
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync($"publish: {ex.Message}").ConfigureAwait(false);
             return PrintUsage(Console.Error, 2);
         }
 
-        var outIndex = Array.IndexOf(args, "--out");
-        var manifest = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : Path.Combine(folder, "manifest.json");
         try
         {
-            var result = await new RepositoryPublisher(TimeProvider.System).PublishAsync(folder, manifest, Console.Error, CancellationToken.None).ConfigureAwait(false);
-            await Console.Out.WriteLineAsync($"Published {result.Files} files ({result.Bytes / 1048576.0:F1} MiB; {result.Hashed} hashed, {result.Reused} unchanged) to {Path.GetFullPath(manifest)}").ConfigureAwait(false);
+            var result = await new RepositoryPublisher(TimeProvider.System, command.Torrents).PublishAsync(command.Folder, command.ManifestPath, Console.Error, CancellationToken.None).ConfigureAwait(false);
+            await Console.Out.WriteLineAsync($"Published {result.Files} files ({result.Bytes / 1048576.0:F1} MiB; {result.Hashed} hashed, {result.Reused} unchanged) and {result.Torrents} torrents ({result.TorrentsBuilt} built) to {Path.GetFullPath(command.ManifestPath)}").ConfigureAwait(false);
             return 0;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -7,15 +7,17 @@ using Gateway.RequestPaths;
 namespace Gateway.Publish;
 
 /// <summary>What a publish run did, for the operator.</summary>
-public sealed record PublishResult(int Files, int Hashed, int Reused, long Bytes, IReadOnlyList<string> Skipped);
+public sealed record PublishResult(int Files, int Hashed, int Reused, long Bytes, IReadOnlyList<string> Skipped, int Torrents = 0, int TorrentsBuilt = 0);
 
 /// <summary>
 /// Scans a repository folder and writes its manifest: streamed SHA-256 per file, and files whose size and
 /// write time match the previous manifest keep their hash (publishing a mirror of millions of files must
-/// not re-read terabytes).
+/// not re-read terabytes). Then writes the v1 torrents of the files (see <see cref="TorrentPublisher"/>).
 /// </summary>
-public sealed class RepositoryPublisher(TimeProvider time)
+public sealed class RepositoryPublisher(TimeProvider time, TorrentPublishOptions? torrentOptions = null)
 {
+    private readonly TorrentPublishOptions _torrentOptions = Validated(torrentOptions ?? new TorrentPublishOptions());
+
     /// <summary>How often a progress line is written while hashing (a large tree takes minutes).</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -35,7 +37,9 @@ public sealed class RepositoryPublisher(TimeProvider time)
         }
 
         var manifestFull = Path.GetFullPath(manifestPath);
-        var previous = await ReadPreviousAsync(manifestFull, cancellationToken).ConfigureAwait(false);
+        var previousManifest = await ReadPreviousAsync(manifestFull, cancellationToken).ConfigureAwait(false);
+        var previous = previousManifest?.Files.ToDictionary(f => f.Path, StringComparer.Ordinal) ?? new Dictionary<string, ManifestFile>(StringComparer.Ordinal);
+        var torrentPublisher = new TorrentPublisher(_torrentOptions);
         var skipped = new List<string>();
         var candidates = new List<(string Relative, FileInfo Info)>();
         foreach (var info in root.EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false }))
@@ -46,6 +50,11 @@ public sealed class RepositoryPublisher(TimeProvider time)
             }
 
             var relative = Path.GetRelativePath(root.FullName, info.FullName).Replace(Path.DirectorySeparatorChar, '/');
+            if (torrentPublisher.IsOwnFile(relative))
+            {
+                continue;
+            }
+
             if (!RequestPathNormalizer.IsNormalizedRelativePath(relative))
             {
                 skipped.Add(relative);
@@ -69,7 +78,7 @@ public sealed class RepositoryPublisher(TimeProvider time)
             if (previous.TryGetValue(relative, out var known) && known.Size == info.Length && known.Modified == modified
                 && (info.Length <= ChunkSize ? known.Chunks is null : known.Chunks?.Size == ChunkSize))
             {
-                files.Add(known);
+                files.Add(known with { Torrents = null });
             }
             else
             {
@@ -86,14 +95,24 @@ public sealed class RepositoryPublisher(TimeProvider time)
             }
         }
 
-        var manifest = new Manifest(Manifest.CurrentFormat, time.GetUtcNow(), files);
+        IReadOnlyList<ManifestFile> published = files;
+        IReadOnlyList<ManifestTorrent>? torrents = null;
+        var torrentsBuilt = 0;
+        if (_torrentOptions.Enabled)
+        {
+            var result = await torrentPublisher.PublishAsync(root.FullName, files, previousManifest, cancellationToken).ConfigureAwait(false);
+            (published, torrents, torrentsBuilt) = (result.Files, result.Torrents, result.Built);
+            await progress.WriteLineAsync($"publish: {result.Torrents.Count} torrents ({result.Built} built, {result.Reused} unchanged, {result.Removed} removed) in {_torrentOptions.Folder}/").ConfigureAwait(false);
+        }
+
+        var manifest = new Manifest(Manifest.CurrentFormat, time.GetUtcNow(), published, torrents);
         await WriteAtomicallyAsync(manifest, manifestFull, cancellationToken).ConfigureAwait(false);
         foreach (var name in skipped)
         {
             await progress.WriteLineAsync($"publish: skipped '{name}': its name cannot be a URL path (control character, backslash or '.' segment)").ConfigureAwait(false);
         }
 
-        return new PublishResult(files.Count, hashed, files.Count - hashed, totalBytes, skipped);
+        return new PublishResult(files.Count, hashed, files.Count - hashed, totalBytes, skipped, torrents?.Count ?? 0, torrentsBuilt);
     }
 
     /// <summary>The file's SHA-256 and, when it is larger than one chunk, each chunk's, in one read.</summary>
@@ -125,23 +144,28 @@ public sealed class RepositoryPublisher(TimeProvider time)
         }
     }
 
-    private static async Task<Dictionary<string, ManifestFile>> ReadPreviousAsync(string manifestPath, CancellationToken cancellationToken)
+    private static TorrentPublishOptions Validated(TorrentPublishOptions options)
+    {
+        options.Validate();
+        return options;
+    }
+
+    private static async Task<Manifest?> ReadPreviousAsync(string manifestPath, CancellationToken cancellationToken)
     {
         if (!File.Exists(manifestPath))
         {
-            return new Dictionary<string, ManifestFile>(StringComparer.Ordinal);
+            return null;
         }
 
         try
         {
             await using var stream = File.OpenRead(manifestPath);
-            var manifest = await ManifestReader.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
-            return manifest.Files.ToDictionary(f => f.Path, StringComparer.Ordinal);
+            return await ManifestReader.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
         }
         catch (InvalidDataException)
         {
             // A damaged previous manifest only costs re-hashing; it must not stop a publish.
-            return new Dictionary<string, ManifestFile>(StringComparer.Ordinal);
+            return null;
         }
     }
 

@@ -24,6 +24,7 @@ public sealed partial class VerifyingForwarder : IDisposable
     private readonly Mirrors.HealthyHolders _holders;
     private readonly QuarantineList _quarantine;
     private readonly DispatchLedger _ledger;
+    private readonly Selection.Apache.BalancerMembers _members;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<VerifyingForwarder> _logger;
 
@@ -32,6 +33,7 @@ public sealed partial class VerifyingForwarder : IDisposable
         Mirrors.HealthyHolders holders,
         QuarantineList quarantine,
         DispatchLedger ledger,
+        Selection.Apache.BalancerMembers members,
         GatewayMetrics metrics,
         ILogger<VerifyingForwarder> logger)
     {
@@ -40,6 +42,7 @@ public sealed partial class VerifyingForwarder : IDisposable
         _holders = holders;
         _quarantine = quarantine;
         _ledger = ledger;
+        _members = members;
         _metrics = metrics;
         _logger = logger;
 
@@ -77,7 +80,7 @@ public sealed partial class VerifyingForwarder : IDisposable
             response.Headers.ContentRange = range.IsSatisfiable ? default : $"bytes */{entry.Size}";
             response.Headers["Repr-Digest"] = entry.ReprDigest;
             response.ContentLength = 0;
-            _metrics.RecordRequest(RequestOutcome.Origin, null);
+            _metrics.RecordRequest(context, RequestOutcome.Origin, null);
             return;
         }
 
@@ -97,6 +100,11 @@ public sealed partial class VerifyingForwarder : IDisposable
 
             attempts++;
             _ledger.BeginTransfer(id);
+
+            // Apache's per-member counters (bybusyness, bytraffic) see each attempt, as MemberAccountingMiddleware does for YARP's.
+            var member = _members.Find(id);
+            member?.BeginRequest();
+            var sentBefore = transfer.BytesSent;
             Outcome outcome;
             try
             {
@@ -105,11 +113,12 @@ public sealed partial class VerifyingForwarder : IDisposable
             finally
             {
                 _ledger.EndTransfer(id);
+                member?.EndRequest(0, transfer.BytesSent - sentBefore);
             }
 
             if (outcome == Outcome.Completed)
             {
-                _metrics.RecordRequest(RequestOutcome.Proxied, id);
+                _metrics.RecordRequest(context, RequestOutcome.Proxied, id);
                 return;
             }
 
@@ -125,7 +134,7 @@ public sealed partial class VerifyingForwarder : IDisposable
         var fromOrigin = await FromAsync(transfer, _holders.OriginBase(), null).ConfigureAwait(false);
         if (fromOrigin == Outcome.Completed)
         {
-            _metrics.RecordRequest(RequestOutcome.Origin, null);
+            _metrics.RecordRequest(context, RequestOutcome.Origin, null);
             return;
         }
 
@@ -134,7 +143,7 @@ public sealed partial class VerifyingForwarder : IDisposable
             return;
         }
 
-        _metrics.RecordRequest(RequestOutcome.Failed, null);
+        _metrics.RecordRequest(context, RequestOutcome.Failed, null);
         if (transfer.Started)
         {
             // Part of the body is out: only an aborted connection tells the customer it is incomplete.
@@ -322,6 +331,9 @@ public sealed partial class VerifyingForwarder : IDisposable
         /// <summary>True once the status line and the first verified bytes went out.</summary>
         public bool Started { get; private set; }
 
+        /// <summary>Bytes handed to the customer so far.</summary>
+        public long BytesSent { get; private set; }
+
         /// <summary>Waits for the chunk still being written; false when the customer went away.</summary>
         public async Task<bool> DrainAsync()
         {
@@ -369,6 +381,7 @@ public sealed partial class VerifyingForwarder : IDisposable
             var chunk = Verifier.Chunk;
             var sliceFrom = (int)(Math.Max(range.Start, chunkStart) - chunkStart);
             var sliceTo = (int)(Math.Min(range.End + 1, chunkStart + chunk.Length) - chunkStart);
+            BytesSent += sliceTo - sliceFrom;
             _pendingWrite = response.Body.WriteAsync(chunk[sliceFrom..sliceTo], Context.RequestAborted).AsTask();
         }
     }
