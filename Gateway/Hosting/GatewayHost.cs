@@ -150,6 +150,7 @@ public static class GatewayHost
         services.AddSingleton<LoadEstimator>();
         services.TryAddSingleton<IRandomSource, SelectionRandomSource>();
         services.AddSingleton<ILoadBalancingPolicy, FeedbackPowerOfTwoPolicy>();
+        services.AddSingleton<RetryPicker>();
         services.AddApacheBalancer(configuration);
         services.AddBalancerManager(configuration);
 

@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using Gateway.Catalog;
 using Gateway.Hosting;
 using Gateway.Metrics;
+using Gateway.Tracing;
 using Gateway.Proxy;
 using Gateway.Selection;
 using Gateway.Volunteers;
@@ -25,6 +27,9 @@ public sealed partial class VerifyingForwarder : IDisposable
     private readonly QuarantineList _quarantine;
     private readonly DispatchLedger _ledger;
     private readonly Selection.Apache.BalancerMembers _members;
+    private readonly IOptionsMonitor<Selection.Apache.BalancerOptions> _balancer;
+    private readonly GatewayActivities _activities;
+    private readonly RetryPicker _picker;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<VerifyingForwarder> _logger;
 
@@ -34,6 +39,9 @@ public sealed partial class VerifyingForwarder : IDisposable
         QuarantineList quarantine,
         DispatchLedger ledger,
         Selection.Apache.BalancerMembers members,
+        IOptionsMonitor<Selection.Apache.BalancerOptions> balancer,
+        GatewayActivities activities,
+        RetryPicker picker,
         GatewayMetrics metrics,
         ILogger<VerifyingForwarder> logger)
     {
@@ -43,6 +51,9 @@ public sealed partial class VerifyingForwarder : IDisposable
         _quarantine = quarantine;
         _ledger = ledger;
         _members = members;
+        _balancer = balancer;
+        _activities = activities;
+        _picker = picker;
         _metrics = metrics;
         _logger = logger;
 
@@ -88,16 +99,12 @@ public sealed partial class VerifyingForwarder : IDisposable
         var transfer = new Transfer(context, entry, range, verifier);
         var maxAttempts = _proxyOptions.CurrentValue.MaxAttempts;
         var attempts = 0;
-        for (var i = -1; i < candidates.Count && attempts < maxAttempts; i++)
+        List<DestinationState>? remaining = null;
+        var destination = _quarantine.Contains(first.DestinationId) ? NextHolder(context, first, candidates, ref remaining) : first;
+        while (destination is not null && attempts < maxAttempts)
         {
-            // The policy's pick first, then the other holders in the order selection listed them.
-            var destination = i < 0 ? first : candidates[i];
+            // The policy's pick first; after a failure the policy picks again among the holders left.
             var id = destination.DestinationId;
-            if ((i >= 0 && ReferenceEquals(destination, first)) || _quarantine.Contains(id))
-            {
-                continue;
-            }
-
             attempts++;
             _ledger.BeginTransfer(id);
 
@@ -129,6 +136,7 @@ public sealed partial class VerifyingForwarder : IDisposable
 
             _metrics.RecordFailover(id);
             verifier.Restart();
+            destination = NextHolder(context, destination, candidates, ref remaining);
         }
 
         var fromOrigin = await FromAsync(transfer, _holders.OriginBase(), null).ConfigureAwait(false);
@@ -159,10 +167,36 @@ public sealed partial class VerifyingForwarder : IDisposable
 
     public void Dispose() => _http.Dispose();
 
+    /// <summary>Drops <paramref name="failed"/> (and quarantined holders) and lets the cluster's policy pick among the rest.</summary>
+    private DestinationState? NextHolder(HttpContext context, DestinationState failed, IReadOnlyList<DestinationState> candidates, ref List<DestinationState>? remaining)
+    {
+        remaining ??= [.. candidates];
+        remaining.Remove(failed);
+        remaining.RemoveAll(d => _quarantine.Contains(d.DestinationId));
+        return _picker.PickAgain(context, remaining);
+    }
+
     /// <summary>One attempt from one source (a volunteer, or the origin when <paramref name="volunteer"/> is null).</summary>
     private async Task<Outcome> FromAsync(Transfer transfer, string baseUrl, string? volunteer)
     {
+        // The same spans as AttemptTracingMiddleware makes around YARP's forwarder, so a trace reads alike either way.
+        using var span = _activities.Source.HasListeners()
+            ? _activities.Source.StartActivity(volunteer is null ? AttemptTracingMiddleware.OriginSpan : AttemptTracingMiddleware.AttemptSpan, ActivityKind.Internal)
+            : null;
+        if (volunteer is null)
+        {
+            span?.SetTag("gateway.fallback", true);
+        }
+        else
+        {
+            span?.SetTag("gateway.volunteer", volunteer);
+        }
+
         var outcome = await AttemptAsync(transfer, baseUrl, volunteer).ConfigureAwait(false);
+        if (outcome == Outcome.Failed)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, "attempt failed");
+        }
 
         // The last verified chunk may still be on its way to the customer: its buffer is not reused before that.
         return await transfer.DrainAsync().ConfigureAwait(false) ? outcome : Outcome.ClientGone;
@@ -198,6 +232,7 @@ public sealed partial class VerifyingForwarder : IDisposable
 
             if (status != (ranged ? HttpStatusCode.PartialContent : HttpStatusCode.OK))
             {
+                MarkMemberInErrorIf(volunteer, _balancer.CurrentValue.FailOnStatus.Contains((int)status));
                 return Failed(volunteer, transfer, $"answered {(int)status}");
             }
 
@@ -256,7 +291,17 @@ public sealed partial class VerifyingForwarder : IDisposable
                 return Outcome.ClientGone;
             }
 
+            // Apache puts a member in error when it cannot be reached, and on a timeout with failontimeout.
+            MarkMemberInErrorIf(volunteer, ex is HttpRequestException || (ex is OperationCanceledException && _balancer.CurrentValue.FailOnTimeout));
             return Failed(volunteer, transfer, ex is OperationCanceledException ? $"silent for {timeout}" : ex.Message);
+        }
+    }
+
+    private void MarkMemberInErrorIf(string? volunteer, bool failed)
+    {
+        if (failed && volunteer is not null)
+        {
+            _members.MarkInError(volunteer);
         }
     }
 
