@@ -25,12 +25,25 @@ public sealed class ConfigurationValidationTests
     [InlineData("--Proxy:MaxAttempts=0", "Proxy:MaxAttempts 0")]
     [InlineData("--Selection:DispatchMemory=00:00:00", "Selection:DispatchMemory")]
     [InlineData("--Catalog:Source=gopher://x/manifest.json", "Catalog:Source 'gopher://x/manifest.json'")]
+    [InlineData("--Verify:ReportKey=short", "Verify:ReportKey is too short")]
+    [InlineData("--Verify:AdminToken=short", "Verify:AdminToken is too short")]
+    [InlineData("--Verify:MaxWholeFileBytes=10", "Verify:MaxWholeFileBytes 10")]
     [InlineData("--Store:Kind=Redis", "Store:Redis must be a Redis connection string")]
     [InlineData("--Store:KeyPrefix={gw}", "Store:KeyPrefix '{gw}'")]
     [InlineData("--Store:ViewMaxAge=00:00:30", "Store:ViewMaxAge 00:00:30 must be at least twice Store:ReconcileInterval")]
     public void A_wrong_setting_stops_the_start_with_a_message_naming_the_key(string setting, string expected)
     {
         var error = Assert.Throws<OptionsValidationException>(() => GatewayHost.Build([.. Valid, setting]));
+        Assert.Contains(error.Failures, f => f.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("--VerifyProxy:Listen=ftp://x", "VerifyProxy:Listen 'ftp://x'")]
+    [InlineData("--VerifyProxy:ReportKey=short", "VerifyProxy:ReportKey is too short")]
+    [InlineData("--VerifyProxy:MaxSources=0", "VerifyProxy:MaxSources 0")]
+    public void A_wrong_verify_proxy_setting_stops_its_start_with_a_message_naming_the_key(string setting, string expected)
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Gateway.ClientProxy.VerifyProxyServer.Build(["--VerifyProxy:Listen=http://127.0.0.1:0", setting]));
         Assert.Contains(error.Failures, f => f.Contains(expected, StringComparison.Ordinal));
     }
 

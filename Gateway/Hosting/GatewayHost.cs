@@ -11,6 +11,7 @@ using Gateway.RequestPaths;
 using Gateway.Selection;
 using Gateway.Selection.Apache;
 using Gateway.Tracing;
+using Gateway.Verification;
 using Gateway.Volunteers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Console;
@@ -47,6 +48,8 @@ public static class GatewayHost
             builder.Logging.AddFilter(hostingDiagnostics, LogLevel.None);
         }
 
+        KestrelHardening.Apply(builder);
+
         // The slim builder's console logger is fixed to the simple format: add the json and systemd
         // formatters and let Logging:Console (FormatterName=json) choose again (docs/operations.md).
         builder.Logging.AddConsole();
@@ -72,6 +75,7 @@ public static class GatewayHost
         app.MapGatewayHealth();
         app.MapGatewayMetrics();
         app.MapBalancerManager();
+        VerificationSetup.MapVerification(app);
         app.MapReverseProxy(pipeline =>
         {
             if (tracing)
@@ -87,6 +91,7 @@ public static class GatewayHost
             }
 
             pipeline.UseMiddleware<RedirectMiddleware>();
+            pipeline.UseMiddleware<VerifyingProxyMiddleware>();
             pipeline.UseMiddleware<FailoverMiddleware>();
             if (tracing)
             {
@@ -142,9 +147,11 @@ public static class GatewayHost
         services.AddSingleton<LoadEstimator>();
         services.TryAddSingleton<IRandomSource, SelectionRandomSource>();
         services.AddSingleton<ILoadBalancingPolicy, FeedbackPowerOfTwoPolicy>();
+        services.AddSingleton<RetryPicker>();
         services.AddApacheBalancer(configuration);
         services.AddBalancerManager(configuration);
 
+        VerificationSetup.AddVerification(services, configuration);
         services.AddSingleton<IProxyConfigProvider, GatewayProxyConfigProvider>();
         services.AddReverseProxy()
             .AddTransforms(context => context.AddResponseTransform(VolunteerResponseTransform.ApplyAsync));
@@ -168,6 +175,7 @@ public static class GatewayHost
         _ = services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
         _ = services.GetRequiredService<IOptions<BalancerOptions>>().Value;
         _ = services.GetRequiredService<IOptions<BalancerManagerOptions>>().Value;
+        VerificationSetup.ValidateOptions(services);
         _ = services.GetRequiredService<IOptions<StoreOptions>>().Value;
     }
 
