@@ -153,6 +153,7 @@ public static class GatewayHost
         services.AddApacheBalancer(configuration);
         services.AddBalancerManager(configuration);
 
+        services.AddSingleton<FailoverPicker>();
         VerificationSetup.AddVerification(services, configuration);
         services.AddSingleton<IProxyConfigProvider, GatewayProxyConfigProvider>();
         services.AddReverseProxy()

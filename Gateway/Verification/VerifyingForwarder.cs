@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using Gateway.Catalog;
@@ -5,6 +6,7 @@ using Gateway.Hosting;
 using Gateway.Metrics;
 using Gateway.Proxy;
 using Gateway.Selection;
+using Gateway.Tracing;
 using Gateway.Volunteers;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Model;
@@ -25,6 +27,10 @@ public sealed partial class VerifyingForwarder : IDisposable
     private readonly QuarantineList _quarantine;
     private readonly DispatchLedger _ledger;
     private readonly Selection.Apache.BalancerMembers _members;
+    private readonly IOptionsMonitor<Selection.Apache.BalancerOptions> _balancer;
+    private readonly FailoverPicker _picker;
+    private readonly GatewayActivities _activities;
+    private readonly bool _tracing;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<VerifyingForwarder> _logger;
 
@@ -34,6 +40,10 @@ public sealed partial class VerifyingForwarder : IDisposable
         QuarantineList quarantine,
         DispatchLedger ledger,
         Selection.Apache.BalancerMembers members,
+        IOptionsMonitor<Selection.Apache.BalancerOptions> balancer,
+        FailoverPicker picker,
+        GatewayActivities activities,
+        IOptions<TelemetryOptions> telemetry,
         GatewayMetrics metrics,
         ILogger<VerifyingForwarder> logger)
     {
@@ -43,6 +53,10 @@ public sealed partial class VerifyingForwarder : IDisposable
         _quarantine = quarantine;
         _ledger = ledger;
         _members = members;
+        _balancer = balancer;
+        _picker = picker;
+        _activities = activities;
+        _tracing = telemetry?.Value.Tracing.Enabled == true;
         _metrics = metrics;
         _logger = logger;
 
@@ -63,6 +77,17 @@ public sealed partial class VerifyingForwarder : IDisposable
         Completed,
         Failed,
         ClientGone,
+    }
+
+    /// <summary>Why the last attempt failed, for Apache's member error state and the trace.</summary>
+    private enum FailureKind
+    {
+        None,
+        Connect,
+        Timeout,
+        Status,
+        Body,
+        Altered,
     }
 
     /// <summary>Serves <paramref name="entry"/> to the customer from <paramref name="first"/>, the other candidates, then the origin.</summary>
@@ -87,51 +112,46 @@ public sealed partial class VerifyingForwarder : IDisposable
         using var verifier = new ChunkVerifier(layout, layout.ChunkOf(range.Start), layout.ChunkOf(range.End));
         var transfer = new Transfer(context, entry, range, verifier);
         var maxAttempts = _proxyOptions.CurrentValue.MaxAttempts;
-        var attempts = 0;
-        for (var i = -1; i < candidates.Count && attempts < maxAttempts; i++)
+        var proxy = context.GetReverseProxyFeature();
+        List<DestinationState>? remaining = null;
+        DestinationState? destination = first;
+        for (var attempt = 1; destination is not null; attempt++)
         {
-            // The policy's pick first, then the other holders in the order selection listed them.
-            var destination = i < 0 ? first : candidates[i];
             var id = destination.DestinationId;
-            if ((i >= 0 && ReferenceEquals(destination, first)) || _quarantine.Contains(id))
+            if (!_quarantine.Contains(id))
             {
-                continue;
+                var outcome = await FromVolunteerAsync(transfer, destination).ConfigureAwait(false);
+                if (outcome == Outcome.Completed)
+                {
+                    _metrics.RecordRequest(context, RequestOutcome.Proxied, id);
+                    return;
+                }
+
+                if (outcome == Outcome.ClientGone)
+                {
+                    return;
+                }
+
+                _metrics.RecordFailover(id);
+                verifier.Restart();
             }
 
-            attempts++;
-            _ledger.BeginTransfer(id);
-
-            // Apache's per-member counters (bybusyness, bytraffic) see each attempt, as MemberAccountingMiddleware does for YARP's.
-            var member = _members.Find(id);
-            member?.BeginRequest();
-            var sentBefore = transfer.BytesSent;
-            Outcome outcome;
-            try
-            {
-                outcome = await FromAsync(transfer, destination.Model.Config.Address, id).ConfigureAwait(false);
-            }
-            finally
-            {
-                _ledger.EndTransfer(id);
-                member?.EndRequest(0, transfer.BytesSent - sentBefore);
-            }
-
-            if (outcome == Outcome.Completed)
-            {
-                _metrics.RecordRequest(context, RequestOutcome.Proxied, id);
-                return;
-            }
-
-            if (outcome == Outcome.ClientGone)
-            {
-                return;
-            }
-
-            _metrics.RecordFailover(id);
-            verifier.Restart();
+            // The next holder as FailoverMiddleware picks it: the cluster's policy over the holders not tried yet.
+            // Allocated only on the rare path: most downloads complete from the first holder.
+            remaining ??= new List<DestinationState>(candidates);
+            remaining.Remove(destination);
+            remaining.RemoveAll(d => _quarantine.Contains(d.DestinationId));
+            destination = attempt < maxAttempts ? _picker.PickAgain(context, proxy, remaining) : null;
         }
 
-        var fromOrigin = await FromAsync(transfer, _holders.OriginBase(), null).ConfigureAwait(false);
+        Outcome fromOrigin;
+        using (var span = StartSpan(AttemptTracingMiddleware.OriginSpan))
+        {
+            span?.SetTag("gateway.fallback", true);
+            fromOrigin = await FromAsync(transfer, _holders.OriginBase(), null).ConfigureAwait(false);
+            MarkSpan(span, fromOrigin, transfer);
+        }
+
         if (fromOrigin == Outcome.Completed)
         {
             _metrics.RecordRequest(context, RequestOutcome.Origin, null);
@@ -158,6 +178,57 @@ public sealed partial class VerifyingForwarder : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>One attempt on a volunteer, counted where selection and Apache's lbmethods look, traced when tracing is on.</summary>
+    private async Task<Outcome> FromVolunteerAsync(Transfer transfer, DestinationState destination)
+    {
+        var id = destination.DestinationId;
+        _ledger.BeginTransfer(id);
+
+        // Apache's per-member counters (bybusyness, bytraffic) and error state see each attempt, as MemberAccountingMiddleware does for YARP's.
+        var member = _members.Find(id);
+        member?.BeginRequest();
+        var sentBefore = transfer.BytesSent;
+        using var span = StartSpan(AttemptTracingMiddleware.AttemptSpan);
+        span?.SetTag("gateway.volunteer", id);
+        Outcome outcome;
+        try
+        {
+            outcome = await FromAsync(transfer, destination.Model.Config.Address, id).ConfigureAwait(false);
+        }
+        finally
+        {
+            _ledger.EndTransfer(id);
+            member?.EndRequest(0, transfer.BytesSent - sentBefore);
+        }
+
+        MarkSpan(span, outcome, transfer);
+        if (member is not null && outcome == Outcome.Failed && IsMemberFailure(transfer, _balancer.CurrentValue))
+        {
+            _members.MarkInError(id);
+        }
+
+        return outcome;
+    }
+
+    private Activity? StartSpan(string name) => _tracing && _activities.Source.HasListeners() ? _activities.Source.StartActivity(name, ActivityKind.Internal) : null;
+
+    private static void MarkSpan(Activity? span, Outcome outcome, Transfer transfer)
+    {
+        if (span is not null && outcome == Outcome.Failed)
+        {
+            span.SetStatus(ActivityStatusCode.Error, transfer.LastFailure.ToString());
+        }
+    }
+
+    /// <summary>Apache's rule (as MemberAccountingMiddleware applies it): a failed connection, a timeout if configured, a listed status.</summary>
+    private static bool IsMemberFailure(Transfer transfer, Selection.Apache.BalancerOptions settings) => transfer.LastFailure switch
+    {
+        FailureKind.Connect => true,
+        FailureKind.Timeout => settings.FailOnTimeout,
+        FailureKind.Status => settings.FailOnStatus.Contains(transfer.LastStatus),
+        _ => false,
+    };
 
     /// <summary>One attempt from one source (a volunteer, or the origin when <paramref name="volunteer"/> is null).</summary>
     private async Task<Outcome> FromAsync(Transfer transfer, string baseUrl, string? volunteer)
@@ -198,6 +269,7 @@ public sealed partial class VerifyingForwarder : IDisposable
 
             if (status != (ranged ? HttpStatusCode.PartialContent : HttpStatusCode.OK))
             {
+                transfer.Failure(FailureKind.Status, (int)status);
                 return Failed(volunteer, transfer, $"answered {(int)status}");
             }
 
@@ -256,6 +328,7 @@ public sealed partial class VerifyingForwarder : IDisposable
                 return Outcome.ClientGone;
             }
 
+            transfer.Failure(ex switch { OperationCanceledException => FailureKind.Timeout, HttpRequestException => FailureKind.Connect, _ => FailureKind.Body }, 0);
             return Failed(volunteer, transfer, ex is OperationCanceledException ? $"silent for {timeout}" : ex.Message);
         }
     }
@@ -268,6 +341,7 @@ public sealed partial class VerifyingForwarder : IDisposable
 
     private Outcome Altered(string? volunteer, Transfer transfer, string reason)
     {
+        transfer.Failure(FailureKind.Altered, 0);
         _metrics.RecordAlteredBytes(volunteer ?? GatewayClusters.OriginDestinationId);
         if (volunteer is null)
         {
@@ -333,6 +407,13 @@ public sealed partial class VerifyingForwarder : IDisposable
 
         /// <summary>Bytes handed to the customer so far.</summary>
         public long BytesSent { get; private set; }
+
+        public FailureKind LastFailure { get; private set; }
+
+        /// <summary>The status of the last failed attempt, when it failed by status.</summary>
+        public int LastStatus { get; private set; }
+
+        public void Failure(FailureKind kind, int status) => (LastFailure, LastStatus) = (kind, status);
 
         /// <summary>Waits for the chunk still being written; false when the customer went away.</summary>
         public async Task<bool> DrainAsync()
