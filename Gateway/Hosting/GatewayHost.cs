@@ -150,10 +150,10 @@ public static class GatewayHost
         services.AddSingleton<LoadEstimator>();
         services.TryAddSingleton<IRandomSource, SelectionRandomSource>();
         services.AddSingleton<ILoadBalancingPolicy, FeedbackPowerOfTwoPolicy>();
+        services.AddSingleton<RetryPicker>();
         services.AddApacheBalancer(configuration);
         services.AddBalancerManager(configuration);
 
-        services.AddSingleton<FailoverPicker>();
         VerificationSetup.AddVerification(services, configuration);
         services.AddSingleton<IProxyConfigProvider, GatewayProxyConfigProvider>();
         services.AddReverseProxy()

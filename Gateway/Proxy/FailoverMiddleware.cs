@@ -23,7 +23,7 @@ public sealed partial class FailoverMiddleware
     private readonly DispatchLedger _ledger;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<FailoverMiddleware> _logger;
-    private readonly FailoverPicker _picker;
+    private readonly RetryPicker _picker;
 
     public FailoverMiddleware(
         RequestDelegate next,
@@ -31,7 +31,7 @@ public sealed partial class FailoverMiddleware
         IProxyStateLookup proxyState,
         DispatchLedger ledger,
         GatewayMetrics metrics,
-        FailoverPicker picker,
+        RetryPicker picker,
         ILogger<FailoverMiddleware> logger)
     {
         _next = next;
@@ -91,7 +91,7 @@ public sealed partial class FailoverMiddleware
             remaining ??= new List<DestinationState>(download.Candidates);
             remaining.Remove(destination);
             ResetResponse(context, download);
-            var next = attempt < maxAttempts && remaining.Count > 0 ? _picker.PickAgain(context, proxy, remaining) : null;
+            var next = attempt < maxAttempts ? _picker.PickAgain(context, remaining) : null;
             if (next is not null)
             {
                 destination = next;

@@ -4,9 +4,9 @@ using System.Net.Http.Headers;
 using Gateway.Catalog;
 using Gateway.Hosting;
 using Gateway.Metrics;
+using Gateway.Tracing;
 using Gateway.Proxy;
 using Gateway.Selection;
-using Gateway.Tracing;
 using Gateway.Volunteers;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Model;
@@ -28,9 +28,8 @@ public sealed partial class VerifyingForwarder : IDisposable
     private readonly DispatchLedger _ledger;
     private readonly Selection.Apache.BalancerMembers _members;
     private readonly IOptionsMonitor<Selection.Apache.BalancerOptions> _balancer;
-    private readonly FailoverPicker _picker;
     private readonly GatewayActivities _activities;
-    private readonly bool _tracing;
+    private readonly RetryPicker _picker;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<VerifyingForwarder> _logger;
 
@@ -41,9 +40,8 @@ public sealed partial class VerifyingForwarder : IDisposable
         DispatchLedger ledger,
         Selection.Apache.BalancerMembers members,
         IOptionsMonitor<Selection.Apache.BalancerOptions> balancer,
-        FailoverPicker picker,
         GatewayActivities activities,
-        IOptions<TelemetryOptions> telemetry,
+        RetryPicker picker,
         GatewayMetrics metrics,
         ILogger<VerifyingForwarder> logger)
     {
@@ -54,9 +52,8 @@ public sealed partial class VerifyingForwarder : IDisposable
         _ledger = ledger;
         _members = members;
         _balancer = balancer;
-        _picker = picker;
         _activities = activities;
-        _tracing = telemetry?.Value.Tracing.Enabled == true;
+        _picker = picker;
         _metrics = metrics;
         _logger = logger;
 
@@ -77,17 +74,6 @@ public sealed partial class VerifyingForwarder : IDisposable
         Completed,
         Failed,
         ClientGone,
-    }
-
-    /// <summary>Why the last attempt failed, for Apache's member error state and the trace.</summary>
-    private enum FailureKind
-    {
-        None,
-        Connect,
-        Timeout,
-        Status,
-        Body,
-        Altered,
     }
 
     /// <summary>Serves <paramref name="entry"/> to the customer from <paramref name="first"/>, the other candidates, then the origin.</summary>
@@ -112,46 +98,48 @@ public sealed partial class VerifyingForwarder : IDisposable
         using var verifier = new ChunkVerifier(layout, layout.ChunkOf(range.Start), layout.ChunkOf(range.End));
         var transfer = new Transfer(context, entry, range, verifier);
         var maxAttempts = _proxyOptions.CurrentValue.MaxAttempts;
-        var proxy = context.GetReverseProxyFeature();
+        var attempts = 0;
         List<DestinationState>? remaining = null;
-        DestinationState? destination = first;
-        for (var attempt = 1; destination is not null; attempt++)
+        var destination = _quarantine.Contains(first.DestinationId) ? NextHolder(context, first, candidates, ref remaining) : first;
+        while (destination is not null && attempts < maxAttempts)
         {
+            // The policy's pick first; after a failure the policy picks again among the holders left.
             var id = destination.DestinationId;
-            if (!_quarantine.Contains(id))
+            attempts++;
+            _ledger.BeginTransfer(id);
+
+            // Apache's per-member counters (bybusyness, bytraffic) see each attempt, as MemberAccountingMiddleware does for YARP's.
+            var member = _members.Find(id);
+            member?.BeginRequest();
+            var sentBefore = transfer.BytesSent;
+            Outcome outcome;
+            try
             {
-                var outcome = await FromVolunteerAsync(transfer, destination).ConfigureAwait(false);
-                if (outcome == Outcome.Completed)
-                {
-                    _metrics.RecordRequest(context, RequestOutcome.Proxied, id);
-                    return;
-                }
-
-                if (outcome == Outcome.ClientGone)
-                {
-                    return;
-                }
-
-                _metrics.RecordFailover(id);
-                verifier.Restart();
+                outcome = await FromAsync(transfer, destination.Model.Config.Address, id).ConfigureAwait(false);
+            }
+            finally
+            {
+                _ledger.EndTransfer(id);
+                member?.EndRequest(0, transfer.BytesSent - sentBefore);
             }
 
-            // The next holder as FailoverMiddleware picks it: the cluster's policy over the holders not tried yet.
-            // Allocated only on the rare path: most downloads complete from the first holder.
-            remaining ??= new List<DestinationState>(candidates);
-            remaining.Remove(destination);
-            remaining.RemoveAll(d => _quarantine.Contains(d.DestinationId));
-            destination = attempt < maxAttempts ? _picker.PickAgain(context, proxy, remaining) : null;
+            if (outcome == Outcome.Completed)
+            {
+                _metrics.RecordRequest(context, RequestOutcome.Proxied, id);
+                return;
+            }
+
+            if (outcome == Outcome.ClientGone)
+            {
+                return;
+            }
+
+            _metrics.RecordFailover(id);
+            verifier.Restart();
+            destination = NextHolder(context, destination, candidates, ref remaining);
         }
 
-        Outcome fromOrigin;
-        using (var span = StartSpan(AttemptTracingMiddleware.OriginSpan))
-        {
-            span?.SetTag("gateway.fallback", true);
-            fromOrigin = await FromAsync(transfer, _holders.OriginBase(), null).ConfigureAwait(false);
-            MarkSpan(span, fromOrigin, transfer);
-        }
-
+        var fromOrigin = await FromAsync(transfer, _holders.OriginBase(), null).ConfigureAwait(false);
         if (fromOrigin == Outcome.Completed)
         {
             _metrics.RecordRequest(context, RequestOutcome.Origin, null);
@@ -179,61 +167,36 @@ public sealed partial class VerifyingForwarder : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    /// <summary>One attempt on a volunteer, counted where selection and Apache's lbmethods look, traced when tracing is on.</summary>
-    private async Task<Outcome> FromVolunteerAsync(Transfer transfer, DestinationState destination)
+    /// <summary>Drops <paramref name="failed"/> (and quarantined holders) and lets the cluster's policy pick among the rest.</summary>
+    private DestinationState? NextHolder(HttpContext context, DestinationState failed, IReadOnlyList<DestinationState> candidates, ref List<DestinationState>? remaining)
     {
-        var id = destination.DestinationId;
-        _ledger.BeginTransfer(id);
-
-        // Apache's per-member counters (bybusyness, bytraffic) and error state see each attempt, as MemberAccountingMiddleware does for YARP's.
-        var member = _members.Find(id);
-        member?.BeginRequest();
-        var sentBefore = transfer.BytesSent;
-        using var span = StartSpan(AttemptTracingMiddleware.AttemptSpan);
-        span?.SetTag("gateway.volunteer", id);
-        Outcome outcome;
-        try
-        {
-            outcome = await FromAsync(transfer, destination.Model.Config.Address, id).ConfigureAwait(false);
-        }
-        finally
-        {
-            _ledger.EndTransfer(id);
-            member?.EndRequest(0, transfer.BytesSent - sentBefore);
-        }
-
-        MarkSpan(span, outcome, transfer);
-        if (member is not null && outcome == Outcome.Failed && IsMemberFailure(transfer, _balancer.CurrentValue))
-        {
-            _members.MarkInError(id);
-        }
-
-        return outcome;
+        remaining ??= [.. candidates];
+        remaining.Remove(failed);
+        remaining.RemoveAll(d => _quarantine.Contains(d.DestinationId));
+        return _picker.PickAgain(context, remaining);
     }
-
-    private Activity? StartSpan(string name) => _tracing && _activities.Source.HasListeners() ? _activities.Source.StartActivity(name, ActivityKind.Internal) : null;
-
-    private static void MarkSpan(Activity? span, Outcome outcome, Transfer transfer)
-    {
-        if (span is not null && outcome == Outcome.Failed)
-        {
-            span.SetStatus(ActivityStatusCode.Error, transfer.LastFailure.ToString());
-        }
-    }
-
-    /// <summary>Apache's rule (as MemberAccountingMiddleware applies it): a failed connection, a timeout if configured, a listed status.</summary>
-    private static bool IsMemberFailure(Transfer transfer, Selection.Apache.BalancerOptions settings) => transfer.LastFailure switch
-    {
-        FailureKind.Connect => true,
-        FailureKind.Timeout => settings.FailOnTimeout,
-        FailureKind.Status => settings.FailOnStatus.Contains(transfer.LastStatus),
-        _ => false,
-    };
 
     /// <summary>One attempt from one source (a volunteer, or the origin when <paramref name="volunteer"/> is null).</summary>
     private async Task<Outcome> FromAsync(Transfer transfer, string baseUrl, string? volunteer)
     {
+        // The same spans as AttemptTracingMiddleware makes around YARP's forwarder, so a trace reads alike either way.
+        using var span = _activities.Source.HasListeners()
+            ? _activities.Source.StartActivity(volunteer is null ? AttemptTracingMiddleware.OriginSpan : AttemptTracingMiddleware.AttemptSpan, ActivityKind.Internal)
+            : null;
+        if (volunteer is null)
+        {
+            span?.SetTag("gateway.fallback", true);
+        }
+        else
+        {
+            span?.SetTag("gateway.volunteer", volunteer);
+        }
+
         var outcome = await AttemptAsync(transfer, baseUrl, volunteer).ConfigureAwait(false);
+        if (outcome == Outcome.Failed)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, "attempt failed");
+        }
 
         // The last verified chunk may still be on its way to the customer: its buffer is not reused before that.
         return await transfer.DrainAsync().ConfigureAwait(false) ? outcome : Outcome.ClientGone;
@@ -269,7 +232,7 @@ public sealed partial class VerifyingForwarder : IDisposable
 
             if (status != (ranged ? HttpStatusCode.PartialContent : HttpStatusCode.OK))
             {
-                transfer.Failure(FailureKind.Status, (int)status);
+                MarkMemberInErrorIf(volunteer, _balancer.CurrentValue.FailOnStatus.Contains((int)status));
                 return Failed(volunteer, transfer, $"answered {(int)status}");
             }
 
@@ -328,8 +291,17 @@ public sealed partial class VerifyingForwarder : IDisposable
                 return Outcome.ClientGone;
             }
 
-            transfer.Failure(ex switch { OperationCanceledException => FailureKind.Timeout, HttpRequestException => FailureKind.Connect, _ => FailureKind.Body }, 0);
+            // Apache puts a member in error when it cannot be reached, and on a timeout with failontimeout.
+            MarkMemberInErrorIf(volunteer, ex is HttpRequestException || (ex is OperationCanceledException && _balancer.CurrentValue.FailOnTimeout));
             return Failed(volunteer, transfer, ex is OperationCanceledException ? $"silent for {timeout}" : ex.Message);
+        }
+    }
+
+    private void MarkMemberInErrorIf(string? volunteer, bool failed)
+    {
+        if (failed && volunteer is not null)
+        {
+            _members.MarkInError(volunteer);
         }
     }
 
@@ -341,7 +313,6 @@ public sealed partial class VerifyingForwarder : IDisposable
 
     private Outcome Altered(string? volunteer, Transfer transfer, string reason)
     {
-        transfer.Failure(FailureKind.Altered, 0);
         _metrics.RecordAlteredBytes(volunteer ?? GatewayClusters.OriginDestinationId);
         if (volunteer is null)
         {
@@ -407,13 +378,6 @@ public sealed partial class VerifyingForwarder : IDisposable
 
         /// <summary>Bytes handed to the customer so far.</summary>
         public long BytesSent { get; private set; }
-
-        public FailureKind LastFailure { get; private set; }
-
-        /// <summary>The status of the last failed attempt, when it failed by status.</summary>
-        public int LastStatus { get; private set; }
-
-        public void Failure(FailureKind kind, int status) => (LastFailure, LastStatus) = (kind, status);
 
         /// <summary>Waits for the chunk still being written; false when the customer went away.</summary>
         public async Task<bool> DrainAsync()
