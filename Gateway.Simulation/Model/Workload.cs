@@ -12,22 +12,10 @@ internal readonly record struct Presence(double Time, bool Join);
 /// </summary>
 internal sealed class Workload
 {
-    private Workload(Scenario scenario)
+    private Workload(Scenario scenario, Request[]? given)
     {
-        var random = new Random(scenario.Seed);
-        var rate = scenario.ArrivalRate;
-        var requests = new Request[scenario.Requests];
-        var window = scenario.Requests / rate;
-        var time = 0.0;
-        for (var i = 0; i < requests.Length; i++)
-        {
-            time += -Math.Log(1 - random.NextDouble()) / rate;
-            var hot = scenario.FlashCrowd && random.NextDouble() < HotShare(time / window);
-            var bytes = hot ? scenario.HotPackageBytes
-                : scenario.Sizes == SizeModel.Equal ? scenario.EqualSizeBytes : FileSizes.DrawTrace(random);
-            requests[i] = new Request(time, bytes, hot);
-        }
-
+        var requests = given ?? Arrivals(scenario);
+        var time = requests.Length == 0 ? 0 : requests[^1].Time;
         Requests = requests;
         ArrivalWindow = time;
         var phases = new Random(scenario.Seed + 1);
@@ -56,13 +44,35 @@ internal sealed class Workload
     /// <summary>Leave and join times after the start (every volunteer starts online).</summary>
     public IReadOnlyList<Presence[]> Presence { get; }
 
-    public static Workload For(Scenario scenario) => new(scenario);
+    public static Workload For(Scenario scenario) => new(scenario, null);
+
+    /// <summary>Given requests (in time order) instead of drawn ones: for hand-computed cases.</summary>
+    public static Workload With(Scenario scenario, IEnumerable<Request> requests) => new(scenario, [.. requests]);
 
     /// <summary>Share of requests for the released package at fraction <paramref name="x"/> of the window: decays like Fig. 5 and averages 1/3.</summary>
     public static double HotShare(double x) => HotPeak * Math.Exp(-2 * x);
 
     // Chosen so that the mean of HotPeak·e^(−2x) over [0, 1] is 1/3.
     private static readonly double HotPeak = 2.0 / 3.0 / (1 - Math.Exp(-2));
+
+    private static Request[] Arrivals(Scenario scenario)
+    {
+        var random = new Random(scenario.Seed);
+        var rate = scenario.ArrivalRate;
+        var requests = new Request[scenario.Requests];
+        var window = scenario.Requests / rate;
+        var time = 0.0;
+        for (var i = 0; i < requests.Length; i++)
+        {
+            time += -Math.Log(1 - random.NextDouble()) / rate;
+            var hot = scenario.FlashCrowd && random.NextDouble() < HotShare(time / window);
+            var bytes = hot ? scenario.HotPackageBytes
+                : scenario.Sizes == SizeModel.Equal ? scenario.EqualSizeBytes : FileSizes.DrawTrace(random);
+            requests[i] = new Request(time, bytes, hot);
+        }
+
+        return requests;
+    }
 
     private static Presence[] Churn(Random random, Scenario scenario, double window)
     {
