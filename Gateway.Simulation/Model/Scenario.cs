@@ -52,12 +52,12 @@ internal sealed record Scenario
     /// <summary>Volunteers fetch the new package by BitTorrent within this many seconds of its release.</summary>
     public double ReplicationSeconds { get; init; } = 60;
 
-    /// <summary>Volunteers join and leave; mean online and offline periods are shares of the arrival window.</summary>
+    /// <summary>Volunteers join and leave, with exponential online and offline periods of these means.</summary>
     public bool Volatile { get; init; }
 
-    public double MeanOnlineShare { get; init; } = 0.5;
+    public double MeanOnlineSeconds { get; init; } = 600;
 
-    public double MeanOfflineShare { get; init; } = 0.1;
+    public double MeanOfflineSeconds { get; init; } = 120;
 
     /// <summary>The origin serves what no volunteer holds yet.</summary>
     public double OriginCapacityBytesPerSecond { get; init; } = 125_000_000;

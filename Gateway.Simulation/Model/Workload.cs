@@ -25,7 +25,7 @@ internal sealed class Workload
         var replication = new Random(scenario.Seed + 2);
         HotAt = [.. Enumerable.Range(0, scenario.Volunteers).Select(_ => scenario.FlashCrowd ? replication.NextDouble() * scenario.ReplicationSeconds : 0)];
         var churn = new Random(scenario.Seed + 3);
-        Presence = [.. Enumerable.Range(0, scenario.Volunteers).Select(_ => scenario.Volatile ? Churn(churn, scenario, time) : [])];
+        Presence = [.. Enumerable.Range(0, scenario.Volunteers).Select(_ => scenario.Volatile ? Churn(churn, scenario, Math.Max(time, ChurnSpanSeconds)) : [])];
     }
 
     public IReadOnlyList<Request> Requests { get; }
@@ -55,6 +55,9 @@ internal sealed class Workload
     // Chosen so that the mean of HotPeak·e^(−2x) over [0, 1] is 1/3.
     private static readonly double HotPeak = 2.0 / 3.0 / (1 - Math.Exp(-2));
 
+    // Churn continues while the last transfers drain, not just during arrivals.
+    private const double ChurnSpanSeconds = 3_600;
+
     private static Request[] Arrivals(Scenario scenario)
     {
         var random = new Random(scenario.Seed);
@@ -81,7 +84,7 @@ internal sealed class Workload
         var online = true;
         while (true)
         {
-            var mean = (online ? scenario.MeanOnlineShare : scenario.MeanOfflineShare) * window;
+            var mean = online ? scenario.MeanOnlineSeconds : scenario.MeanOfflineSeconds;
             t += -Math.Log(1 - random.NextDouble()) * mean;
             if (t >= window)
             {
