@@ -32,11 +32,7 @@ internal static class Plots
             line.LineWidth = 2;
         }
 
-        plot.Title(title);
-        plot.XLabel("response time (s)");
-        plot.YLabel("share of requests completed");
-        plot.ShowLegend(Alignment.LowerRight);
-        plot.SavePng(path, Width, Height);
+        Save(plot, title, "response time (s)", "share of requests completed", Alignment.LowerRight, path);
     }
 
     public static void MeanVsLoad(IEnumerable<RunResult> runs, string title, string path)
@@ -51,11 +47,7 @@ internal static class Plots
             line.MarkerSize = 8;
         }
 
-        plot.Title(title);
-        plot.XLabel("customer load (% of aggregate volunteer capacity)");
-        plot.YLabel("mean response time (s)");
-        plot.ShowLegend(Alignment.UpperLeft);
-        plot.SavePng(path, Width, Height);
+        Save(plot, title, "customer load (% of aggregate volunteer capacity)", "mean response time (s)", Alignment.UpperLeft, path);
     }
 
     /// <summary>Each volunteer's network use (customer plus sync bytes per online second) over the mean, per policy.</summary>
@@ -73,10 +65,16 @@ internal static class Plots
             line.MarkerSize = run.Scenario.Volunteers <= 64 ? 8 : 0;
         }
 
+        var x = runs.FirstOrDefault()?.Scenario.Volunteers <= 64 ? "volunteer (odd ones synchronize)" : "volunteers, sorted by use";
+        Save(plot, title, x, "network use / mean", Alignment.UpperRight, path);
+    }
+
+    private static void Save(Plot plot, string title, string x, string y, Alignment legend, string path)
+    {
         plot.Title(title);
-        plot.XLabel(runs.FirstOrDefault()?.Scenario.Volunteers <= 64 ? "volunteer (odd ones synchronize)" : "volunteers, sorted by use");
-        plot.YLabel("network use / mean");
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.XLabel(x);
+        plot.YLabel(y);
+        plot.ShowLegend(legend);
         plot.SavePng(path, Width, Height);
     }
 }

@@ -14,7 +14,7 @@ internal static class SimulateCommand
     public const string Usage = """
         usage: simulate [--volunteers 8] [--requests 2000] [--loads 0.2,0.5,1] [--sizes equal|trace]
                         [--mode redirect|proxy] [--announce 30] [--flash] [--volatile] [--seed 1]
-                        [--policies byrequests,bybusyness,yarp-p2c,feedback,oracle] [--out DIR] [--name NAME]
+                        [--policies byrequests,bybusyness,yarp-p2c,feedback,oracle,proposed-feedback-d4,proposed-feedback-all] [--out DIR] [--name NAME]
                         [--announce-sweep 5,15,30,60,120,300]
         """;
 
@@ -87,7 +87,7 @@ internal static class SimulateCommand
     {
         var scenario = new Scenario();
         IReadOnlyList<double> loads = [0.2, 0.5, 1.0];
-        IReadOnlyList<PolicyKind> policies = PolicyKinds.All;
+        IReadOnlyList<PolicyKind> policies = PolicyKinds.Standard;
         IReadOnlyList<double> sweep = [];
         var outDir = "simulation-out";
         var name = "run";

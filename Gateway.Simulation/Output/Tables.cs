@@ -66,7 +66,10 @@ internal static class Tables
         }
 
         text.AppendLine(CultureInfo.InvariantCulture, $"- feedback per-volunteer network use within ±{feedback.NetworkUseSpread:P0} of the mean (goal ±15%: {(feedback.NetworkUseSpread <= 0.15 ? "met" : "missed")})");
-        text.AppendLine(CultureInfo.InvariantCulture, $"- feedback origin offload {feedback.Offload:P2} (goal ≥ 95% in the flash crowd at 10,000: {(feedback.Offload >= 0.95 ? "met" : "missed")})");
+        if (feedback.Scenario.FlashCrowd)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- feedback origin offload {feedback.Offload:P2} (goal ≥ 95% in the flash crowd at 10,000: {(feedback.Offload >= 0.95 ? "met" : "missed")})");
+        }
         return text.ToString();
     }
 }

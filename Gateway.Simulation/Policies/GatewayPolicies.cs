@@ -35,14 +35,16 @@ internal sealed class GatewayPolicies : IDisposable
             _members = new BalancerMembers(volunteers, new FixedOptions<BalancerOptions>(new BalancerOptions()), time);
         }
 
+        var estimator = new LoadEstimator(_view, _ledger, new FixedOptions<SelectionOptions>(new SelectionOptions()), time);
         Policy = kind switch
         {
             PolicyKind.ByRequests => new ByRequestsPolicy(_members!),
             PolicyKind.ByBusyness => new ByBusynessPolicy(_members!),
             PolicyKind.YarpPowerOfTwo => YarpPolicies.PowerOfTwoChoices(random),
-            PolicyKind.Feedback => new FeedbackPowerOfTwoPolicy(
-                new LoadEstimator(_view, _ledger, new FixedOptions<SelectionOptions>(new SelectionOptions()), time), _directory, new SeededRandomSource(random)),
+            PolicyKind.Feedback => new FeedbackPowerOfTwoPolicy(estimator, _directory, new SeededRandomSource(random)),
             PolicyKind.Oracle => new OraclePolicy(trueLoad),
+            PolicyKind.ProposedFeedbackBestOf4 => new ProposedBestOfDPolicy(estimator, _directory, new SeededRandomSource(random), 4),
+            PolicyKind.ProposedFeedbackBestOfAll => new ProposedBestOfDPolicy(estimator, _directory, new SeededRandomSource(random), int.MaxValue),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
     }

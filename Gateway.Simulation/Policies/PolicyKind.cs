@@ -17,11 +17,20 @@ internal enum PolicyKind
 
     /// <summary>Sees every volunteer's true flow count at the moment of the pick: the limit.</summary>
     Oracle,
+
+    /// <summary>Proposed change, not the gateway's policy: the feedback estimate over 4 random candidates.</summary>
+    ProposedFeedbackBestOf4,
+
+    /// <summary>Proposed change, not the gateway's policy: the feedback estimate over every candidate.</summary>
+    ProposedFeedbackBestOfAll,
 }
 
 internal static class PolicyKinds
 {
     public static IReadOnlyList<PolicyKind> All { get; } = Enum.GetValues<PolicyKind>();
+
+    /// <summary>The comparison: the gateway's policies and the oracle, without the proposals.</summary>
+    public static IReadOnlyList<PolicyKind> Standard { get; } = [PolicyKind.ByRequests, PolicyKind.ByBusyness, PolicyKind.YarpPowerOfTwo, PolicyKind.Feedback, PolicyKind.Oracle];
 
     public static string Label(this PolicyKind kind) => kind switch
     {
@@ -30,6 +39,8 @@ internal static class PolicyKinds
         PolicyKind.YarpPowerOfTwo => "yarp-p2c",
         PolicyKind.Feedback => "feedback",
         PolicyKind.Oracle => "oracle",
+        PolicyKind.ProposedFeedbackBestOf4 => "proposed-feedback-d4",
+        PolicyKind.ProposedFeedbackBestOfAll => "proposed-feedback-all",
         _ => kind.ToString(),
     };
 
