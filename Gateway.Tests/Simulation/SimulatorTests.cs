@@ -1,8 +1,11 @@
+using Gateway.Feedback.Store;
 using Gateway.Selection;
 using Gateway.Selection.Apache;
 using Gateway.Simulation.Model;
 using Gateway.Simulation.Policies;
+using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.LoadBalancing;
+using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Tests.Simulation;
 
@@ -82,6 +85,30 @@ public sealed class SimulatorTests
         Assert.IsType<ByBusynessPolicy>(byBusyness.Policy);
         Assert.Same(typeof(ILoadBalancingPolicy).Assembly, yarp.Policy.GetType().Assembly);
         Assert.Equal(LoadBalancingPolicies.PowerOfTwoChoices, yarp.Policy.Name);
+    }
+
+    [Fact]
+    public void The_proposed_best_of_all_variant_picks_the_least_loaded_by_the_gateways_estimate()
+    {
+        var clock = new SimulationClock();
+        string[] ids = ["v0", "v1", "v2", "v3"];
+        using var gateway = new GatewayPolicies(PolicyKind.ProposedFeedbackBestOfAll, GatewayMode.Redirect, ids, clock, new Random(1), _ => 0);
+        int[] transfers = [5, 3, 1, 7];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            gateway.Announced(ids[i], new LoadReport(transfers[i], 0, 0, 0, 0, clock.GetUtcNow()));
+        }
+
+        var destinations = ids.Select(id => new DestinationState(id)).ToArray();
+        var context = new DefaultHttpContext();
+
+        // v2 reports 1 and each redirect to it adds one: after three it is at 4, above v1's 3.
+        Assert.Equal("v2", gateway.Policy.PickDestination(context, null!, destinations)!.DestinationId);
+        gateway.Dispatched(destinations[2]);
+        Assert.Equal("v2", gateway.Policy.PickDestination(context, null!, destinations)!.DestinationId);
+        gateway.Dispatched(destinations[2]);
+        gateway.Dispatched(destinations[2]);
+        Assert.Equal("v1", gateway.Policy.PickDestination(context, null!, destinations)!.DestinationId);
     }
 
     [Fact]
