@@ -1,0 +1,72 @@
+namespace Gateway.Simulation.Model;
+
+/// <summary>How the gateway learns about transfers: in redirect mode it never sees them end.</summary>
+internal enum GatewayMode
+{
+    Redirect,
+    Proxy,
+}
+
+/// <summary>How request sizes are drawn.</summary>
+internal enum SizeModel
+{
+    /// <summary>The paper's Section 2 trace: 81% under 256 KB, files over 4 MB hold about 80% of the bytes.</summary>
+    Trace,
+
+    /// <summary>The paper's Section 4.2 simulation: every package the same size.</summary>
+    Equal,
+}
+
+/// <summary>One simulated run's parameters. Everything random derives from <see cref="Seed"/>.</summary>
+internal sealed record Scenario
+{
+    public int Volunteers { get; init; } = 8;
+
+    /// <summary>Upload capacity of each volunteer (10 Mbit/s).</summary>
+    public double CapacityBytesPerSecond { get; init; } = 1_250_000;
+
+    /// <summary>Every other volunteer synchronizes continuously (the paper's half).</summary>
+    public double SyncingShare { get; init; } = 0.5;
+
+    /// <summary>Flows a syncing volunteer uploads to its peers (BitTorrent's four unchoked peers).</summary>
+    public int SyncFlowsPerVolunteer { get; init; } = 4;
+
+    /// <summary>Customer load as a share of the volunteers' aggregate upload capacity.</summary>
+    public double Load { get; init; } = 1.0;
+
+    public int Requests { get; init; } = 2_000;
+
+    public SizeModel Sizes { get; init; } = SizeModel.Equal;
+
+    public double EqualSizeBytes { get; init; } = 16 * 1024 * 1024;
+
+    public double AnnounceIntervalSeconds { get; init; } = 30;
+
+    public GatewayMode Mode { get; init; } = GatewayMode.Redirect;
+
+    /// <summary>A third of the requests are for one package released at the start, decaying like the paper's Fig. 5.</summary>
+    public bool FlashCrowd { get; init; }
+
+    public double HotPackageBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>Volunteers fetch the new package by BitTorrent within this many seconds of its release.</summary>
+    public double ReplicationSeconds { get; init; } = 60;
+
+    /// <summary>Volunteers join and leave, with exponential online and offline periods of these means.</summary>
+    public bool Volatile { get; init; }
+
+    public double MeanOnlineSeconds { get; init; } = 600;
+
+    public double MeanOfflineSeconds { get; init; } = 120;
+
+    /// <summary>The origin serves what no volunteer holds yet.</summary>
+    public double OriginCapacityBytesPerSecond { get; init; } = 125_000_000;
+
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Mean request size of the size model (bytes), for the arrival rate.</summary>
+    public double MeanRequestBytes => Sizes == SizeModel.Equal ? EqualSizeBytes : FileSizes.TraceMeanBytes;
+
+    /// <summary>Aggregate customer arrival rate (requests per second).</summary>
+    public double ArrivalRate => Load * Volunteers * CapacityBytesPerSecond / MeanRequestBytes;
+}

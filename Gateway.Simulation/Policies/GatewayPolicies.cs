@@ -1,0 +1,93 @@
+using Gateway.Feedback.Store;
+using Gateway.Selection;
+using Gateway.Selection.Apache;
+using Gateway.Simulation.Model;
+using Gateway.Volunteers;
+using Yarp.ReverseProxy.LoadBalancing;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Simulation.Policies;
+
+/// <summary>
+/// One run's gateway: the policy under test built from the gateway's own classes (no copies), with the state
+/// the gateway would keep — swarm view fed by announces, dispatch ledger, Apache member counters, YARP's
+/// in-flight counts — updated the way the gateway's middleware updates them in <see cref="GatewayMode"/>.
+/// </summary>
+internal sealed class GatewayPolicies : IDisposable
+{
+    private readonly GatewayMode _mode;
+    private readonly SwarmView _view;
+    private readonly DispatchLedger _ledger;
+    private readonly BalancerMembers? _members;
+    private readonly VolunteerDirectory _directory;
+
+    public GatewayPolicies(PolicyKind kind, GatewayMode mode, IReadOnlyList<string> ids, TimeProvider time, Random random, Func<string, double> trueLoad)
+    {
+        _mode = mode;
+        _view = new SwarmView(time);
+        _ledger = new DispatchLedger(time);
+        var set = new VolunteerSetOptions();
+        set.Members.AddRange(ids.Select(id => new VolunteerOptions { Id = id, Url = $"http://{id}.volunteer.invalid/" }));
+        var volunteers = new FixedOptions<VolunteerSetOptions>(set);
+        _directory = new VolunteerDirectory(volunteers);
+        if (kind is PolicyKind.ByRequests or PolicyKind.ByBusyness)
+        {
+            _members = new BalancerMembers(volunteers, new FixedOptions<BalancerOptions>(new BalancerOptions()), time);
+        }
+
+        var estimator = new LoadEstimator(_view, _ledger, new FixedOptions<SelectionOptions>(new SelectionOptions()), time);
+        Policy = kind switch
+        {
+            PolicyKind.ByRequests => new ByRequestsPolicy(_members!),
+            PolicyKind.ByBusyness => new ByBusynessPolicy(_members!),
+            PolicyKind.YarpPowerOfTwo => YarpPolicies.PowerOfTwoChoices(random),
+            PolicyKind.Feedback => new FeedbackPowerOfTwoPolicy(estimator, _directory, new SeededRandomSource(random)),
+            PolicyKind.Oracle => new OraclePolicy(trueLoad),
+            PolicyKind.ProposedFeedbackBestOf4 => new ProposedBestOfDPolicy(estimator, _directory, new SeededRandomSource(random), 4),
+            PolicyKind.ProposedFeedbackBestOfAll => new ProposedBestOfDPolicy(estimator, _directory, new SeededRandomSource(random), int.MaxValue),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+    }
+
+    public ILoadBalancingPolicy Policy { get; }
+
+    /// <summary>A volunteer's announce reached the tracker and the gateway's view.</summary>
+    public void Announced(string id, LoadReport report) => _view.Apply(new LoadReported(id, report));
+
+    /// <summary>What the gateway records when it sends a customer to <paramref name="destination"/>.</summary>
+    public void Dispatched(DestinationState destination)
+    {
+        var id = destination.DestinationId;
+        if (_mode == GatewayMode.Redirect)
+        {
+            // RedirectMiddleware: the redirect is all the gateway sees of the transfer.
+            _ledger.RecordRedirect(id);
+            return;
+        }
+
+        // FailoverMiddleware, YARP's forwarder and MemberAccountingMiddleware, as in proxy mode.
+        _ledger.BeginTransfer(id);
+        destination.ConcurrentRequestCount++;
+        _members?.Find(id)?.BeginRequest();
+    }
+
+    /// <summary>The transfer ended; only a proxying gateway sees it.</summary>
+    public void Finished(DestinationState destination, double bytes)
+    {
+        if (_mode == GatewayMode.Redirect)
+        {
+            return;
+        }
+
+        var id = destination.DestinationId;
+        _ledger.EndTransfer(id);
+        destination.ConcurrentRequestCount--;
+        _members?.Find(id)?.EndRequest(0, (long)bytes);
+    }
+
+    public void Dispose()
+    {
+        _members?.Dispose();
+        _directory.Dispose();
+    }
+}

@@ -1,0 +1,51 @@
+namespace Gateway.Simulation.Policies;
+
+/// <summary>The policies compared; each but the oracle is the gateway's own class.</summary>
+internal enum PolicyKind
+{
+    /// <summary>Apache <c>byrequests</c> (<see cref="Gateway.Selection.Apache.ByRequestsPolicy"/>).</summary>
+    ByRequests,
+
+    /// <summary>Apache <c>bybusyness</c> (<see cref="Gateway.Selection.Apache.ByBusynessPolicy"/>).</summary>
+    ByBusyness,
+
+    /// <summary>YARP's PowerOfTwoChoices on the gateway's own in-flight counts.</summary>
+    YarpPowerOfTwo,
+
+    /// <summary><see cref="Gateway.Selection.FeedbackPowerOfTwoPolicy"/> fed by announces.</summary>
+    Feedback,
+
+    /// <summary>Sees every volunteer's true flow count at the moment of the pick: the limit.</summary>
+    Oracle,
+
+    /// <summary>Proposed change, not the gateway's policy: the feedback estimate over 4 random candidates.</summary>
+    ProposedFeedbackBestOf4,
+
+    /// <summary>Proposed change, not the gateway's policy: the feedback estimate over every candidate.</summary>
+    ProposedFeedbackBestOfAll,
+}
+
+internal static class PolicyKinds
+{
+    public static IReadOnlyList<PolicyKind> All { get; } = Enum.GetValues<PolicyKind>();
+
+    /// <summary>The issue's comparison: the gateway's policies and the oracle, without the proposals.</summary>
+    public static IReadOnlyList<PolicyKind> Standard { get; } = [PolicyKind.ByRequests, PolicyKind.ByBusyness, PolicyKind.YarpPowerOfTwo, PolicyKind.Feedback, PolicyKind.Oracle];
+
+    public static string Label(this PolicyKind kind) => kind switch
+    {
+        PolicyKind.ByRequests => "byrequests",
+        PolicyKind.ByBusyness => "bybusyness",
+        PolicyKind.YarpPowerOfTwo => "yarp-p2c",
+        PolicyKind.Feedback => "feedback",
+        PolicyKind.Oracle => "oracle",
+        PolicyKind.ProposedFeedbackBestOf4 => "proposed-feedback-d4",
+        PolicyKind.ProposedFeedbackBestOfAll => "proposed-feedback-all",
+        _ => kind.ToString(),
+    };
+
+    public static PolicyKind Parse(string text) =>
+        All.FirstOrDefault(k => string.Equals(k.Label(), text, StringComparison.OrdinalIgnoreCase), (PolicyKind)(-1)) is var kind && kind >= 0
+            ? kind
+            : throw new ArgumentException($"unknown policy '{text}' (known: {string.Join(", ", All.Select(k => k.Label()))})");
+}
