@@ -7,6 +7,7 @@ using Gateway.Proxy;
 using Gateway.Redirect;
 using Gateway.RequestPaths;
 using Gateway.Selection;
+using Gateway.Tracker;
 using Gateway.Volunteers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -88,6 +89,7 @@ public static class GatewayHost
         services.AddSingleton<SwarmView>();
         services.AddSingleton<SwarmFollower>();
         services.AddHostedService(sp => sp.GetRequiredService<SwarmFollower>());
+        services.AddGatewayTracker(configuration);
         services.AddHttpClient<InventoryReader>();
         services.AddSingleton<InventoryService>();
         services.AddHostedService(sp => sp.GetRequiredService<InventoryService>());
@@ -117,6 +119,7 @@ public static class GatewayHost
         _ = services.GetRequiredService<IOptions<ProxyOptions>>().Value;
         _ = services.GetRequiredService<IOptions<SelectionOptions>>().Value;
         _ = services.GetRequiredService<IOptions<VolunteerSetOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<Feedback.Tracker.TrackerOptions>>().Value;
     }
 
     private static void AddValidatedOptions<TOptions, TValidator>(IServiceCollection services, IConfigurationSection section)
