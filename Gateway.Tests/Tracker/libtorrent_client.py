@@ -28,11 +28,10 @@ params = lt.add_torrent_params()
 params.ti = info
 params.save_path = save
 params.trackers = [tracker]
-params.flags &= ~lt.torrent_flags.auto_managed
+# Not queued and not paused: start announcing at once.
+params.flags &= ~(lt.torrent_flags.auto_managed | lt.torrent_flags.paused)
 handle = session.add_torrent(params)
 handle.replace_trackers([lt.announce_entry(tracker)])
-if mode == "seed":
-    handle.force_recheck()
 
 stop = False
 
