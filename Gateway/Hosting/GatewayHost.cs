@@ -74,10 +74,7 @@ public static class GatewayHost
         AddValidatedOptions<HealthOptions, HealthOptionsValidator>(services, configuration.GetSection(HealthOptions.Section));
         AddValidatedOptions<ProxyOptions, ProxyOptionsValidator>(services, configuration.GetSection(ProxyOptions.Section));
         AddValidatedOptions<SelectionOptions, SelectionOptionsValidator>(services, configuration.GetSection(SelectionOptions.Section));
-        var volunteers = configuration.GetSection(VolunteerSetOptions.Section);
-        services.AddOptions<VolunteerSetOptions>().Configure(o => volunteers.Bind(o.Members)).ValidateOnStart();
-        services.AddSingleton<IOptionsChangeTokenSource<VolunteerSetOptions>>(new ConfigurationChangeTokenSource<VolunteerSetOptions>(volunteers));
-        services.AddSingleton<IValidateOptions<VolunteerSetOptions>, VolunteerSetOptionsValidator>();
+        AddVolunteerOptions(services, configuration);
 
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<CatalogState>();
@@ -104,6 +101,15 @@ public static class GatewayHost
         services.AddSingleton<IProxyConfigProvider, GatewayProxyConfigProvider>();
         services.AddReverseProxy()
             .AddTransforms(context => context.AddResponseTransform(VolunteerResponseTransform.ApplyAsync));
+    }
+
+    /// <summary>The <c>Volunteers</c> array, validated and followed on reload (the gateway and the <c>tracker</c> command).</summary>
+    public static void AddVolunteerOptions(IServiceCollection services, IConfiguration configuration)
+    {
+        var volunteers = configuration.GetSection(VolunteerSetOptions.Section);
+        services.AddOptions<VolunteerSetOptions>().Configure(o => volunteers.Bind(o.Members)).ValidateOnStart();
+        services.AddSingleton<IOptionsChangeTokenSource<VolunteerSetOptions>>(new ConfigurationChangeTokenSource<VolunteerSetOptions>(volunteers));
+        services.AddSingleton<IValidateOptions<VolunteerSetOptions>, VolunteerSetOptionsValidator>();
     }
 
     /// <summary>
