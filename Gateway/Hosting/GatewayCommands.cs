@@ -1,10 +1,11 @@
+using Gateway.ApacheImport;
 using Gateway.Demo;
 using Gateway.Publish;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Hosting;
 
-/// <summary>The one executable's subcommands: serve, publish, tracker, demo.</summary>
+/// <summary>The one executable's subcommands: serve, publish, tracker, demo, import-apache.</summary>
 public static class GatewayCommands
 {
     private static readonly string Usage = $"""
@@ -15,6 +16,9 @@ public static class GatewayCommands
           demo    [--port 8080] [--data FOLDER]              sample repository, origin, 3 volunteers and
                                                              the gateway on http://127.0.0.1:8080
         {Tracker.TrackerCommand.Usage}
+          import-apache <httpd.conf> [--out FILE] [--balancer NAME]
+                                                             appsettings from an Apache balancer; lists what
+                                                             is not carried over (docs/apache-compatibility.md)
 
         Configuration reference: README.md. Exit codes: 0 ok, 1 failed, 2 bad usage or configuration.
         """;
@@ -32,6 +36,7 @@ public static class GatewayCommands
                 "publish" => await PublishAsync(rest).ConfigureAwait(false),
                 "tracker" => await Tracker.TrackerCommand.RunAsync(rest).ConfigureAwait(false),
                 "demo" => await DemoCommand.RunAsync(rest, Console.Out, CancellationToken.None).ConfigureAwait(false),
+                "import-apache" => await ImportApacheCommand.RunAsync(rest, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false),
                 "help" or "--help" or "-h" => PrintUsage(Console.Out, 0),
                 _ => PrintUsage(Console.Error, 2),
             };
