@@ -52,17 +52,18 @@ public sealed class DerivedRateTests : IAsyncLifetime
                     derived.Add(report.UploadBytesPerSecond);
                 }
 
-                // Three reports measured over full intervals of steady upload.
-                return derived.Count >= 4 || leecher.HasExited;
+                // Four reports measured over full intervals of steady upload, after two of ramp-up.
+                return derived.Count >= 6 || leecher.HasExited;
             },
             TimeSpan.FromSeconds(60),
             () => $"aria2 speeds [{string.Join(", ", aria2Speeds)}], derived [{string.Join(", ", derived)}]\n{seeder.Output}");
 
-        Assert.True(derived.Count >= 3 && aria2Speeds.Count >= 2, $"too few samples: aria2 [{string.Join(", ", aria2Speeds)}], derived [{string.Join(", ", derived)}]");
+        Assert.True(derived.Count >= 4 && aria2Speeds.Count >= 2, $"too few samples: aria2 [{string.Join(", ", aria2Speeds)}], derived [{string.Join(", ", derived)}]");
 
-        // The first derived report may cover an interval that began before the upload did: compare the later ones,
-        // median against median, since both sides fluctuate around aria2's upload limit.
-        var tracker = Median(derived.Skip(1));
+        // The first reports cover the start (an interval that began before the upload did, and aria2's initial
+        // burst above its limit): compare the later ones, median against median, since both sides fluctuate
+        // around aria2's upload limit and announce times jitter on a busy machine.
+        var tracker = Median(derived.Skip(2));
         var client = Median(aria2Speeds);
         Assert.True(
             Math.Abs(tracker - client) <= 0.35 * client,
