@@ -45,6 +45,8 @@ public sealed class CatalogTests
     [InlineData("""{"format":1,"generated":"2026-01-01T00:00:00Z","files":[{"path":"a","size":-1,"sha256":"0000000000000000000000000000000000000000000000000000000000000000","content":"c","modified":0}]}""", "negative")]
     [InlineData("""{"format":1,"generated":"2026-01-01T00:00:00Z","files":[{"path":"a","size":1,"sha256":"0000000000000000000000000000000000000000000000000000000000000000","content":"c","modified":0},{"path":"a","size":1,"sha256":"0000000000000000000000000000000000000000000000000000000000000000","content":"c","modified":0}]}""", "listed twice")]
     [InlineData("""{"format":1,""", "not valid JSON")]
+    [InlineData("""{"format":1,"generated":"2026-01-01T00:00:00Z","files":[{"path":"a","size":10,"sha256":"0000000000000000000000000000000000000000000000000000000000000000","content":"c","modified":0,"chunks":{"size":4,"sha256":["0000000000000000000000000000000000000000000000000000000000000000","0000000000000000000000000000000000000000000000000000000000000000"]}}]}""", "2 hashes for 3 chunks of 4 bytes")]
+    [InlineData("""{"format":1,"generated":"2026-01-01T00:00:00Z","files":[{"path":"a","size":10,"sha256":"0000000000000000000000000000000000000000000000000000000000000000","content":"c","modified":0,"chunks":{"size":0,"sha256":[]}}]}""", "chunks: size must be at least 1")]
     public async Task A_bad_manifest_is_refused_with_a_message_naming_the_entry(string json, string expected)
     {
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(json));

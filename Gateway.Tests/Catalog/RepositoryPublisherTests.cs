@@ -32,6 +32,35 @@ public sealed class RepositoryPublisherTests
     }
 
     [Fact]
+    public async Task Files_larger_than_a_chunk_get_per_chunk_SHA256_kept_while_unchanged_and_redone_for_another_chunk_size()
+    {
+        using var repository = new TestRepository();
+        var big = repository.Add("pool/big.deb", 10_000);
+        repository.Add("pool/small.deb", 4096);
+        await repository.PublishAsync(chunkSize: 4096);
+
+        var manifest = await ReadManifestAsync(repository);
+        var chunks = manifest.Files.Single(f => f.Path == "pool/big.deb").Chunks!;
+        Assert.Equal(4096, chunks.Size);
+        Assert.Equal(
+            [.. Enumerable.Range(0, 3).Select(i => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(big.AsSpan(i * 4096, Math.Min(4096, big.Length - (i * 4096))))))],
+            chunks.Sha256);
+        Assert.Null(manifest.Files.Single(f => f.Path == "pool/small.deb").Chunks);
+
+        var again = await repository.PublishAsync(chunkSize: 4096);
+        Assert.Equal(0, again.Hashed);
+        var otherSize = await repository.PublishAsync(chunkSize: 8192);
+        Assert.Equal(1, otherSize.Hashed);
+        Assert.Equal(8192, (await ReadManifestAsync(repository)).Files.Single(f => f.Path == "pool/big.deb").Chunks!.Size);
+    }
+
+    private static async Task<Manifest> ReadManifestAsync(TestRepository repository)
+    {
+        await using var stream = File.OpenRead(repository.ManifestPath);
+        return await ManifestReader.ReadAsync(stream, CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Identical_files_share_a_content_id_and_the_manifest_is_sorted_and_excludes_itself()
     {
         using var repository = new TestRepository();

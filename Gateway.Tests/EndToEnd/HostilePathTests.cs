@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-using System.Text;
 using Gateway.Tests.Infrastructure;
 using static Gateway.Tests.EndToEnd.DownloadScenario;
 
@@ -64,17 +62,7 @@ public sealed class HostilePathTests : IAsyncLifetime
 
     private async Task<(int Status, string Body)> SendRawAsync(string target)
     {
-        var port = new Uri(_s.Gateway.Url).Port;
-        using var client = new TcpClient();
-        await client.ConnectAsync("127.0.0.1", port);
-        await using var stream = client.GetStream();
-        var request = Encoding.Latin1.GetBytes($"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-        await stream.WriteAsync(request);
-        using var reader = new StreamReader(stream, Encoding.Latin1);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var response = await reader.ReadToEndAsync(timeout.Token);
-        var status = int.Parse(response.AsSpan(9, 3), System.Globalization.CultureInfo.InvariantCulture);
-        var split = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        return (status, split < 0 ? string.Empty : response[(split + 4)..]);
+        var (status, _, body) = await RawHttp.GetAsync(new Uri(_s.Gateway.Url).Port, target);
+        return (status, body);
     }
 }

@@ -25,6 +25,9 @@ public sealed class ConfigurationValidationTests
     [InlineData("--Proxy:MaxAttempts=0", "Proxy:MaxAttempts 0")]
     [InlineData("--Selection:DispatchMemory=00:00:00", "Selection:DispatchMemory")]
     [InlineData("--Catalog:Source=gopher://x/manifest.json", "Catalog:Source 'gopher://x/manifest.json'")]
+    [InlineData("--Verify:ReportKey=short", "Verify:ReportKey is too short")]
+    [InlineData("--Verify:AdminToken=short", "Verify:AdminToken is too short")]
+    [InlineData("--Verify:MaxWholeFileBytes=10", "Verify:MaxWholeFileBytes 10")]
     [InlineData("--Volunteers:0:Key=short", "Volunteers:0:Key must be 16-128")]
     [InlineData("--Tracker:MinInterval=00:00:00", "Tracker:MinInterval")]
     [InlineData("--Tracker:PeerLifetime=00:00:10", "Tracker:PeerLifetime")]
@@ -33,6 +36,16 @@ public sealed class ConfigurationValidationTests
     public void A_wrong_setting_stops_the_start_with_a_message_naming_the_key(string setting, string expected)
     {
         var error = Assert.Throws<OptionsValidationException>(() => GatewayHost.Build([.. Valid, setting]));
+        Assert.Contains(error.Failures, f => f.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("--VerifyProxy:Listen=ftp://x", "VerifyProxy:Listen 'ftp://x'")]
+    [InlineData("--VerifyProxy:ReportKey=short", "VerifyProxy:ReportKey is too short")]
+    [InlineData("--VerifyProxy:MaxSources=0", "VerifyProxy:MaxSources 0")]
+    public void A_wrong_verify_proxy_setting_stops_its_start_with_a_message_naming_the_key(string setting, string expected)
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Gateway.ClientProxy.VerifyProxyServer.Build(["--VerifyProxy:Listen=http://127.0.0.1:0", setting]));
         Assert.Contains(error.Failures, f => f.Contains(expected, StringComparison.Ordinal));
     }
 

@@ -40,8 +40,9 @@ public sealed class TestRepository : IDisposable
 
     public byte[] Read(string path) => File.ReadAllBytes(Path.Combine(Folder, path));
 
-    public Task<PublishResult> PublishAsync() =>
-        new RepositoryPublisher(TimeProvider.System).PublishAsync(Folder, ManifestPath, TextWriter.Null, CancellationToken.None);
+    /// <summary>Publishes the manifest; files larger than <paramref name="chunkSize"/> get per-chunk SHA-256.</summary>
+    public Task<PublishResult> PublishAsync(int chunkSize = RepositoryPublisher.DefaultChunkSize) =>
+        new RepositoryPublisher(TimeProvider.System) { ChunkSize = chunkSize }.PublishAsync(Folder, ManifestPath, TextWriter.Null, CancellationToken.None);
 
     /// <summary>Copies the given paths into a volunteer's own folder (it holds its own bytes).</summary>
     public string MirrorFolder(string volunteerId, IEnumerable<string> paths)

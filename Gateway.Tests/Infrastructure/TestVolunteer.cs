@@ -26,6 +26,24 @@ public enum VolunteerBehavior
 
     /// <summary>Never answers (until the request is cancelled).</summary>
     Hang,
+
+    /// <summary>Tampers: one byte in the middle of the body flipped.</summary>
+    FlipByte,
+
+    /// <summary>Tampers: different bytes of the same length.</summary>
+    OtherFileSameSize,
+
+    /// <summary>Tampers: the body without its last bytes, chunked (no Content-Length to give it away).</summary>
+    Truncate,
+
+    /// <summary>Tampers: the right bytes with extra ones appended, Content-Length to match.</summary>
+    ExtraBytes,
+
+    /// <summary>Sends the first half of the body, then nothing until the request is cancelled.</summary>
+    StallMidBody,
+
+    /// <summary>Tampers: declares a Content-Length larger than the body it sends.</summary>
+    WrongContentLength,
 }
 
 /// <summary>
@@ -81,6 +99,64 @@ public sealed class TestVolunteer : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync();
 
+    /// <summary>Bytes served while tampering, by behaviour (what the gateway or client proxy had to catch).</summary>
+    public ConcurrentDictionary<VolunteerBehavior, int> Tampered { get; } = new();
+
+    /// <summary>Serves the requested file (honouring a single Range) altered as <paramref name="behavior"/> says.</summary>
+    private async Task TamperAsync(HttpContext context, VolunteerBehavior behavior)
+    {
+        var file = Path.Combine(Path.GetFullPath(_folder), Uri.UnescapeDataString(context.Request.Path.Value!.TrimStart('/')));
+        if (!File.Exists(file))
+        {
+            context.Response.StatusCode = 404;
+            return;
+        }
+
+        var bytes = await File.ReadAllBytesAsync(file);
+        var (from, to) = (0L, bytes.LongLength - 1);
+        var range = context.Request.GetTypedHeaders().Range;
+        if (range is { Ranges.Count: 1 } && range.Ranges.First() is { From: { } start } r)
+        {
+            (from, to) = (start, Math.Min(r.To ?? bytes.LongLength - 1, bytes.LongLength - 1));
+            context.Response.StatusCode = 206;
+            context.Response.Headers.ContentRange = $"bytes {from}-{to}/{bytes.LongLength}";
+        }
+
+        var body = bytes.AsSpan((int)from, (int)(to - from + 1)).ToArray();
+        Tampered.AddOrUpdate(behavior, 1, (_, n) => n + 1);
+        context.Response.ContentType = "application/octet-stream";
+        switch (behavior)
+        {
+            case VolunteerBehavior.FlipByte:
+                body[body.Length / 2] ^= 0x01;
+                break;
+            case VolunteerBehavior.OtherFileSameSize:
+                new Random(body.Length).NextBytes(body);
+                break;
+            case VolunteerBehavior.Truncate:
+                body = body[..(body.Length * 3 / 4)];
+                await context.Response.Body.WriteAsync(body);
+                return;
+            case VolunteerBehavior.ExtraBytes:
+                body = [.. body, .. "<script>evil()</script>"u8];
+                break;
+            case VolunteerBehavior.StallMidBody:
+                context.Response.ContentLength = body.Length;
+                await context.Response.Body.WriteAsync(body.AsMemory(0, body.Length / 2));
+                await context.Response.Body.FlushAsync();
+                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                return;
+            case VolunteerBehavior.WrongContentLength:
+                context.Response.ContentLength = body.Length + 100;
+                await context.Response.Body.WriteAsync(body);
+                context.Abort();
+                return;
+        }
+
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body);
+    }
+
     private async Task StartAsync(int port)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -113,8 +189,11 @@ public sealed class TestVolunteer : IAsyncDisposable
                 case VolunteerBehavior.Hang:
                     await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
                     return;
-                default:
+                case VolunteerBehavior.Serve:
                     await next(context);
+                    return;
+                default:
+                    await TamperAsync(context, Behavior);
                     return;
             }
         });

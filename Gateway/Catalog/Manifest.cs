@@ -26,7 +26,22 @@ public sealed record ManifestFile(
     [property: JsonPropertyName("sha256")] string Sha256,
     [property: JsonPropertyName("content")] string Content,
     [property: JsonPropertyName("modified")] long Modified,
-    [property: JsonPropertyName("torrents")] IReadOnlyList<string>? Torrents = null);
+    [property: JsonPropertyName("torrents")] IReadOnlyList<string>? Torrents = null)
+{
+    /// <summary>Per-chunk SHA-256 for files larger than one chunk (optional; see docs/verification.md).</summary>
+    [JsonPropertyName("chunks")]
+    public ManifestChunks? Chunks { get; init; }
+}
+
+/// <summary>
+/// SHA-256 of each <paramref name="Size"/>-byte chunk of a file, in order (the last chunk may be shorter):
+/// lets proxy mode forward a large file chunk by chunk, each verified before it goes out.
+/// </summary>
+/// <param name="Size">Chunk length in bytes.</param>
+/// <param name="Sha256">One lowercase hex SHA-256 per chunk.</param>
+public sealed record ManifestChunks(
+    [property: JsonPropertyName("size")] int Size,
+    [property: JsonPropertyName("sha256")] IReadOnlyList<string> Sha256);
 
 /// <summary>One v1 .torrent written by publish; its content lands at <c>Folder/Name</c> in the repository.</summary>
 /// <param name="InfoHash">SHA-1 of the bencoded info dictionary, 40 lowercase hex digits.</param>

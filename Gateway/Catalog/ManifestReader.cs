@@ -68,6 +68,11 @@ public static class ManifestReader
             {
                 throw new InvalidDataException($"{Where()}: content id is missing.");
             }
+
+            if (file.Chunks is { } chunks && ChunkProblem(file.Size, chunks) is { } problem)
+            {
+                throw new InvalidDataException($"{Where()}: chunks: {problem}");
+            }
         }
 
         ValidateTorrents(manifest);
@@ -156,6 +161,22 @@ public static class ManifestReader
                 }
             }
         }
+    }
+
+    private static string? ChunkProblem(long size, ManifestChunks chunks)
+    {
+        if (chunks.Size < 1 || chunks.Sha256 is null)
+        {
+            return "size must be at least 1 and sha256 a list.";
+        }
+
+        var expected = (size + chunks.Size - 1) / chunks.Size;
+        if (chunks.Sha256.Count != expected)
+        {
+            return $"{chunks.Sha256.Count} hashes for {expected} chunks of {chunks.Size} bytes.";
+        }
+
+        return chunks.Sha256.All(IsLowerHexSha256) ? null : "every hash must be 64 lowercase hex digits.";
     }
 
     internal static bool IsLowerHexSha256(string? value) =>

@@ -3,6 +3,7 @@ using Gateway.Catalog;
 using Gateway.Feedback.Store;
 using Gateway.Metrics;
 using Gateway.RequestPaths;
+using Gateway.Verification;
 using Gateway.Volunteers;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
@@ -21,6 +22,7 @@ public sealed class HoldersOnlyMiddleware(
     VolunteerDirectory directory,
     OriginOnlyPaths originOnly,
     IProxyStateLookup proxyState,
+    QuarantineList quarantine,
     GatewayMetrics metrics)
 {
     public Task InvokeAsync(HttpContext context)
@@ -78,7 +80,8 @@ public sealed class HoldersOnlyMiddleware(
     }
 
     private bool IsUsableHolder(DestinationState destination, string[] holders) =>
-        Array.IndexOf(holders, destination.DestinationId) >= 0 && directory.Find(destination.DestinationId) is { Enabled: true };
+        Array.IndexOf(holders, destination.DestinationId) >= 0 && directory.Find(destination.DestinationId) is { Enabled: true }
+        && !quarantine.Contains(destination.DestinationId);
 
     private Task ToOrigin(HttpContext context, RequestDelegate nextStep)
     {

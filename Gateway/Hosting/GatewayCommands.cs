@@ -1,11 +1,12 @@
 using Gateway.ApacheImport;
+using Gateway.ClientProxy;
 using Gateway.Demo;
 using Gateway.Publish;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Hosting;
 
-/// <summary>The one executable's subcommands: serve, publish, tracker, demo, import-apache.</summary>
+/// <summary>The one executable's subcommands: serve, publish, tracker, demo, import-apache, verify-proxy.</summary>
 public static class GatewayCommands
 {
     private static readonly string Usage = $"""
@@ -19,6 +20,9 @@ public static class GatewayCommands
           import-apache <httpd.conf> [--out FILE] [--balancer NAME]
                                                              appsettings from an Apache balancer; lists what
                                                              is not carried over (docs/apache-compatibility.md)
+          verify-proxy [--VerifyProxy:Listen=URL] [--VerifyProxy:ReportKey=KEY]
+                                                             verifying HTTP proxy for apt and curl beside a
+                                                             customer (docs/verification.md)
 
         Configuration reference: README.md. Exit codes: 0 ok, 1 failed, 2 bad usage or configuration.
         """;
@@ -37,6 +41,7 @@ public static class GatewayCommands
                 "tracker" => await Tracker.TrackerCommand.RunAsync(rest).ConfigureAwait(false),
                 "demo" => await DemoCommand.RunAsync(rest, Console.Out, CancellationToken.None).ConfigureAwait(false),
                 "import-apache" => await ImportApacheCommand.RunAsync(rest, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false),
+                "verify-proxy" => await RunAppAsync(VerifyProxyServer.Build(rest)).ConfigureAwait(false),
                 "help" or "--help" or "-h" => PrintUsage(Console.Out, 0),
                 _ => PrintUsage(Console.Error, 2),
             };
@@ -56,6 +61,16 @@ public static class GatewayCommands
     private static async Task<int> ServeAsync(string[] args)
     {
         var app = GatewayHost.Build(args);
+        await using (app.ConfigureAwait(false))
+        {
+            await app.RunAsync().ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> RunAppAsync(WebApplication app)
+    {
         await using (app.ConfigureAwait(false))
         {
             await app.RunAsync().ConfigureAwait(false);

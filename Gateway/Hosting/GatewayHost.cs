@@ -12,6 +12,7 @@ using Gateway.Selection;
 using Gateway.Selection.Apache;
 using Gateway.Tracing;
 using Gateway.Tracker;
+using Gateway.Verification;
 using Gateway.Volunteers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Console;
@@ -48,6 +49,8 @@ public static class GatewayHost
             builder.Logging.AddFilter(hostingDiagnostics, LogLevel.None);
         }
 
+        KestrelHardening.Apply(builder);
+
         // The slim builder's console logger is fixed to the simple format: add the json and systemd
         // formatters and let Logging:Console (FormatterName=json) choose again (docs/operations.md).
         builder.Logging.AddConsole();
@@ -73,6 +76,7 @@ public static class GatewayHost
         app.MapGatewayHealth();
         app.MapGatewayMetrics();
         app.MapBalancerManager();
+        VerificationSetup.MapVerification(app);
         app.MapReverseProxy(pipeline =>
         {
             if (tracing)
@@ -88,6 +92,7 @@ public static class GatewayHost
             }
 
             pipeline.UseMiddleware<RedirectMiddleware>();
+            pipeline.UseMiddleware<VerifyingProxyMiddleware>();
             pipeline.UseMiddleware<FailoverMiddleware>();
             if (tracing)
             {
@@ -144,9 +149,11 @@ public static class GatewayHost
         services.AddSingleton<LoadEstimator>();
         services.TryAddSingleton<IRandomSource, SelectionRandomSource>();
         services.AddSingleton<ILoadBalancingPolicy, FeedbackPowerOfTwoPolicy>();
+        services.AddSingleton<RetryPicker>();
         services.AddApacheBalancer(configuration);
         services.AddBalancerManager(configuration);
 
+        VerificationSetup.AddVerification(services, configuration);
         services.AddSingleton<IProxyConfigProvider, GatewayProxyConfigProvider>();
         services.AddReverseProxy()
             .AddTransforms(context => context.AddResponseTransform(VolunteerResponseTransform.ApplyAsync));
@@ -180,6 +187,7 @@ public static class GatewayHost
         _ = services.GetRequiredService<IOptions<BalancerOptions>>().Value;
         _ = services.GetRequiredService<IOptions<BalancerManagerOptions>>().Value;
         _ = services.GetRequiredService<IOptions<Feedback.Tracker.TrackerOptions>>().Value;
+        VerificationSetup.ValidateOptions(services);
     }
 
     private static void AddValidatedOptions<TOptions, TValidator>(IServiceCollection services, IConfigurationSection section)

@@ -47,6 +47,7 @@ public sealed class GatewayMetrics
     private readonly Counter<long> _failovers;
     private readonly Counter<long> _delivered;
     private readonly Histogram<double> _selection;
+    private readonly Counter<long> _altered;
 
     public GatewayMetrics(IMeterFactory meters)
     {
@@ -54,6 +55,7 @@ public sealed class GatewayMetrics
         var meter = meters.Create(MeterName);
         _requests = meter.CreateCounter<long>("gateway.requests", "{request}", "Customer requests by delivery mode, outcome and volunteer");
         _failovers = meter.CreateCounter<long>("gateway.proxy.failovers", "{attempt}", "Proxy attempts that failed before the first byte and were retried elsewhere");
+        _altered = meter.CreateCounter<long>("gateway.verify.altered", "{response}", "Responses whose bytes did not match the catalog (volunteer, or 'origin')");
         _delivered = meter.CreateCounter<long>(
             "gateway.delivered",
             "By",
@@ -103,6 +105,8 @@ public sealed class GatewayMetrics
     }
 
     public void RecordFailover(string volunteer) => _failovers.Add(1, new KeyValuePair<string, object?>("volunteer", volunteer));
+
+    public void RecordAlteredBytes(string source) => _altered.Add(1, new KeyValuePair<string, object?>("volunteer", source));
 
     public void RecordSelection(TimeSpan elapsed) => _selection.Record(elapsed.TotalSeconds);
 

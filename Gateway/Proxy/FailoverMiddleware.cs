@@ -23,7 +23,7 @@ public sealed partial class FailoverMiddleware
     private readonly DispatchLedger _ledger;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<FailoverMiddleware> _logger;
-    private readonly Dictionary<string, ILoadBalancingPolicy> _policies;
+    private readonly RetryPicker _picker;
 
     public FailoverMiddleware(
         RequestDelegate next,
@@ -31,7 +31,7 @@ public sealed partial class FailoverMiddleware
         IProxyStateLookup proxyState,
         DispatchLedger ledger,
         GatewayMetrics metrics,
-        IEnumerable<ILoadBalancingPolicy> policies,
+        RetryPicker picker,
         ILogger<FailoverMiddleware> logger)
     {
         _next = next;
@@ -40,7 +40,7 @@ public sealed partial class FailoverMiddleware
         _ledger = ledger;
         _metrics = metrics;
         _logger = logger;
-        _policies = policies.ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+        _picker = picker;
     }
 
     public async Task InvokeAsync(HttpContext context)
@@ -91,7 +91,7 @@ public sealed partial class FailoverMiddleware
             remaining ??= new List<DestinationState>(download.Candidates);
             remaining.Remove(destination);
             ResetResponse(context, download);
-            var next = attempt < maxAttempts && remaining.Count > 0 ? PickAgain(context, proxy, remaining) : null;
+            var next = attempt < maxAttempts ? _picker.PickAgain(context, remaining) : null;
             if (next is not null)
             {
                 destination = next;
@@ -115,19 +115,6 @@ public sealed partial class FailoverMiddleware
 
         await _next(context).ConfigureAwait(false);
         _metrics.RecordRequest(context, Failed(context, download) ? RequestOutcome.Failed : RequestOutcome.Origin, null);
-    }
-
-    private DestinationState? PickAgain(HttpContext context, IReverseProxyFeature proxy, List<DestinationState> remaining)
-    {
-        if (remaining.Count == 1)
-        {
-            return remaining[0];
-        }
-
-        var policyName = proxy.Cluster.Config.LoadBalancingPolicy ?? LoadBalancingPolicies.PowerOfTwoChoices;
-        return _policies.TryGetValue(policyName, out var policy) && _proxyState.TryGetCluster(GatewayClusters.Volunteers, out var cluster)
-            ? policy.PickDestination(context, cluster, remaining)
-            : remaining[0];
     }
 
     private static bool Failed(HttpContext context, DownloadFeature? download) =>

@@ -21,6 +21,12 @@ public sealed class RepositoryPublisher(TimeProvider time, TorrentPublishOptions
     /// <summary>How often a progress line is written while hashing (a large tree takes minutes).</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Files larger than this get per-chunk SHA-256 of this size (proxy mode verifies them chunk by chunk).</summary>
+    public int ChunkSize { get; init; } = DefaultChunkSize;
+
+    /// <summary>1 MiB: the gateway holds one chunk per proxied download in memory while it verifies it.</summary>
+    public const int DefaultChunkSize = 1 << 20;
+
     public async Task<PublishResult> PublishAsync(string repositoryFolder, string manifestPath, TextWriter progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(progress);
@@ -69,14 +75,15 @@ public sealed class RepositoryPublisher(TimeProvider time, TorrentPublishOptions
         {
             cancellationToken.ThrowIfCancellationRequested();
             var modified = new DateTimeOffset(info.LastWriteTimeUtc).ToUnixTimeMilliseconds();
-            if (previous.TryGetValue(relative, out var known) && known.Size == info.Length && known.Modified == modified)
+            if (previous.TryGetValue(relative, out var known) && known.Size == info.Length && known.Modified == modified
+                && (info.Length <= ChunkSize ? known.Chunks is null : known.Chunks?.Size == ChunkSize))
             {
                 files.Add(known with { Torrents = null });
             }
             else
             {
-                var sha = await HashAsync(info, cancellationToken).ConfigureAwait(false);
-                files.Add(new ManifestFile(relative, info.Length, sha, sha, modified));
+                var (sha, chunks) = await HashAsync(info, ChunkSize, cancellationToken).ConfigureAwait(false);
+                files.Add(new ManifestFile(relative, info.Length, sha, sha, modified) { Chunks = chunks });
                 hashed++;
             }
 
@@ -108,11 +115,33 @@ public sealed class RepositoryPublisher(TimeProvider time, TorrentPublishOptions
         return new PublishResult(files.Count, hashed, files.Count - hashed, totalBytes, skipped, torrents?.Count ?? 0, torrentsBuilt);
     }
 
-    private static async Task<string> HashAsync(FileInfo info, CancellationToken cancellationToken)
+    /// <summary>The file's SHA-256 and, when it is larger than one chunk, each chunk's, in one read.</summary>
+    private static async Task<(string Sha256, ManifestChunks? Chunks)> HashAsync(FileInfo info, int chunkSize, CancellationToken cancellationToken)
     {
         await using var stream = new FileStream(info.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-        var hash = await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
-        return Convert.ToHexStringLower(hash);
+        if (info.Length <= chunkSize)
+        {
+            return (Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false)), null);
+        }
+
+        using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(chunkSize);
+        try
+        {
+            var chunks = new List<string>((int)((info.Length + chunkSize - 1) / chunkSize));
+            int read;
+            while ((read = await stream.ReadAtLeastAsync(buffer.AsMemory(0, chunkSize), chunkSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                whole.AppendData(buffer, 0, read);
+                chunks.Add(Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, read))));
+            }
+
+            return (Convert.ToHexStringLower(whole.GetHashAndReset()), new ManifestChunks(chunkSize, chunks));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static TorrentPublishOptions Validated(TorrentPublishOptions options)

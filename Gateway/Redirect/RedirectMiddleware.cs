@@ -1,5 +1,6 @@
 using Gateway.Hosting;
 using Gateway.Metrics;
+using Gateway.Mirrors;
 using Gateway.RequestPaths;
 using Gateway.Selection;
 using Gateway.Volunteers;
@@ -13,7 +14,7 @@ namespace Gateway.Redirect;
 /// chosen volunteer's URL for the file instead of forwarding. Small files are still proxied (a redirect
 /// costs the customer a round trip); anything else passes on to the forwarder.
 /// </summary>
-public sealed class RedirectMiddleware(RequestDelegate next, IOptionsMonitor<GatewayOptions> options, DispatchLedger ledger, GatewayMetrics metrics)
+public sealed class RedirectMiddleware(RequestDelegate next, IOptionsMonitor<GatewayOptions> options, DispatchLedger ledger, GatewayMetrics metrics, MirrorLinks links)
 {
     // A redirect is one choice for one request: caches must not replay it to other customers or later.
     private const string NoStore = "private, no-store";
@@ -43,6 +44,7 @@ public sealed class RedirectMiddleware(RequestDelegate next, IOptionsMonitor<Gat
         headers.Location = string.Concat(destination.Model.Config.Address, entry.EscapedPath);
         headers["Repr-Digest"] = entry.ReprDigest;
         headers.CacheControl = NoStore;
+        links.AddTo(headers, entry, destination, download.Candidates);
         response.ContentLength = 0;
         return Task.CompletedTask;
     }

@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Verification;
+
+/// <summary>Registers and maps the verification part (one call each from <c>GatewayHost</c>).</summary>
+public static class VerificationSetup
+{
+    public static void AddVerification(IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<VerifyOptions>().Bind(configuration.GetSection(VerifyOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<VerifyOptions>, VerifyOptionsValidator>();
+        services.AddSingleton<QuarantineList>();
+        services.AddSingleton<VerifyingForwarder>();
+        services.AddSingleton<Mirrors.HealthyHolders>();
+        services.AddSingleton<Mirrors.MirrorLinks>();
+    }
+
+    /// <summary>Maps the report and quarantine endpoints (before the proxy's catch-all route).</summary>
+    public static void MapVerification(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<Mirrors.MirrorInfoMiddleware>();
+        QuarantineEndpoints.Map(app);
+    }
+
+    /// <summary>Reads the options once so a wrong setting stops the start with its own message.</summary>
+    public static void ValidateOptions(IServiceProvider services) =>
+        _ = services.GetRequiredService<IOptions<VerifyOptions>>().Value;
+}
