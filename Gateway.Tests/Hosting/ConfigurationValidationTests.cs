@@ -31,6 +31,11 @@ public sealed class ConfigurationValidationTests
     [InlineData("--Store:Kind=Redis", "Store:Redis must be a Redis connection string")]
     [InlineData("--Store:KeyPrefix={gw}", "Store:KeyPrefix '{gw}'")]
     [InlineData("--Store:ViewMaxAge=00:00:30", "Store:ViewMaxAge 00:00:30 must be at least twice Store:ReconcileInterval")]
+    [InlineData("--Volunteers:0:Key=short", "Volunteers:0:Key must be 16-128")]
+    [InlineData("--Tracker:MinInterval=00:00:00", "Tracker:MinInterval")]
+    [InlineData("--Tracker:PeerLifetime=00:00:10", "Tracker:PeerLifetime")]
+    [InlineData("--Tracker:UdpSecret=c2hvcnQ=", "Tracker:UdpSecret")]
+    [InlineData("--Tracker:Urls=ftp://x", "Tracker:Urls 'ftp://x'")]
     public void A_wrong_setting_stops_the_start_with_a_message_naming_the_key(string setting, string expected)
     {
         var error = Assert.Throws<OptionsValidationException>(() => GatewayHost.Build([.. Valid, setting]));

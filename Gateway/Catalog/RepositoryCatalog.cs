@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Gateway.Feedback.Torrents;
 
 namespace Gateway.Catalog;
 
@@ -19,6 +20,12 @@ public sealed class RepositoryCatalog
         }
 
         _byPath = entries.ToFrozenDictionary(StringComparer.Ordinal);
+        TorrentContents = (manifest.Torrents ?? [])
+            .Where(t => InfoHash.TryParse(t.InfoHash, out _))
+            .GroupBy(t => InfoHash.Parse(t.InfoHash))
+            .ToFrozenDictionary(
+                g => g.Key,
+                g => (IReadOnlyCollection<string>)g.SelectMany(t => t.AllPaths()).Select(p => _byPath.GetValueOrDefault(p)?.ContentId).OfType<string>().ToFrozenSet(StringComparer.Ordinal));
         ContentIds = contents.ToFrozenSet(StringComparer.Ordinal);
         Version = version;
         Generated = manifest.Generated;
@@ -36,6 +43,9 @@ public sealed class RepositoryCatalog
 
     /// <summary>Every content id published.</summary>
     public FrozenSet<string> ContentIds { get; }
+
+    /// <summary>The published torrents (the only ones the tracker tracks) and the content ids each contains.</summary>
+    public FrozenDictionary<InfoHash, IReadOnlyCollection<string>> TorrentContents { get; }
 
     /// <summary>Every published file.</summary>
     public IEnumerable<CatalogEntry> Entries => _byPath.Values;

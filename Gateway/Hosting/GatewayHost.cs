@@ -11,6 +11,7 @@ using Gateway.RequestPaths;
 using Gateway.Selection;
 using Gateway.Selection.Apache;
 using Gateway.Tracing;
+using Gateway.Tracker;
 using Gateway.Verification;
 using Gateway.Volunteers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -117,10 +118,7 @@ public static class GatewayHost
         AddValidatedOptions<SelectionOptions, SelectionOptionsValidator>(services, configuration.GetSection(SelectionOptions.Section));
         AddValidatedOptions<ReadinessOptions, ReadinessOptionsValidator>(services, configuration.GetSection(ReadinessOptions.Section));
         AddValidatedOptions<AccessLogOptions, AccessLogOptionsValidator>(services, configuration.GetSection(AccessLogOptions.Section));
-        var volunteers = configuration.GetSection(VolunteerSetOptions.Section);
-        services.AddOptions<VolunteerSetOptions>().Configure(o => volunteers.Bind(o.Members)).ValidateOnStart();
-        services.AddSingleton<IOptionsChangeTokenSource<VolunteerSetOptions>>(new ConfigurationChangeTokenSource<VolunteerSetOptions>(volunteers));
-        services.AddSingleton<IValidateOptions<VolunteerSetOptions>, VolunteerSetOptionsValidator>();
+        AddVolunteerOptions(services, configuration);
 
         services.AddSingleton<GatewayMetrics>();
         services.AddGatewayTelemetry(configuration);
@@ -137,6 +135,7 @@ public static class GatewayHost
         services.AddHostedService(sp => sp.GetRequiredService<CatalogReloadService>());
 
         services.AddSwarmStore(configuration);
+        services.AddGatewayTracker(configuration);
         services.AddHttpClient<InventoryReader>();
         services.AddSingleton<InventoryService>();
         services.AddHostedService(sp => sp.GetRequiredService<InventoryService>());
@@ -157,6 +156,15 @@ public static class GatewayHost
             .AddTransforms(context => context.AddResponseTransform(VolunteerResponseTransform.ApplyAsync));
     }
 
+    /// <summary>The <c>Volunteers</c> array, validated and followed on reload (the gateway and the <c>tracker</c> command).</summary>
+    public static void AddVolunteerOptions(IServiceCollection services, IConfiguration configuration)
+    {
+        var volunteers = configuration.GetSection(VolunteerSetOptions.Section);
+        services.AddOptions<VolunteerSetOptions>().Configure(o => volunteers.Bind(o.Members)).ValidateOnStart();
+        services.AddSingleton<IOptionsChangeTokenSource<VolunteerSetOptions>>(new ConfigurationChangeTokenSource<VolunteerSetOptions>(volunteers));
+        services.AddSingleton<IValidateOptions<VolunteerSetOptions>, VolunteerSetOptionsValidator>();
+    }
+
     /// <summary>
     /// Reads every options class once, so a wrong setting stops the start with its own message
     /// (YARP would otherwise load its config first and wrap the message in its own error).
@@ -175,6 +183,7 @@ public static class GatewayHost
         _ = services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
         _ = services.GetRequiredService<IOptions<BalancerOptions>>().Value;
         _ = services.GetRequiredService<IOptions<BalancerManagerOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<Feedback.Tracker.TrackerOptions>>().Value;
         VerificationSetup.ValidateOptions(services);
         _ = services.GetRequiredService<IOptions<StoreOptions>>().Value;
     }

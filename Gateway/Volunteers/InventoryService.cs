@@ -1,5 +1,6 @@
 using Gateway.Catalog;
 using Gateway.Feedback.Store;
+using Gateway.Feedback.Tracker;
 using Gateway.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -15,6 +16,7 @@ public sealed partial class InventoryService(
     CatalogState catalog,
     IOptionsMonitor<VolunteerSetOptions> volunteers,
     IOptionsMonitor<GatewayOptions> gateway,
+    IOptionsMonitor<TrackerOptions> tracker,
     TimeProvider time,
     ILogger<InventoryService> logger) : BackgroundService
 {
@@ -31,7 +33,8 @@ public sealed partial class InventoryService(
         var current = catalog.Current;
         foreach (var volunteer in volunteers.CurrentValue.Members)
         {
-            if (string.IsNullOrWhiteSpace(volunteer.Inventory))
+            // With the tracker on, a keyed volunteer's holdings come from its announces, not from a list.
+            if (string.IsNullOrWhiteSpace(volunteer.Inventory) || (tracker.CurrentValue.Enabled && !string.IsNullOrEmpty(volunteer.Key)))
             {
                 continue;
             }

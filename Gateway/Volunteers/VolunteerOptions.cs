@@ -46,6 +46,12 @@ public sealed class VolunteerOptions
     /// http(s) URL of a text list (one repository path or SHA-256 per line). Empty: nothing.
     /// </summary>
     public string? Inventory { get; set; }
+
+    /// <summary>
+    /// The volunteer's tracker key: it announces to <c>/announce/{Key}</c>, and its seeding then makes it a holder
+    /// (with the tracker on, this replaces <see cref="Inventory"/>). 16–128 URL-safe characters; empty: none.
+    /// </summary>
+    public string? Key { get; set; }
 }
 
 /// <summary>All configured volunteers (section <c>Volunteers</c>, an array).</summary>
@@ -61,10 +67,14 @@ internal sealed class VolunteerSetOptionsValidator : IValidateOptions<VolunteerS
     private static readonly System.Buffers.SearchValues<char> IdCharacters =
         System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
 
+    private static readonly System.Buffers.SearchValues<char> KeyCharacters =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~");
+
     public ValidateOptionsResult Validate(string? name, VolunteerSetOptions options)
     {
         var errors = new List<string>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
+        var keys = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Members.Count; i++)
         {
             var v = options.Members[i];
@@ -81,6 +91,18 @@ internal sealed class VolunteerSetOptionsValidator : IValidateOptions<VolunteerS
             if (!Uri.TryCreate(v.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || !string.IsNullOrEmpty(uri.Query))
             {
                 errors.Add($"{at}:Url '{v.Url}' must be an absolute http(s) URL without a query.");
+            }
+
+            if (!string.IsNullOrEmpty(v.Key))
+            {
+                if (v.Key.Length is < 16 or > 128 || v.Key.AsSpan().IndexOfAnyExcept(KeyCharacters) >= 0)
+                {
+                    errors.Add($"{at}:Key must be 16-128 letters, digits, '-', '_', '.' or '~' (it goes in the announce URL path).");
+                }
+                else if (!keys.Add(v.Key))
+                {
+                    errors.Add($"{at}:Key is the same as another volunteer's; every volunteer needs its own.");
+                }
             }
 
             if (v.Weight is < 1 or > 1000)

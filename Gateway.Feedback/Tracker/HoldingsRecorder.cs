@@ -1,0 +1,85 @@
+using Gateway.Feedback.Store;
+using Gateway.Feedback.Torrents;
+
+namespace Gateway.Feedback.Tracker;
+
+/// <summary>
+/// Writes a volunteer's holdings through to the swarm store: it holds a content id while at least one of its
+/// keyed peers seeds a torrent that contains it. Seeding is recorded per peer id, so repeated or reordered
+/// announces (a re-announce before an expiry sweep, two peers of one volunteer) never double count.
+/// </summary>
+public sealed class HoldingsRecorder(ISwarmStore store) : IDisposable
+{
+    // One writer at a time: each change is computed against the previous one and must reach the store in order.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<string, Dictionary<InfoHash, Seeding>> _byVolunteer = new(StringComparer.Ordinal);
+
+    /// <summary>The peer seeds the torrent: the volunteer holds its contents.</summary>
+    public async ValueTask SeedingAsync(string volunteerId, InfoHash torrent, PeerId peer, IReadOnlyCollection<string> contents, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_byVolunteer.TryGetValue(volunteerId, out var torrents))
+            {
+                _byVolunteer[volunteerId] = torrents = [];
+            }
+
+            if (torrents.TryGetValue(torrent, out var seeding))
+            {
+                seeding.Peers.Add(peer);
+                return;
+            }
+
+            var held = HeldBy(torrents);
+            torrents[torrent] = new Seeding([peer], contents);
+            var added = contents.Where(c => !held.Contains(c)).ToArray();
+            if (added.Length > 0)
+            {
+                await store.UpdateHoldingsAsync(volunteerId, added, [], cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The peer no longer seeds the torrent (stopped, expired, or downloading again).</summary>
+    public async ValueTask NotSeedingAsync(string volunteerId, InfoHash torrent, PeerId peer, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_byVolunteer.TryGetValue(volunteerId, out var torrents) || !torrents.TryGetValue(torrent, out var seeding)
+                || !seeding.Peers.Remove(peer) || seeding.Peers.Count > 0)
+            {
+                return;
+            }
+
+            torrents.Remove(torrent);
+            if (torrents.Count == 0)
+            {
+                _byVolunteer.Remove(volunteerId);
+            }
+
+            var held = HeldBy(torrents);
+            var removed = seeding.Contents.Where(c => !held.Contains(c)).ToArray();
+            if (removed.Length > 0)
+            {
+                await store.UpdateHoldingsAsync(volunteerId, [], removed, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    private static HashSet<string> HeldBy(Dictionary<InfoHash, Seeding> torrents) =>
+        torrents.Values.SelectMany(s => s.Contents).ToHashSet(StringComparer.Ordinal);
+
+    private sealed record Seeding(HashSet<PeerId> Peers, IReadOnlyCollection<string> Contents);
+}

@@ -1,0 +1,128 @@
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Feedback.Tracker;
+
+/// <summary>The BitTorrent tracker (section <c>Tracker</c>); see docs/tracker.md.</summary>
+public sealed class TrackerOptions
+{
+    public const string Section = "Tracker";
+
+    /// <summary>Host the tracker inside the gateway process (the <c>tracker</c> command always hosts it).</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>HTTP listen URLs of the tracker (its own port, never the gateway's), separated by ';'.</summary>
+    public string Urls { get; set; } = "http://0.0.0.0:6969";
+
+    /// <summary>UDP (BEP 15) port; 0 picks a free one, -1 turns UDP off.</summary>
+    public int UdpPort { get; set; } = 6969;
+
+    /// <summary>Address UDP binds to.</summary>
+    public string UdpAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>How often clients should announce.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The shortest announce interval a client may use.</summary>
+    public TimeSpan MinInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>A peer that has not announced for this long is dropped (and a volunteer loses its holdings). Default: 2.5 × Interval.</summary>
+    public TimeSpan? PeerLifetime { get; set; }
+
+    /// <summary>How often expired peers are swept.</summary>
+    public TimeSpan ExpiryInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Peers returned when the client does not say (<c>numwant</c>).</summary>
+    public int DefaultNumWant { get; set; } = 50;
+
+    /// <summary>Most peers returned, whatever the client asks for.</summary>
+    public int MaxNumWant { get; set; } = 200;
+
+    /// <summary>Most info hashes in one scrape.</summary>
+    public int MaxScrapeHashes { get; set; } = 64;
+
+    /// <summary>Let peers without a volunteer key announce (download); they are never holders.</summary>
+    public bool AllowAnonymous { get; set; } = true;
+
+    /// <summary>Requests per second one address may make (HTTP and UDP together); 0 turns the limit off.</summary>
+    public int RateLimitPerSecond { get; set; } = 50;
+
+    /// <summary>Requests one address may make at once above its rate.</summary>
+    public int RateLimitBurst { get; set; } = 100;
+
+    /// <summary>Base64 key (16+ bytes) for UDP connection ids; empty: a random key per process (ids then last one process).</summary>
+    public string UdpSecret { get; set; } = string.Empty;
+
+    /// <summary>The effective peer lifetime.</summary>
+    public TimeSpan EffectivePeerLifetime => PeerLifetime ?? Interval * 2.5;
+}
+
+/// <summary>Checks <see cref="TrackerOptions"/> at start, naming the key that is wrong.</summary>
+public sealed class TrackerOptionsValidator : IValidateOptions<TrackerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TrackerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        foreach (var url in options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                errors.Add($"Tracker:Urls '{url}' must be an absolute http(s) URL such as http://0.0.0.0:6969.");
+            }
+        }
+
+        if (options.UdpPort is < -1 or > 65535)
+        {
+            errors.Add($"Tracker:UdpPort {options.UdpPort} must be -1 (off), 0 (any) or a port up to 65535.");
+        }
+
+        if (!System.Net.IPAddress.TryParse(options.UdpAddress, out _))
+        {
+            errors.Add($"Tracker:UdpAddress '{options.UdpAddress}' must be an IP address.");
+        }
+
+        if (options.MinInterval < TimeSpan.FromSeconds(1) || options.Interval < options.MinInterval || options.Interval > TimeSpan.FromDays(1))
+        {
+            errors.Add($"Tracker:Interval {options.Interval} and Tracker:MinInterval {options.MinInterval} need 1 s <= MinInterval <= Interval <= 1 day.");
+        }
+
+        if (options.EffectivePeerLifetime <= options.Interval)
+        {
+            errors.Add($"Tracker:PeerLifetime {options.EffectivePeerLifetime} must be longer than Tracker:Interval {options.Interval}, or peers expire between announces.");
+        }
+
+        if (options.ExpiryInterval < TimeSpan.FromMilliseconds(100))
+        {
+            errors.Add($"Tracker:ExpiryInterval {options.ExpiryInterval} is too short; use at least 00:00:00.1.");
+        }
+
+        if (options.MaxNumWant is < 1 or > 2000 || options.DefaultNumWant < 0 || options.DefaultNumWant > options.MaxNumWant)
+        {
+            errors.Add($"Tracker:MaxNumWant {options.MaxNumWant} must be 1-2000 and Tracker:DefaultNumWant {options.DefaultNumWant} between 0 and it.");
+        }
+
+        if (options.MaxScrapeHashes is < 1 or > 1000)
+        {
+            errors.Add($"Tracker:MaxScrapeHashes {options.MaxScrapeHashes} must be 1-1000.");
+        }
+
+        if (options.RateLimitPerSecond < 0 || options.RateLimitBurst < 1)
+        {
+            errors.Add($"Tracker:RateLimitPerSecond {options.RateLimitPerSecond} must be 0 (off) or more and Tracker:RateLimitBurst {options.RateLimitBurst} at least 1.");
+        }
+
+        if (options.UdpSecret.Length > 0 && !(TryBase64(options.UdpSecret, out var length) && length >= 16))
+        {
+            errors.Add("Tracker:UdpSecret must be base64 of at least 16 bytes, or empty for a random key per process.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static bool TryBase64(string text, out int length)
+    {
+        var buffer = new byte[text.Length];
+        var ok = Convert.TryFromBase64String(text, buffer, out length);
+        return ok;
+    }
+}

@@ -1,0 +1,176 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Feedback.Tracker;
+
+/// <summary>
+/// Runs the tracker on its own ports: a small Kestrel application for HTTP (only the tracker's paths, never the
+/// gateway's), a UDP socket for BEP 15, and the expiry sweep. Hosted by the gateway or by the <c>tracker</c> command.
+/// </summary>
+public sealed partial class TrackerServer(
+    HttpTrackerFrontend http,
+    UdpTrackerProtocol udp,
+    SwarmTracker tracker,
+    IOptions<TrackerOptions> options,
+    ILoggerFactory loggerFactory,
+    TimeProvider time) : IHostedService, IAsyncDisposable
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger<TrackerServer>();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _loops = [];
+    private WebApplication? _app;
+    private Socket? _socket;
+
+    /// <summary>The HTTP base URL the tracker listens on (the first one), once started.</summary>
+    public Uri? HttpUrl { get; private set; }
+
+    /// <summary>The UDP endpoint, once started; null when UDP is off.</summary>
+    public IPEndPoint? UdpEndPoint { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.Services.AddSingleton(loggerFactory);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        _app = builder.Build();
+
+        // One terminal handler, no routing: the tracker's paths are all it serves, and an announce stays cheap.
+        _app.Run(http.HandleAsync);
+        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        HttpUrl = new Uri(address.TrimEnd('/') + "/");
+
+        if (settings.UdpPort >= 0)
+        {
+            var endPoint = new IPEndPoint(IPAddress.Parse(settings.UdpAddress), settings.UdpPort);
+            _socket = new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            _socket.Bind(endPoint);
+            UdpEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+            for (var i = 0; i < Math.Max(1, Environment.ProcessorCount); i++)
+            {
+                var socket = _socket;
+                var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var thread = new Thread(() =>
+                {
+                    try
+                    {
+                        ReceiveLoop(socket, _stopping.Token);
+                    }
+                    finally
+                    {
+                        done.SetResult();
+                    }
+                })
+                { IsBackground = true, Name = "tracker-udp-" + i };
+                thread.Start();
+                _loops.Add(done.Task);
+            }
+        }
+
+        _loops.Add(ExpiryLoopAsync(settings.ExpiryInterval, _stopping.Token));
+        LogStarted(_logger, HttpUrl, UdpEndPoint);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _socket?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await Task.WhenAll(_loops).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stopping.Dispose();
+        _socket?.Dispose();
+        if (_app is not null)
+        {
+            await _app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    // A blocking receive on a dedicated thread per core, as opentracker's UDP workers do: no epoll round trip and
+    // no thread-pool hop per packet. With the in-memory store the handler completes synchronously; a store
+    // that awaits the network blocks only this thread.
+    private void ReceiveLoop(Socket socket, CancellationToken stoppingToken)
+    {
+        var packet = new byte[2048];
+        var reply = new byte[UdpTrackerProtocol.MaxReplyLength];
+        var source = new SocketAddress(socket.AddressFamily);
+        var template = socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var received = socket.ReceiveFrom(packet, SocketFlags.None, source);
+                var from = (IPEndPoint)template.Create(source);
+                var handling = udp.HandleAsync(packet.AsMemory(0, received), from, source.Buffer[..source.Size], reply, stoppingToken);
+                var length = handling.IsCompletedSuccessfully ? handling.Result : handling.AsTask().GetAwaiter().GetResult();
+                if (length > 0)
+                {
+                    socket.SendTo(reply.AsSpan(0, length), SocketFlags.None, source);
+                }
+            }
+            catch (Exception ex) when (stoppingToken.IsCancellationRequested && ex is ObjectDisposedException or SocketException or OperationCanceledException)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                // ICMP port unreachable from a client that went away, a full buffer: the next packet is another client.
+                LogUdpSocketError(_logger, ex.SocketErrorCode);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogUdpFailed(_logger, ex);
+            }
+        }
+    }
+
+    private async Task ExpiryLoopAsync(TimeSpan every, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(every, time, stoppingToken).ConfigureAwait(false);
+                await tracker.ExpireAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A store that failed this sweep is asked again at the next one.
+                LogExpiryFailed(_logger, ex.Message);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tracker listening on {Http} (HTTP) and {Udp} (UDP; empty when off)")]
+    private static partial void LogStarted(ILogger logger, Uri http, IPEndPoint? udp);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "UDP socket error {Error}")]
+    private static partial void LogUdpSocketError(ILogger logger, SocketError error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The UDP tracker failed to handle a packet")]
+    private static partial void LogUdpFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Expiring peers failed: {Reason}")]
+    private static partial void LogExpiryFailed(ILogger logger, string reason);
+}

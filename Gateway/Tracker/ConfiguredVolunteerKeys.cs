@@ -1,0 +1,31 @@
+using System.Collections.Frozen;
+using Gateway.Feedback.Tracker;
+using Gateway.Volunteers;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Tracker;
+
+/// <summary>Volunteer keys from configuration (<c>Volunteers:N:Key</c>), rebuilt when it changes.</summary>
+public sealed class ConfiguredVolunteerKeys : IVolunteerKeys, IDisposable
+{
+    private readonly IDisposable? _subscription;
+    private volatile FrozenDictionary<string, KeyedVolunteer> _byKey;
+
+    public ConfiguredVolunteerKeys(IOptionsMonitor<VolunteerSetOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _byKey = Build(options.CurrentValue);
+        _subscription = options.OnChange(o => _byKey = Build(o));
+    }
+
+    public bool TryResolve(ReadOnlySpan<char> key, out KeyedVolunteer? volunteer) =>
+        _byKey.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key, out volunteer);
+
+    public void Dispose() => _subscription?.Dispose();
+
+    // A disabled volunteer keeps its key working: it may seed, but selection leaves it out.
+    private static FrozenDictionary<string, KeyedVolunteer> Build(VolunteerSetOptions options) =>
+        options.Members
+            .Where(m => !string.IsNullOrEmpty(m.Key))
+            .ToFrozenDictionary(m => m.Key!, m => new KeyedVolunteer(m.Id, VolunteerDirectory.NormalizeBase(m.Url)), StringComparer.Ordinal);
+}
