@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Hosting;
 
-/// <summary>The one executable's subcommands: serve, publish, tracker, demo.</summary>
+/// <summary>The one executable's subcommands: serve, publish, tracker, volunteer, demo.</summary>
 public static class GatewayCommands
 {
     private static readonly string Usage = $"""
@@ -15,6 +15,7 @@ public static class GatewayCommands
           demo    [--port 8080] [--data FOLDER]              sample repository, origin, 3 volunteers and
                                                              the gateway on http://127.0.0.1:8080
         {Tracker.TrackerCommand.Usage}
+        {Agent.VolunteerCommand.Usage}
 
         Configuration reference: README.md. Exit codes: 0 ok, 1 failed, 2 bad usage or configuration.
         """;
@@ -31,6 +32,7 @@ public static class GatewayCommands
                 "serve" => await ServeAsync(rest).ConfigureAwait(false),
                 "publish" => await PublishAsync(rest).ConfigureAwait(false),
                 "tracker" => await Tracker.TrackerCommand.RunAsync(rest).ConfigureAwait(false),
+                "volunteer" => await Agent.VolunteerCommand.RunAsync(rest, Console.Out, CancellationToken.None).ConfigureAwait(false),
                 "demo" => await DemoCommand.RunAsync(rest, Console.Out, CancellationToken.None).ConfigureAwait(false),
                 "help" or "--help" or "-h" => PrintUsage(Console.Out, 0),
                 _ => PrintUsage(Console.Error, 2),
