@@ -119,6 +119,9 @@ public sealed partial class MirrorAgentService(
                 store.DeleteFile(local);
             }
 
+            // aria2 keeps a control file beside each torrent's name while it runs.
+            store.DeleteFile((gone.Placement.Length == 0 ? string.Empty : gone.Placement + "/") + gone.Torrent.Name + ".aria2");
+
             LogRemoved(logger, gone.InfoHash, gone.Torrent.Name);
         }
 

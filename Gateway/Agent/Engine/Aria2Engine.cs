@@ -24,7 +24,21 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
 
     public string Name => "aria2";
 
-    public bool IsRunning => _process is { HasExited: false };
+    public bool IsRunning
+    {
+        get
+        {
+            try
+            {
+                return _process is { HasExited: false };
+            }
+            catch (InvalidOperationException)
+            {
+                // The process object was never bound to a started process (a failed start).
+                return false;
+            }
+        }
+    }
 
     /// <summary>aria2's BitTorrent listen port, once started.</summary>
     public int ListenPort => _listenPort;
