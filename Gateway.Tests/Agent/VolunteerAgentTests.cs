@@ -1,5 +1,7 @@
 using System.Net;
+using Gateway.Feedback.Store;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Agent;
 
@@ -81,6 +83,161 @@ public sealed class VolunteerAgentTests : IDisposable
         Assert.Equal(["full"], bed.HoldersOf("pool/contrib/x/extra_1.deb"));
         using var response = await bed.Gateway.Client.GetAsync("/iso/disk-2.iso");
         Assert.Equal(bed["full"].Url.GetLeftPart(UriPartial.Authority), response.Headers.Location?.GetLeftPart(UriPartial.Authority));
+    }
+
+    [Fact]
+    public async Task An_agent_serves_a_name_whose_identical_content_it_holds_under_another_name()
+    {
+        var bytes = _repository.Add("iso/disk.iso", 5 * 1024 * 1024 + 3);
+        _repository.AddBytes("archive/old-disk.iso", bytes);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("isos", "iso"), new("full")]);
+        await bed.HoldersBecomeAsync("iso/disk.iso", ["isos", "full"], Bound);
+        await bed.HoldersBecomeAsync("archive/old-disk.iso", ["isos", "full"], Bound);
+
+        // "isos" mirrors iso/ only, yet holds the content: the gateway may send the other name's customers to it.
+        Assert.Equal(["iso/disk.iso"], bed["isos"].StoredPaths());
+        using var direct = await bed.Gateway.Client.GetAsync(new Uri(bed["isos"].Url, "archive/old-disk.iso"));
+        Assert.Equal(HttpStatusCode.OK, direct.StatusCode);
+        Assert.Equal(bytes, await direct.Content.ReadAsByteArrayAsync());
+        var sha = bed.ContentOf("archive/old-disk.iso");
+        Assert.Equal(bytes, await bed.Gateway.Client.GetByteArrayAsync(new Uri(bed["isos"].Url, "by-hash/sha256/" + sha)));
+
+        var locations = new HashSet<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            using var response = await bed.Gateway.Client.GetAsync("/archive/old-disk.iso");
+            Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+            locations.Add(response.Headers.Location!.GetLeftPart(UriPartial.Authority));
+        }
+
+        Assert.Contains(bed["isos"].Url.GetLeftPart(UriPartial.Authority), locations);
+
+        // The full mirror fetched both names and stores the bytes once: both names are one inode.
+        var full = Path.Combine(bed["full"].Storage, "files");
+        var inodes = await CommandLine.RunAsync("stat", ["-c", "%i", Path.Combine(full, "iso/disk.iso"), Path.Combine(full, "archive/old-disk.iso")]);
+        var lines = inodes.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Equal(lines[0], lines[1]);
+    }
+
+    [Fact]
+    public async Task Unpublishing_removes_the_file_and_the_gateway_stops_sending_customers_for_it()
+    {
+        _repository.Add("pool/main/a/apt_1.deb", 80_000);
+        _repository.Add("iso/old.iso", 5 * 1024 * 1024);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1"), new("v2")]);
+        await bed.HoldersBecomeAsync("iso/old.iso", ["v1", "v2"], Bound);
+        var sha = bed.ContentOf("iso/old.iso");
+
+        File.Delete(Path.Combine(_repository.Folder, "iso/old.iso"));
+        await bed.PublishAsync();
+        await Eventually.HoldsAsync(
+            () => !bed["v1"].StoredPaths().Contains("iso/old.iso") && !bed["v2"].StoredPaths().Contains("iso/old.iso"),
+            Bound,
+            () => bed["v1"].Describe() + bed["v2"].Describe());
+        await Eventually.HoldsAsync(async () => (await bed.Gateway.Store.GetSnapshotAsync(CancellationToken.None)).Holdings.Values.All(h => !h.Contains(sha)), Bound, () => "the store still lists a holder");
+
+        using var response = await bed.Gateway.Client.GetAsync("/iso/old.iso");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        using var byHash = await bed.Gateway.Client.GetAsync(new Uri(bed["v1"].Url, "by-hash/sha256/" + sha));
+        Assert.Equal(HttpStatusCode.NotFound, byHash.StatusCode);
+        Assert.Equal([bed["v1"].Id, bed["v2"].Id], bed.HoldersOf("pool/main/a/apt_1.deb").Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_agent_restart_brings_it_back_as_a_holder_without_downloading_again()
+    {
+        var bytes = _repository.Add("iso/disk.iso", 6 * 1024 * 1024);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1")]);
+        await bed.HoldersBecomeAsync("iso/disk.iso", ["v1"], Bound);
+        await bed.StopAgentAsync("v1");
+        await bed.HoldersBecomeAsync("iso/disk.iso", [], Bound);
+
+        var before = bed.Origin.BytesSent;
+        var agent = await bed.StartAgentAsync("v1");
+        await bed.HoldersBecomeAsync("iso/disk.iso", ["v1"], Bound);
+
+        // Only the manifest and the .torrent came from the origin; the engine checked the file on disk.
+        Assert.True(bed.Origin.BytesSent - before < 64 * 1024, $"the origin sent {bed.Origin.BytesSent - before} bytes after the restart");
+        var announce = agent.State.Torrents().Single().LastAnnounce!;
+        Assert.Equal((0L, 0L), (announce.Downloaded, announce.Left));
+        Assert.Equal(bytes, await bed.Gateway.Client.GetByteArrayAsync(new Uri(agent.Url, "iso/disk.iso")));
+    }
+
+    [Fact]
+    public async Task A_drain_finishes_transfers_in_flight_and_then_the_agent_receives_no_more_customers()
+    {
+        var bytes = _repository.Add("iso/disk.iso", 12 * 1024 * 1024);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1"), new("v2")]);
+        await bed.HoldersBecomeAsync("iso/disk.iso", ["v1", "v2"], Bound);
+        var v1 = bed["v1"];
+        await using var customer = await SlowCustomer.StartAsync(new Uri(v1.Url, "iso/disk.iso"));
+        Assert.Contains("200", customer.StatusLine, StringComparison.Ordinal);
+
+        using var drain = await bed.Gateway.Client.PostAsync(new Uri(v1.ControlUrl, "drain"), null);
+        Assert.Equal(HttpStatusCode.Accepted, drain.StatusCode);
+
+        // The engine announced event=stopped: the gateway drops v1 while its customer is still downloading.
+        await bed.HoldersBecomeAsync("iso/disk.iso", ["v2"], Bound);
+        Assert.Equal(1, v1.State.Draining ? v1.App.Services.GetRequiredService<Gateway.Agent.CustomerTransfers>().Active : -1);
+        using var refused = await bed.Gateway.Client.GetAsync(new Uri(v1.Url, "iso/disk.iso"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await bed.Gateway.Client.GetAsync("/iso/disk.iso");
+            Assert.Equal(bed["v2"].Url.GetLeftPart(UriPartial.Authority), response.Headers.Location?.GetLeftPart(UriPartial.Authority));
+        }
+
+        Assert.Equal(bytes, await customer.ReadToEndAsync(Bound));
+    }
+
+    [Fact]
+    public async Task An_agents_reported_customer_load_shifts_the_gateways_choice_to_another_holder()
+    {
+        _repository.Add("iso/disk.iso", 12 * 1024 * 1024);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1"), new("v2")]);
+        await bed.HoldersBecomeAsync("iso/disk.iso", ["v1", "v2"], Bound);
+        var customers = new List<SlowCustomer>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                customers.Add(await SlowCustomer.StartAsync(new Uri(bed["v1"].Url, "iso/disk.iso")));
+            }
+
+            // v1's next announce carries x_http=4; the tracker stores it; the gateway reads it.
+            var view = bed.Gateway.App.Services.GetRequiredService<SwarmView>();
+            await Eventually.HoldsAsync(() => view.TryGetLoad("v1", out var load) && load.ActiveTransfers == 4, Bound, () => view.TryGetLoad("v1", out var load) ? load.ToString() : "no report");
+            for (var i = 0; i < 3; i++)
+            {
+                using var response = await bed.Gateway.Client.GetAsync("/iso/disk.iso");
+                Assert.Equal(bed["v2"].Url.GetLeftPart(UriPartial.Authority), response.Headers.Location?.GetLeftPart(UriPartial.Authority));
+            }
+        }
+        finally
+        {
+            foreach (var customer in customers)
+            {
+                await customer.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task An_agent_whose_engine_dies_restarts_it_and_holds_its_files_again()
+    {
+        _repository.Add("iso/disk.iso", 5 * 1024 * 1024);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1")]);
+        await bed.HoldersBecomeAsync("iso/disk.iso", ["v1"], Bound);
+        var first = bed["v1"].Engine.ProcessId!.Value;
+        using (var process = System.Diagnostics.Process.GetProcessById(first))
+        {
+            process.Kill();
+        }
+
+        await Eventually.HoldsAsync(() => bed["v1"].State.EngineRestarts == 1 && bed["v1"].Engine.ProcessId != first, Bound, bed["v1"].Describe);
+        await Eventually.HoldsAsync(() => bed["v1"].State.Torrents().Single().LastAnnounce is { Left: 0, Downloaded: 0 }, Bound, bed["v1"].Describe);
+        Assert.Equal(["v1"], bed.HoldersOf("iso/disk.iso"));
     }
 
     public void Dispose() => _repository.Dispose();

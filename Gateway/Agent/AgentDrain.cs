@@ -17,7 +17,21 @@ public sealed partial class AgentDrain(
     TimeProvider time,
     ILogger<AgentDrain> logger) : IHostedLifecycleService
 {
-    public async Task StoppingAsync(CancellationToken cancellationToken)
+    private readonly Lock _lock = new();
+    private Task? _drain;
+
+    /// <summary>Drains once; later callers (the host stopping after <c>POST /drain</c>) wait for the same drain.</summary>
+    public Task DrainAsync()
+    {
+        lock (_lock)
+        {
+            return _drain ??= Task.Run(() => DrainCoreAsync(CancellationToken.None));
+        }
+    }
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => DrainAsync().WaitAsync(cancellationToken);
+
+    private async Task DrainCoreAsync(CancellationToken cancellationToken)
     {
         state.Draining = true;
         LogDraining(logger, transfers.Active);

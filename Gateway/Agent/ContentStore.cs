@@ -12,6 +12,9 @@ public sealed partial class ContentStore(IOptions<VolunteerAgentOptions> options
 {
     private readonly string _root = Path.GetFullPath(options.Value.Storage);
 
+    // Two torrents with the same content may finish their checks at once: one of them links first.
+    private readonly Lock _linking = new();
+
     /// <summary>The folder the engine fetches a repository folder into.</summary>
     public string FolderPath(string repositoryFolder) =>
         repositoryFolder.Length == 0 ? FilesRoot : Path.Combine(FilesRoot, repositoryFolder.Replace('/', Path.DirectorySeparatorChar));
@@ -36,17 +39,20 @@ public sealed partial class ContentStore(IOptions<VolunteerAgentOptions> options
     {
         var file = FilePath(repositoryPath);
         var content = ContentPath(sha256);
-        if (!File.Exists(content))
+        lock (_linking)
         {
-            HardLink(file, content);
-            return;
-        }
+            if (!File.Exists(content))
+            {
+                HardLink(file, content);
+                return;
+            }
 
-        // Same bytes already held: one inode for both names (the engine keeps reading the same bytes).
-        var temporary = file + ".link";
-        File.Delete(temporary);
-        HardLink(content, temporary);
-        File.Move(temporary, file, overwrite: true);
+            // Same bytes already held: one inode for both names (the engine keeps reading the same bytes).
+            var temporary = file + ".link";
+            File.Delete(temporary);
+            HardLink(content, temporary);
+            File.Move(temporary, file, overwrite: true);
+        }
     }
 
     /// <summary>Puts held content at a path before the engine fetches it: the engine then only checks it.</summary>
@@ -54,14 +60,17 @@ public sealed partial class ContentStore(IOptions<VolunteerAgentOptions> options
     {
         var file = FilePath(repositoryPath);
         var content = ContentPath(sha256);
-        if (File.Exists(file) || !File.Exists(content))
+        lock (_linking)
         {
-            return false;
-        }
+            if (File.Exists(file) || !File.Exists(content))
+            {
+                return false;
+            }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        HardLink(content, file);
-        return true;
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            HardLink(content, file);
+            return true;
+        }
     }
 
     /// <summary>Deletes a repository path and the folders it leaves empty.</summary>

@@ -62,7 +62,8 @@ public static class VolunteerAgentHost
         services.AddHttpClient<ManifestSource>();
         services.AddHttpClient(nameof(MirrorAgentService));
         services.AddHttpClient(nameof(AnnounceRelay), c => c.Timeout = TimeSpan.FromSeconds(30));
-        services.AddHostedService<AgentDrain>();
+        services.AddSingleton<AgentDrain>();
+        services.AddHostedService(sp => sp.GetRequiredService<AgentDrain>());
         services.AddHostedService<MirrorAgentService>();
 
         var app = builder.Build();
@@ -101,7 +102,9 @@ public static class VolunteerAgentHost
 
         if (path == "/drain" && HttpMethods.IsPost(context.Request.Method))
         {
-            services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+            // Drain first, then stop the host (which waits for the same drain): the agent exits when done.
+            var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
+            _ = services.GetRequiredService<AgentDrain>().DrainAsync().ContinueWith(_ => lifetime.StopApplication(), TaskScheduler.Default);
             return Results.Accepted(value: "draining\n").ExecuteAsync(context);
         }
 
