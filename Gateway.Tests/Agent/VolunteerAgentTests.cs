@@ -121,6 +121,38 @@ public sealed class VolunteerAgentTests : IDisposable
     }
 
     [Fact]
+    public async Task An_agent_answers_ranges_head_and_conditional_requests_and_only_for_what_it_verified()
+    {
+        var bytes = _repository.Add("iso/disk.iso", 5 * 1024 * 1024);
+        _repository.Add("pool/main/a/apt_1.deb", 70_000);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("isos", "iso")]);
+        await bed.HoldersBecomeAsync("iso/disk.iso", ["isos"], Bound);
+        var url = new Uri(bed["isos"].Url, "iso/disk.iso");
+        var client = bed.Gateway.Client;
+
+        using var range = new HttpRequestMessage(HttpMethod.Get, url);
+        range.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(1000, 1999);
+        using var partial = await client.SendAsync(range);
+        Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
+        Assert.Equal(bytes[1000..2000], await partial.Content.ReadAsByteArrayAsync());
+
+        using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, url));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(bytes.Length, head.Content.Headers.ContentLength);
+        Assert.Equal($"\"{bed.ContentOf("iso/disk.iso")}\"", head.Headers.ETag?.Tag);
+
+        using var conditional = new HttpRequestMessage(HttpMethod.Get, url);
+        conditional.Headers.IfNoneMatch.Add(head.Headers.ETag!);
+        using var notModified = await client.SendAsync(conditional);
+        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+
+        using var outside = await client.GetAsync(new Uri(bed["isos"].Url, "pool/main/a/apt_1.deb"));
+        Assert.Equal(HttpStatusCode.NotFound, outside.StatusCode);
+        using var hostile = await client.GetAsync(new Uri(bed["isos"].Url, "files/iso/disk.iso"));
+        Assert.Equal(HttpStatusCode.NotFound, hostile.StatusCode);
+    }
+
+    [Fact]
     public async Task Unpublishing_removes_the_file_and_the_gateway_stops_sending_customers_for_it()
     {
         _repository.Add("pool/main/a/apt_1.deb", 80_000);
