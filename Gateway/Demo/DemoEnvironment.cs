@@ -13,6 +13,7 @@ public sealed class DemoEnvironment : IAsyncDisposable
 {
     private readonly List<StaticFileServer> _servers = [];
     private WebApplication? _gateway;
+    private DemoAgents? _agents;
 
     private DemoEnvironment(string dataFolder) => DataFolder = dataFolder;
 
@@ -45,11 +46,18 @@ public sealed class DemoEnvironment : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Agents first: their engines announce event=stopped to the gateway's tracker on the way out.
+        if (_agents is not null)
+        {
+            await _agents.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_gateway is not null)
         {
             await _gateway.StopAsync().ConfigureAwait(false);
             await _gateway.DisposeAsync().ConfigureAwait(false);
         }
+
 
         foreach (var server in _servers)
         {
@@ -66,13 +74,20 @@ public sealed class DemoEnvironment : IAsyncDisposable
             SampleRepository.Generate(repository);
         }
 
-        var manifest = Path.Combine(repository, "manifest.json");
-        var published = await new RepositoryPublisher(TimeProvider.System).PublishAsync(repository, manifest, progress, cancellationToken).ConfigureAwait(false);
-        await progress.WriteLineAsync($"demo: published {published.Files} files ({published.Bytes / 1048576.0:F1} MiB) to {manifest}").ConfigureAwait(false);
-
+        // The origin serves the folder live, so it starts first and its URL goes into the torrents as web seed.
         var origin = await StaticFileServer.StartAsync(repository, 0, cancellationToken).ConfigureAwait(false);
         _servers.Add(origin);
         OriginUrl = origin.BaseUrl;
+        var manifest = Path.Combine(repository, "manifest.json");
+        var published = await new RepositoryPublisher(TimeProvider.System, new TorrentPublishOptions { WebSeed = origin.BaseUrl }).PublishAsync(repository, manifest, progress, cancellationToken).ConfigureAwait(false);
+        await progress.WriteLineAsync($"demo: published {published.Files} files ({published.Bytes / 1048576.0:F1} MiB) and {published.Torrents} torrents to {manifest}").ConfigureAwait(false);
+        if (DemoAgents.Aria2Installed())
+        {
+            await StartWithAgentsAsync(gatewayPort, manifest, progress, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await progress.WriteLineAsync("demo: aria2c is not installed, so the volunteers are plain file servers with fixed subsets. For real volunteer agents that sync by BitTorrent, install aria2 (Debian/Ubuntu: sudo apt-get install aria2) and run the demo again.").ConfigureAwait(false);
 
         // Three partial mirrors, as the paper's departments keep: everything; one half of the pool; the large files.
         var subsets = new (string Id, string Holds, Func<string, long, bool> Keep, int Weight)[]
@@ -101,11 +116,26 @@ public sealed class DemoEnvironment : IAsyncDisposable
         }
 
         Volunteers = volunteers;
+        await StartGatewayAsync(gatewayPort, manifest, settings, cancellationToken).ConfigureAwait(false);
+    }
+
+    // The volunteers as real agents: each syncs its scope by BitTorrent and announces to the gateway's tracker.
+    private async Task StartWithAgentsAsync(int gatewayPort, string manifest, TextWriter progress, CancellationToken cancellationToken)
+    {
+        _agents = DemoAgents.Plan();
+        Volunteers = _agents.Volunteers;
+        await StartGatewayAsync(gatewayPort, manifest, [.. _agents.GatewaySettings()], cancellationToken).ConfigureAwait(false);
+        var tracker = _gateway!.Services.GetRequiredService<Feedback.Tracker.TrackerServer>().HttpUrl!;
+        await _agents.StartAsync(DataFolder, tracker, OriginUrl, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task StartGatewayAsync(int gatewayPort, string manifest, IReadOnlyList<string> settings, CancellationToken cancellationToken)
+    {
         _gateway = GatewayHost.Build(
         [
             "--urls", $"http://127.0.0.1:{gatewayPort}",
             $"--Catalog:Source={manifest}",
-            $"--Origin:Url={origin.BaseUrl}",
+            $"--Origin:Url={OriginUrl}",
             "--Health:Path=/healthz",
             "--Health:Interval=00:00:02",
             "--Health:Timeout=00:00:01",

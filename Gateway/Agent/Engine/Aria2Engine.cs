@@ -190,8 +190,18 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
         }
         catch (Exception ex) when (ex is HttpRequestException or Aria2RpcException or OperationCanceledException)
         {
-            LogForcedStop(logger, _process!.Id, ex.Message);
-            _process.Kill();
+            // Ctrl-C in a terminal reaches aria2 too (same process group): it is then already shutting down
+            // gracefully by itself, and its RPC is gone. Give it the time to announce, then make sure.
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            try
+            {
+                await _process!.WaitForExitAsync(grace.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                LogForcedStop(logger, _process!.Id, ex.Message);
+                _process.Kill();
+            }
         }
     }
 
