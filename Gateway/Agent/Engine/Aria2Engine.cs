@@ -233,6 +233,10 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
         yield return "--check-integrity=true";
 
         // Seed for good: seed-ratio 0.0 with no seed-time never stops; every torrent stays active (not queued).
+        // Web-seed segments at random places, 1 MiB at a time: agents that start together fetch different
+        // pieces from the origin and trade them, instead of all fetching the same first pieces.
+        yield return "--stream-piece-selector=random";
+        yield return "--min-split-size=1M";
         yield return "--seed-ratio=0.0";
         yield return "--max-concurrent-downloads=10000";
         yield return "--bt-max-open-files=1000";
