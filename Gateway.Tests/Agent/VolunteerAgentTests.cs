@@ -45,18 +45,18 @@ public sealed class VolunteerAgentTests : IDisposable
     {
         _repository.Add("pool/main/a/apt_1.deb", 20_000);
 
-        // The origin is the bottleneck (2 MB/s per response, as a central server shared by many mirrors).
+        // The origin is the bottleneck (a 2 MB/s uplink, as a central server shared by many mirrors).
         await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1"), new("v2"), new("v3")], originBytesPerSecond: 2_000_000, startNow: ["v1"]);
         const int size = 8 * 1024 * 1024;
         _repository.Add("iso/big.iso", size);
         await bed.PublishAsync();
         await bed.HoldersBecomeAsync("iso/big.iso", ["v1"], Bound);
 
-        var before = bed.Origin.BytesSent;
+        var before = bed.OriginMeter.BytesSent;
         await bed.StartAgentAsync("v2");
         await bed.StartAgentAsync("v3");
         await bed.HoldersBecomeAsync("iso/big.iso", ["v1", "v2", "v3"], Bound);
-        var fromOrigin = bed.Origin.BytesSent - before;
+        var fromOrigin = bed.OriginMeter.BytesSent - before;
 
         // Each rsyncing mirror would take 2 × 8 MiB from the origin; the agents took most of it from each other.
         Assert.True(fromOrigin < size, $"the origin sent {fromOrigin} bytes for two agents' {2 * size}");
@@ -185,12 +185,12 @@ public sealed class VolunteerAgentTests : IDisposable
         await bed.StopAgentAsync("v1");
         await bed.HoldersBecomeAsync("iso/disk.iso", [], Bound);
 
-        var before = bed.Origin.BytesSent;
+        var before = bed.OriginMeter.BytesSent;
         var agent = await bed.StartAgentAsync("v1");
         await bed.HoldersBecomeAsync("iso/disk.iso", ["v1"], Bound);
 
         // Only the manifest and the .torrent came from the origin; the engine checked the file on disk.
-        Assert.True(bed.Origin.BytesSent - before < 64 * 1024, $"the origin sent {bed.Origin.BytesSent - before} bytes after the restart");
+        Assert.True(bed.OriginMeter.BytesSent - before < 64 * 1024, $"the origin sent {bed.OriginMeter.BytesSent - before} bytes after the restart");
         var announce = agent.State.Torrents().Single().LastAnnounce!;
         Assert.Equal((0L, 0L), (announce.Downloaded, announce.Left));
         Assert.Equal(bytes, await bed.Gateway.Client.GetByteArrayAsync(new Uri(agent.Url, "iso/disk.iso")));

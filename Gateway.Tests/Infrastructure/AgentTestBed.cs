@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Gateway.Agent;
 using Gateway.Agent.Engine;
 using Gateway.Catalog;
+using Gateway.Demo;
 using Gateway.Feedback.Store;
 using Gateway.Feedback.Tracker;
 using Gateway.Publish;
@@ -50,7 +51,7 @@ public sealed class AgentUnderTest(AgentSpec spec, WebApplication app, Uri url)
 }
 
 /// <summary>
-/// Origin (counting its bytes, optionally rate-limited) + gateway hosting the tracker (short intervals) + volunteer
+/// Origin (counting its bytes, optionally held to an uplink rate) + gateway hosting the tracker (short intervals) + volunteer
 /// agents, each with its own aria2c on its own ports, all on loopback. Agents are stopped by the bed; each stops
 /// its aria2c (by its RPC, or by PID when that fails).
 /// </summary>
@@ -59,16 +60,21 @@ public sealed class AgentTestBed : IAsyncDisposable
     private readonly Dictionary<string, (AgentSpec Spec, int Port)> _specs;
     private readonly Dictionary<string, AgentUnderTest> _running = new(StringComparer.Ordinal);
 
-    private AgentTestBed(TestRepository repository, CountingOrigin origin, Dictionary<string, (AgentSpec, int)> specs)
+    private AgentTestBed(TestRepository repository, StaticFileServer origin, ResponseMeter meter, Dictionary<string, (AgentSpec, int)> specs)
     {
         Repository = repository;
         Origin = origin;
+        OriginMeter = meter;
         _specs = specs;
     }
 
     public TestRepository Repository { get; }
 
-    public CountingOrigin Origin { get; }
+    /// <summary>The publishing origin as volunteers see it (manifest, .torrent files, web seed).</summary>
+    public StaticFileServer Origin { get; }
+
+    /// <summary>Counts what the origin sent (and holds it to the bed's uplink rate).</summary>
+    public ResponseMeter OriginMeter { get; }
 
     public GatewayUnderTest Gateway { get; private set; } = null!;
 
@@ -81,9 +87,10 @@ public sealed class AgentTestBed : IAsyncDisposable
     /// <summary>Publishes what the repository holds, then starts the origin, the gateway and the agents in <paramref name="startNow"/> (all when null).</summary>
     public static async Task<AgentTestBed> StartAsync(TestRepository repository, IReadOnlyList<AgentSpec> agents, long originBytesPerSecond = 0, IReadOnlyList<string>? startNow = null)
     {
-        var origin = await CountingOrigin.StartAsync(repository.Folder, originBytesPerSecond);
+        var meter = new ResponseMeter(originBytesPerSecond);
+        var origin = await StaticFileServer.StartAsync(repository.Folder, 0, CancellationToken.None, meter);
         var specs = agents.ToDictionary(a => a.Id, a => (a, FreePort()), StringComparer.Ordinal);
-        var bed = new AgentTestBed(repository, origin, specs);
+        var bed = new AgentTestBed(repository, origin, meter, specs);
         try
         {
             await bed.PublishAsync();
@@ -200,6 +207,7 @@ public sealed class AgentTestBed : IAsyncDisposable
         }
 
         await Origin.DisposeAsync();
+        OriginMeter.Dispose();
     }
 
     private static async Task StopAsync(AgentUnderTest agent)

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Gateway.Agent.Engine;
 using Gateway.Catalog;
+using Gateway.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Agent;
@@ -13,7 +14,7 @@ public static class VolunteerAgentHost
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var (rest, configFile) = SplitConfigFile(args);
+        var rest = GatewayHost.WithoutConfigFile(args, out var configFile);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = rest });
         if (configFile is not null)
         {
@@ -125,24 +126,5 @@ public static class VolunteerAgentHost
 
         var host = address.Equals(IPAddress.Any) ? "127.0.0.1" : url.Host;
         return (new IPEndPoint(address, port), new UriBuilder(url.Scheme, host, port, "/").Uri);
-    }
-
-    private static (string[] Remaining, string? ConfigFile) SplitConfigFile(string[] args)
-    {
-        var rest = new List<string>(args.Length);
-        string? file = null;
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (args[i] == "--config" && i + 1 < args.Length)
-            {
-                file = args[++i];
-            }
-            else
-            {
-                rest.Add(args[i]);
-            }
-        }
-
-        return ([.. rest], file);
     }
 }

@@ -5,20 +5,18 @@
 
 // Propagating a release to N volunteers: by volunteer agents (BitTorrent among themselves, the origin as
 // web seed) versus each volunteer rsyncing from the origin (Debian's rsync daemon). Everything on 127.0.0.1.
-// The origin's upload capacity is the same for both: one token bucket shared by all its responses for the
+// The origin's upload capacity is the same for both: one token bucket (ResponseMeter) shared by all its responses for the
 // agents; for rsync, each of the N clients gets capacity/N (--bwlimit), the fair share of the same uplink.
 // Run by bench/propagation.sh; results go to docs/benchmarks.md ("Release propagation").
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.RateLimiting;
 using Gateway.Agent;
+using Gateway.Demo;
 using Gateway.Feedback.Tracker;
 using Gateway.Hosting;
 using Gateway.Publish;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.FileProviders;
 
 var sizeMb = Arg("--size-mb", 200);
 var volunteers = Arg("--volunteers", 8);
@@ -52,7 +50,8 @@ finally
 
 static async Task<(double Seconds, long OriginBytes)> RunAgentsAsync(string work, string origin, int count, long capacity)
 {
-    await using var server = await CountingOrigin.StartAsync(origin, capacity);
+    using var meter = new ResponseMeter(capacity);
+    await using var server = await StaticFileServer.StartAsync(origin, 0, CancellationToken.None, meter);
     var manifest = Path.Combine(origin, "manifest.json");
     var publisher = new RepositoryPublisher(TimeProvider.System, new TorrentPublishOptions { WebSeed = server.BaseUrl });
     await publisher.PublishAsync(origin, manifest, TextWriter.Null, CancellationToken.None);
@@ -91,12 +90,12 @@ static async Task<(double Seconds, long OriginBytes)> RunAgentsAsync(string work
         // Every agent is running and follows the feed (it holds the README's torrent): now the release is published.
         await WaitAsync(() => apps.All(a => Synced(a, 1)), TimeSpan.FromMinutes(2));
         Release.MoveInto(Path.Combine(work, "release"), origin);
-        var before = server.BytesSent;
+        var before = meter.BytesSent;
         var clock = Stopwatch.StartNew();
         await publisher.PublishAsync(origin, manifest, TextWriter.Null, CancellationToken.None);
         var torrents = (await Gateway.Catalog.ManifestReader.ReadAsync(File.OpenRead(manifest), CancellationToken.None)).Torrents!.Count;
         await WaitAsync(() => apps.All(a => Synced(a, torrents)), TimeSpan.FromMinutes(20));
-        return (clock.Elapsed.TotalSeconds, server.BytesSent - before);
+        return (clock.Elapsed.TotalSeconds, meter.BytesSent - before);
     }
     finally
     {
@@ -241,89 +240,5 @@ internal static class Release
 
             Directory.Move(entry, Path.Combine(to, name));
         }
-    }
-}
-
-/// <summary>The origin: static files (Range for the web seed), every body byte counted, one token bucket for all responses.</summary>
-internal sealed class CountingOrigin : IAsyncDisposable
-{
-    private readonly WebApplication _app;
-    private long _bytes;
-
-    private CountingOrigin(WebApplication app) => _app = app;
-
-    public Uri BaseUrl { get; private set; } = null!;
-
-    public long BytesSent => Interlocked.Read(ref _bytes);
-
-    public static async Task<CountingOrigin> StartAsync(string root, long bytesPerSecond)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var origin = new CountingOrigin(app);
-        var bucket = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = 65536,
-            TokensPerPeriod = (int)(bytesPerSecond / 100),
-            ReplenishmentPeriod = TimeSpan.FromMilliseconds(10),
-            QueueLimit = int.MaxValue,
-            AutoReplenishment = true,
-        });
-        app.Use(async (context, next) =>
-        {
-            var inner = context.Features.Get<IHttpResponseBodyFeature>()!;
-            context.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(new LimitedStream(inner.Stream, bucket, n => Interlocked.Add(ref origin._bytes, n)), inner));
-            await next(context);
-        });
-        app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(root), ServeUnknownFileTypes = true, DefaultContentType = "application/octet-stream" });
-        await app.StartAsync();
-        origin.BaseUrl = new Uri(app.Urls.First().TrimEnd('/') + "/");
-        return origin;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
-
-    private sealed class LimitedStream(Stream inner, RateLimiter bucket, Action<int> count) : Stream
-    {
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            for (var offset = 0; offset < buffer.Length; offset += 16384)
-            {
-                var chunk = buffer.Slice(offset, Math.Min(16384, buffer.Length - offset));
-                using var lease = await bucket.AcquireAsync(chunk.Length, cancellationToken);
-                await inner.WriteAsync(chunk, cancellationToken);
-                count(chunk.Length);
-            }
-        }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
-
-        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-        public override void Flush() => inner.Flush();
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
