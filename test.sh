@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests drive as real clients and servers.
-packages=(curl wget dpkg-dev aria2 mktorrent)
+packages=(curl wget dpkg-dev aria2 mktorrent prometheus docker-compose python3-yaml systemd apache2 chromium python3-libtorrent)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -15,7 +15,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; created_policy=1; fi
   apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
-  [ $created_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
+  if [ $created_policy = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 
 dotnet build Gateway.sln -c Release -warnaserror -nologo -v q

@@ -45,8 +45,8 @@ public readonly record struct ExpiredPeer(InfoHash Swarm, SwarmPeer Peer);
 /// <item>A peer is identified by (info hash, peer id); announcing again replaces its address, seeder flag,
 /// volunteer and expiry.</item>
 /// <item>A peer whose expiry has passed is not listed and not counted, even before <see cref="ExpireAsync"/> removes it.</item>
-/// <item><c>Completed</c> counts each leecher→seeder transition and each announce with <c>completed: true</c>
-/// from a peer that was not already a seeder.</item>
+/// <item><c>Completed</c> counts each leecher→seeder transition, each announce with <c>completed: true</c>
+/// from a peer that was not already a seeder, and each removal with <c>completed: true</c> of a leecher.</item>
 /// <item>Listed peers never include the announcing peer itself, are at most the buffer's length, and are a
 /// fair (random or rotating) sample when the swarm is larger.</item>
 /// </list>
@@ -59,8 +59,12 @@ public interface IPeerStore
     /// </summary>
     ValueTask<AnnounceOutcome> AnnounceAsync(InfoHash swarm, SwarmPeer peer, DateTimeOffset expiresAt, bool completed, Memory<SwarmPeer> peers, CancellationToken cancellationToken);
 
-    /// <summary>Removes the peer (an announce with <c>event=stopped</c>); returns it, or null when it was not there.</summary>
-    ValueTask<SwarmPeer?> RemoveAsync(InfoHash swarm, PeerId peer, CancellationToken cancellationToken);
+    /// <summary>
+    /// Removes the peer (an announce with <c>event=stopped</c>); returns it, or null when it was not there. With
+    /// <paramref name="completed"/> (it stopped with nothing left) a leecher's removal counts as a completion: aria2
+    /// with <c>--seed-time=0</c> goes straight from downloading to <c>stopped</c>.
+    /// </summary>
+    ValueTask<SwarmPeer?> RemoveAsync(InfoHash swarm, PeerId peer, bool completed, CancellationToken cancellationToken);
 
     /// <summary>The swarm's counts; zeros for a swarm nobody announced to.</summary>
     ValueTask<SwarmCounts> ScrapeAsync(InfoHash swarm, CancellationToken cancellationToken);

@@ -32,7 +32,7 @@ public sealed class InMemoryPeerStore(TimeProvider time) : IPeerStore
         }
     }
 
-    public ValueTask<SwarmPeer?> RemoveAsync(InfoHash swarm, PeerId peer, CancellationToken cancellationToken)
+    public ValueTask<SwarmPeer?> RemoveAsync(InfoHash swarm, PeerId peer, bool completed, CancellationToken cancellationToken)
     {
         if (!_swarms.TryGetValue(swarm, out var entry))
         {
@@ -41,7 +41,7 @@ public sealed class InMemoryPeerStore(TimeProvider time) : IPeerStore
 
         lock (entry)
         {
-            return ValueTask.FromResult(entry.Remove(peer));
+            return ValueTask.FromResult(entry.Remove(peer, completed));
         }
     }
 
@@ -167,7 +167,7 @@ public sealed class InMemoryPeerStore(TimeProvider time) : IPeerStore
             return new SwarmCounts(_seeders - staleSeeders, _peers.Count - _seeders - (stale - staleSeeders), _completed);
         }
 
-        public SwarmPeer? Remove(PeerId id)
+        public SwarmPeer? Remove(PeerId id, bool completed)
         {
             if (!_index.TryGetValue(id, out var at))
             {
@@ -175,6 +175,11 @@ public sealed class InMemoryPeerStore(TimeProvider time) : IPeerStore
             }
 
             var removed = _peers[at].Peer;
+            if (completed && !removed.IsSeeder)
+            {
+                _completed++;
+            }
+
             RemoveAt(at);
             return removed;
         }

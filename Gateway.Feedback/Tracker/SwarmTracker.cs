@@ -57,7 +57,7 @@ public sealed partial class SwarmTracker(
         var minInterval = (int)settings.MinInterval.TotalSeconds;
         if (request.Event == AnnounceEvent.Stopped)
         {
-            var removed = await peers.RemoveAsync(request.InfoHash, request.PeerId, cancellationToken).ConfigureAwait(false);
+            var removed = await peers.RemoveAsync(request.InfoHash, request.PeerId, request.Left == 0, cancellationToken).ConfigureAwait(false);
             if (removed?.VolunteerId is { } leaving)
             {
                 await ForgetAsync(leaving, request.InfoHash, request.PeerId, cancellationToken).ConfigureAwait(false);

@@ -58,7 +58,22 @@ public sealed partial class TrackerServer(
             UdpEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
             for (var i = 0; i < Math.Max(1, Environment.ProcessorCount); i++)
             {
-                _loops.Add(ReceiveLoopAsync(_socket, _stopping.Token));
+                var socket = _socket;
+                var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var thread = new Thread(() =>
+                {
+                    try
+                    {
+                        ReceiveLoop(socket, _stopping.Token);
+                    }
+                    finally
+                    {
+                        done.SetResult();
+                    }
+                })
+                { IsBackground = true, Name = "tracker-udp-" + i };
+                thread.Start();
+                _loops.Add(done.Task);
             }
         }
 
@@ -88,7 +103,10 @@ public sealed partial class TrackerServer(
         }
     }
 
-    private async Task ReceiveLoopAsync(Socket socket, CancellationToken stoppingToken)
+    // A blocking receive on a dedicated thread per core, as opentracker's UDP workers do: no epoll round trip and
+    // no thread-pool hop per packet. With the in-memory store the handler completes synchronously; a store
+    // that awaits the network blocks only this thread.
+    private void ReceiveLoop(Socket socket, CancellationToken stoppingToken)
     {
         var packet = new byte[2048];
         var reply = new byte[UdpTrackerProtocol.MaxReplyLength];
@@ -98,19 +116,16 @@ public sealed partial class TrackerServer(
         {
             try
             {
-                var received = await socket.ReceiveFromAsync(packet, SocketFlags.None, source, stoppingToken).ConfigureAwait(false);
+                var received = socket.ReceiveFrom(packet, SocketFlags.None, source);
                 var from = (IPEndPoint)template.Create(source);
-                var length = await udp.HandleAsync(packet.AsMemory(0, received), from, source.Buffer[..source.Size], reply, stoppingToken).ConfigureAwait(false);
+                var handling = udp.HandleAsync(packet.AsMemory(0, received), from, source.Buffer[..source.Size], reply, stoppingToken);
+                var length = handling.IsCompletedSuccessfully ? handling.Result : handling.AsTask().GetAwaiter().GetResult();
                 if (length > 0)
                 {
-                    await socket.SendToAsync(reply.AsMemory(0, length), SocketFlags.None, source, stoppingToken).ConfigureAwait(false);
+                    socket.SendTo(reply.AsSpan(0, length), SocketFlags.None, source);
                 }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (ObjectDisposedException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (stoppingToken.IsCancellationRequested && ex is ObjectDisposedException or SocketException or OperationCanceledException)
             {
                 return;
             }

@@ -22,7 +22,9 @@ public sealed class DownloadScenario : IAsyncDisposable
 
     public GatewayUnderTest Gateway { get; private set; } = null!;
 
-    public static async Task<DownloadScenario> StartAsync(params string[] settings)
+    public static Task<DownloadScenario> StartAsync(params string[] settings) => StartAsync(configure: null, settings);
+
+    public static async Task<DownloadScenario> StartAsync(Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure, params string[] settings)
     {
         var repository = new TestRepository();
         repository.Add(Big, 300_000);
@@ -39,7 +41,7 @@ public sealed class DownloadScenario : IAsyncDisposable
             volunteers.Add(await TestVolunteer.StartAsync(id, repository.MirrorFolder(id, all)));
         }
 
-        scenario.Gateway = await GatewayUnderTest.StartAsync(repository, volunteers, settings);
+        scenario.Gateway = await GatewayUnderTest.StartAsync(repository, volunteers, configure, settings);
         return scenario;
     }
 

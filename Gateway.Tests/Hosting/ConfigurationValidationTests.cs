@@ -25,6 +25,11 @@ public sealed class ConfigurationValidationTests
     [InlineData("--Proxy:MaxAttempts=0", "Proxy:MaxAttempts 0")]
     [InlineData("--Selection:DispatchMemory=00:00:00", "Selection:DispatchMemory")]
     [InlineData("--Catalog:Source=gopher://x/manifest.json", "Catalog:Source 'gopher://x/manifest.json'")]
+    [InlineData("--Volunteers:0:Key=short", "Volunteers:0:Key must be 16-128")]
+    [InlineData("--Tracker:MinInterval=00:00:00", "Tracker:MinInterval")]
+    [InlineData("--Tracker:PeerLifetime=00:00:10", "Tracker:PeerLifetime")]
+    [InlineData("--Tracker:UdpSecret=c2hvcnQ=", "Tracker:UdpSecret")]
+    [InlineData("--Tracker:Urls=ftp://x", "Tracker:Urls 'ftp://x'")]
     public void A_wrong_setting_stops_the_start_with_a_message_naming_the_key(string setting, string expected)
     {
         var error = Assert.Throws<OptionsValidationException>(() => GatewayHost.Build([.. Valid, setting]));

@@ -45,7 +45,11 @@ public sealed class GatewayUnderTest : IAsyncDisposable
     public TestVolunteer this[string id] => Volunteers.Single(v => v.Id == id);
 
     /// <summary>Starts the gateway. Each volunteer's inventory is what its folder holds, read from the manifest at start.</summary>
-    public static async Task<GatewayUnderTest> StartAsync(TestRepository repository, IReadOnlyList<TestVolunteer> volunteers, params string[] settings)
+    public static Task<GatewayUnderTest> StartAsync(TestRepository repository, IReadOnlyList<TestVolunteer> volunteers, params string[] settings) =>
+        StartAsync(repository, volunteers, configure: null, settings);
+
+    /// <summary>As above, with services a test registers before the gateway's own (e.g. its own store or an in-memory trace exporter).</summary>
+    public static async Task<GatewayUnderTest> StartAsync(TestRepository repository, IReadOnlyList<TestVolunteer> volunteers, Action<WebApplicationBuilder>? configure, params string[] settings)
     {
         var origin = await StaticFileServer.StartAsync(repository.Folder, 0, CancellationToken.None);
         var args = new List<string>
@@ -70,7 +74,7 @@ public sealed class GatewayUnderTest : IAsyncDisposable
         }
 
         args.AddRange(settings);
-        var app = GatewayHost.Build([.. args]);
+        var app = GatewayHost.Build([.. args], configure);
         await app.StartAsync();
         return new GatewayUnderTest(app, origin, volunteers);
     }

@@ -56,6 +56,9 @@ public sealed class TestVolunteer : IAsyncDisposable
 
     public int HitCount => Hits.Count;
 
+    /// <summary>The W3C <c>traceparent</c> header of each file request that carried one.</summary>
+    public ConcurrentQueue<string> TraceParents { get; } = new();
+
     public static async Task<TestVolunteer> StartAsync(string id, string folder)
     {
         var volunteer = new TestVolunteer(id, folder);
@@ -94,6 +97,10 @@ public sealed class TestVolunteer : IAsyncDisposable
             }
 
             Hits.Enqueue(context.Request.Path.Value ?? string.Empty);
+            if (context.Request.Headers.TryGetValue("traceparent", out var traceParent))
+            {
+                TraceParents.Enqueue(traceParent.ToString());
+            }
             switch (Behavior)
             {
                 case VolunteerBehavior.Fail500:

@@ -43,14 +43,9 @@ public sealed class DemoAgents : IAsyncDisposable
     /// <summary>Picks the agents' ports, so the gateway can be configured with them before they start.</summary>
     public static DemoAgents Plan() => new();
 
-    /// <summary>The gateway's settings for the agents and its tracker.</summary>
+    /// <summary>The gateway's settings for the agents (the demo's gateway hosts the tracker).</summary>
     public IEnumerable<string> GatewaySettings()
     {
-        yield return "--Tracker:Enabled=true";
-        yield return "--Tracker:Urls=http://127.0.0.1:0";
-        yield return "--Tracker:UdpPort=-1";
-        yield return "--Tracker:Interval=00:00:10";
-        yield return "--Tracker:MinInterval=00:00:02";
         for (var i = 0; i < _planned.Count; i++)
         {
             yield return $"--Volunteers:{i}:Id={_planned[i].Id}";

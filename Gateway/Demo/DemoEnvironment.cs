@@ -1,3 +1,5 @@
+using Gateway.Catalog;
+using Gateway.Feedback.Tracker;
 using Gateway.Hosting;
 using Gateway.Publish;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -12,8 +14,12 @@ namespace Gateway.Demo;
 public sealed class DemoEnvironment : IAsyncDisposable
 {
     private readonly List<StaticFileServer> _servers = [];
+    private readonly HttpClient _http = new();
+    private readonly CancellationTokenSource _stopping = new();
     private WebApplication? _gateway;
     private DemoAgents? _agents;
+    private DemoAnnouncer? _announcer;
+    private Task _announcing = Task.CompletedTask;
 
     private DemoEnvironment(string dataFolder) => DataFolder = dataFolder;
 
@@ -22,6 +28,9 @@ public sealed class DemoEnvironment : IAsyncDisposable
     public Uri GatewayUrl { get; private set; } = null!;
 
     public Uri OriginUrl { get; private set; } = null!;
+
+    /// <summary>The tracker's HTTP base URL (announce at <c>announce/{key}</c>).</summary>
+    public Uri TrackerUrl { get; private set; } = null!;
 
     public IReadOnlyList<(string Id, Uri Url, string Holds)> Volunteers { get; private set; } = [];
 
@@ -52,12 +61,15 @@ public sealed class DemoEnvironment : IAsyncDisposable
             await _agents.DisposeAsync().ConfigureAwait(false);
         }
 
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _announcing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _stopping.Dispose();
+        _http.Dispose();
         if (_gateway is not null)
         {
             await _gateway.StopAsync().ConfigureAwait(false);
             await _gateway.DisposeAsync().ConfigureAwait(false);
         }
-
 
         foreach (var server in _servers)
         {
@@ -97,6 +109,7 @@ public sealed class DemoEnvironment : IAsyncDisposable
             ("v3", "files of 256 KB and more", (path, size) => size >= 256 * 1024 && !path.StartsWith("dists/", StringComparison.Ordinal), 2),
         };
         var volunteers = new List<(string, Uri, string)>();
+        var keyed = new List<(string Id, string Key, string Folder, long Capacity)>();
         var settings = new List<string>();
         for (var i = 0; i < subsets.Length; i++)
         {
@@ -112,11 +125,22 @@ public sealed class DemoEnvironment : IAsyncDisposable
                 $"--Volunteers:{i}:Url={server.BaseUrl}",
                 $"--Volunteers:{i}:Weight={weight}",
                 $"--Volunteers:{i}:Inventory={new Uri(server.BaseUrl, StaticFileServer.InventoryPath)}",
+                $"--Volunteers:{i}:Key=demo-key-{id}-0123456789",
             ]);
+            keyed.Add((id, $"demo-key-{id}-0123456789", folder, weight * 10L * 1024 * 1024));
         }
 
         Volunteers = volunteers;
         await StartGatewayAsync(gatewayPort, manifest, settings, cancellationToken).ConfigureAwait(false);
+        _announcer = new DemoAnnouncer(_http, TrackerUrl, keyed);
+        Manifest torrents;
+        await using (var stream = File.OpenRead(manifest))
+        {
+            torrents = await ManifestReader.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _announcer.AnnounceAllAsync(torrents, cancellationToken).ConfigureAwait(false);
+        _announcing = AnnounceLoopAsync(torrents, _stopping.Token);
     }
 
     // The volunteers as real agents: each syncs its scope by BitTorrent and announces to the gateway's tracker.
@@ -125,8 +149,7 @@ public sealed class DemoEnvironment : IAsyncDisposable
         _agents = DemoAgents.Plan();
         Volunteers = _agents.Volunteers;
         await StartGatewayAsync(gatewayPort, manifest, [.. _agents.GatewaySettings()], cancellationToken).ConfigureAwait(false);
-        var tracker = _gateway!.Services.GetRequiredService<Feedback.Tracker.TrackerServer>().HttpUrl!;
-        await _agents.StartAsync(DataFolder, tracker, OriginUrl, progress, cancellationToken).ConfigureAwait(false);
+        await _agents.StartAsync(DataFolder, TrackerUrl, OriginUrl, progress, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task StartGatewayAsync(int gatewayPort, string manifest, IReadOnlyList<string> settings, CancellationToken cancellationToken)
@@ -140,12 +163,38 @@ public sealed class DemoEnvironment : IAsyncDisposable
             "--Health:Interval=00:00:02",
             "--Health:Timeout=00:00:01",
             "--Logging:LogLevel:Default=Warning",
+
+            // The tracker on its own loopback ports: the volunteers' holdings and loads come from announces.
+            "--Tracker:Enabled=true",
+            "--Tracker:Urls=http://127.0.0.1:0",
+            "--Tracker:UdpPort=0",
+            "--Tracker:UdpAddress=127.0.0.1",
+            "--Tracker:Interval=00:00:30",
+            "--Tracker:MinInterval=00:00:10",
             "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning",
             .. settings,
         ]);
         await _gateway.StartAsync(cancellationToken).ConfigureAwait(false);
+        TrackerUrl = _gateway.Services.GetRequiredService<TrackerServer>().HttpUrl!;
         var address = _gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         GatewayUrl = new Uri(address.TrimEnd('/') + "/");
+    }
+
+    /// <summary>Announces again every 20 s (within the tracker's interval), so the demo's volunteers never expire.</summary>
+    private async Task AnnounceLoopAsync(Manifest manifest, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(20), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _announcer!.AnnounceAllAsync(manifest, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpRequestException)
+            {
+                // The gateway is stopping, or busy: the next round tries again.
+            }
+        }
     }
 
     private static void MirrorSubset(string repository, string folder, Func<string, long, bool> keep)

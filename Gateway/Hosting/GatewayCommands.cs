@@ -1,10 +1,11 @@
+using Gateway.ApacheImport;
 using Gateway.Demo;
 using Gateway.Publish;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Hosting;
 
-/// <summary>The one executable's subcommands: serve, publish, tracker, volunteer, demo.</summary>
+/// <summary>The one executable's subcommands: serve, publish, tracker, volunteer, demo, import-apache.</summary>
 public static class GatewayCommands
 {
     private static readonly string Usage = $"""
@@ -16,6 +17,9 @@ public static class GatewayCommands
                                                              the gateway on http://127.0.0.1:8080
         {Tracker.TrackerCommand.Usage}
         {Agent.VolunteerCommand.Usage}
+          import-apache <httpd.conf> [--out FILE] [--balancer NAME]
+                                                             appsettings from an Apache balancer; lists what
+                                                             is not carried over (docs/apache-compatibility.md)
 
         Configuration reference: README.md. Exit codes: 0 ok, 1 failed, 2 bad usage or configuration.
         """;
@@ -34,6 +38,7 @@ public static class GatewayCommands
                 "tracker" => await Tracker.TrackerCommand.RunAsync(rest).ConfigureAwait(false),
                 "volunteer" => await Agent.VolunteerCommand.RunAsync(rest, Console.Out, CancellationToken.None).ConfigureAwait(false),
                 "demo" => await DemoCommand.RunAsync(rest, Console.Out, CancellationToken.None).ConfigureAwait(false),
+                "import-apache" => await ImportApacheCommand.RunAsync(rest, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false),
                 "help" or "--help" or "-h" => PrintUsage(Console.Out, 0),
                 _ => PrintUsage(Console.Error, 2),
             };

@@ -1,3 +1,5 @@
+using Gateway.AccessLog;
+using Gateway.BalancerManager;
 using Gateway.Catalog;
 using Gateway.Feedback.Store;
 using Gateway.Health;
@@ -7,9 +9,12 @@ using Gateway.Proxy;
 using Gateway.Redirect;
 using Gateway.RequestPaths;
 using Gateway.Selection;
+using Gateway.Selection.Apache;
+using Gateway.Tracing;
 using Gateway.Tracker;
 using Gateway.Volunteers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.LoadBalancing;
@@ -43,21 +48,53 @@ public static class GatewayHost
             builder.Logging.AddFilter(hostingDiagnostics, LogLevel.None);
         }
 
+        // The slim builder's console logger is fixed to the simple format: add the json and systemd
+        // formatters and let Logging:Console (FormatterName=json) choose again (docs/operations.md).
+        builder.Logging.AddConsole();
+        builder.Services.Configure<ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));
+
+        // balancer-manager's lbmethod edits are the last configuration layer, so they win and reload like any edit.
+        var lbMethod = new LbMethodOverride();
+        ((IConfigurationBuilder)builder.Configuration).Add(lbMethod);
+        builder.Services.AddSingleton(lbMethod);
         configure?.Invoke(builder);
+        builder.Services.AddSystemd();
         AddGateway(builder.Services, builder.Configuration);
         var app = builder.Build();
         ValidateOptions(app.Services);
+        if (app.Services.GetRequiredService<IOptions<AccessLogOptions>>().Value.Enabled)
+        {
+            app.UseMiddleware<AccessLogMiddleware>();
+        }
+
+        // The tracing steps are added only when tracing is on, so a gateway without it runs no extra step per request.
+        var tracing = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value.Tracing.Enabled;
         app.UseMiddleware<PathGuardMiddleware>();
-        app.MapGet("/healthz", () => Results.Text("ok\n")).ShortCircuit();
-        app.MapGet("/readyz", (CatalogState catalog) => catalog.IsLoaded
-            ? Results.Text($"ready: catalog of {catalog.Current.Count} files loaded at {catalog.LoadedAt:O}\n")
-            : Results.Problem(statusCode: 503, title: "Not ready", detail: "No catalog is loaded yet; see the log for why.")).ShortCircuit();
+        app.MapGatewayHealth();
+        app.MapGatewayMetrics();
+        app.MapBalancerManager();
         app.MapReverseProxy(pipeline =>
         {
+            if (tracing)
+            {
+                pipeline.UseMiddleware<SelectionTracingMiddleware>();
+            }
+
             pipeline.UseMiddleware<HoldersOnlyMiddleware>();
             pipeline.UseLoadBalancing();
+            if (tracing)
+            {
+                pipeline.UseMiddleware<ChoiceTracingMiddleware>();
+            }
+
             pipeline.UseMiddleware<RedirectMiddleware>();
             pipeline.UseMiddleware<FailoverMiddleware>();
+            if (tracing)
+            {
+                pipeline.UseMiddleware<AttemptTracingMiddleware>();
+            }
+
+            pipeline.UseMiddleware<MemberAccountingMiddleware>();
             pipeline.UsePassiveHealthChecks();
         });
         return app;
@@ -74,12 +111,19 @@ public static class GatewayHost
         AddValidatedOptions<HealthOptions, HealthOptionsValidator>(services, configuration.GetSection(HealthOptions.Section));
         AddValidatedOptions<ProxyOptions, ProxyOptionsValidator>(services, configuration.GetSection(ProxyOptions.Section));
         AddValidatedOptions<SelectionOptions, SelectionOptionsValidator>(services, configuration.GetSection(SelectionOptions.Section));
-        var volunteers = configuration.GetSection(VolunteerSetOptions.Section);
-        services.AddOptions<VolunteerSetOptions>().Configure(o => volunteers.Bind(o.Members)).ValidateOnStart();
-        services.AddSingleton<IOptionsChangeTokenSource<VolunteerSetOptions>>(new ConfigurationChangeTokenSource<VolunteerSetOptions>(volunteers));
-        services.AddSingleton<IValidateOptions<VolunteerSetOptions>, VolunteerSetOptionsValidator>();
+        AddValidatedOptions<ReadinessOptions, ReadinessOptionsValidator>(services, configuration.GetSection(ReadinessOptions.Section));
+        AddValidatedOptions<AccessLogOptions, AccessLogOptionsValidator>(services, configuration.GetSection(AccessLogOptions.Section));
+        AddVolunteerOptions(services, configuration);
 
         services.AddSingleton<GatewayMetrics>();
+        services.AddGatewayTelemetry(configuration);
+        services.AddSingleton<ReadinessCheck>();
+        services.AddSingleton<AccessLogWriter>();
+        if (configuration.GetValue<bool>($"{AccessLogOptions.Section}:{nameof(AccessLogOptions.Enabled)}"))
+        {
+            services.AddHostedService(sp => sp.GetRequiredService<AccessLogWriter>());
+        }
+
         services.AddSingleton<CatalogState>();
         services.AddHttpClient<ManifestSource>();
         services.AddSingleton<CatalogReloadService>();
@@ -100,10 +144,21 @@ public static class GatewayHost
         services.AddSingleton<LoadEstimator>();
         services.TryAddSingleton<IRandomSource, SelectionRandomSource>();
         services.AddSingleton<ILoadBalancingPolicy, FeedbackPowerOfTwoPolicy>();
+        services.AddApacheBalancer(configuration);
+        services.AddBalancerManager(configuration);
 
         services.AddSingleton<IProxyConfigProvider, GatewayProxyConfigProvider>();
         services.AddReverseProxy()
             .AddTransforms(context => context.AddResponseTransform(VolunteerResponseTransform.ApplyAsync));
+    }
+
+    /// <summary>The <c>Volunteers</c> array, validated and followed on reload (the gateway and the <c>tracker</c> command).</summary>
+    public static void AddVolunteerOptions(IServiceCollection services, IConfiguration configuration)
+    {
+        var volunteers = configuration.GetSection(VolunteerSetOptions.Section);
+        services.AddOptions<VolunteerSetOptions>().Configure(o => volunteers.Bind(o.Members)).ValidateOnStart();
+        services.AddSingleton<IOptionsChangeTokenSource<VolunteerSetOptions>>(new ConfigurationChangeTokenSource<VolunteerSetOptions>(volunteers));
+        services.AddSingleton<IValidateOptions<VolunteerSetOptions>, VolunteerSetOptionsValidator>();
     }
 
     /// <summary>
@@ -119,6 +174,11 @@ public static class GatewayHost
         _ = services.GetRequiredService<IOptions<ProxyOptions>>().Value;
         _ = services.GetRequiredService<IOptions<SelectionOptions>>().Value;
         _ = services.GetRequiredService<IOptions<VolunteerSetOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<ReadinessOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<AccessLogOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<BalancerOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<BalancerManagerOptions>>().Value;
         _ = services.GetRequiredService<IOptions<Feedback.Tracker.TrackerOptions>>().Value;
     }
 

@@ -51,7 +51,7 @@ public sealed partial class FailoverMiddleware
         if (proxy.Cluster.Config.ClusterId != GatewayClusters.Volunteers || download?.Candidates is null || proxy.AvailableDestinations.Count == 0)
         {
             await _next(context).ConfigureAwait(false);
-            _metrics.RecordRequest(Failed(context, download) ? RequestOutcome.Failed : RequestOutcome.Origin, null);
+            _metrics.RecordRequest(context, Failed(context, download) ? RequestOutcome.Failed : RequestOutcome.Origin, null);
             return;
         }
 
@@ -74,14 +74,14 @@ public sealed partial class FailoverMiddleware
 
             if (!Failed(context, download))
             {
-                _metrics.RecordRequest(RequestOutcome.Proxied, destination.DestinationId);
+                _metrics.RecordRequest(context, RequestOutcome.Proxied, destination.DestinationId);
                 return;
             }
 
             if (context.Response.HasStarted || context.RequestAborted.IsCancellationRequested || IsClientSide(context))
             {
                 // Bytes already reached the customer (or the customer left): no second attempt can be spliced in here.
-                _metrics.RecordRequest(RequestOutcome.Failed, destination.DestinationId);
+                _metrics.RecordRequest(context, RequestOutcome.Failed, destination.DestinationId);
                 return;
             }
 
@@ -114,7 +114,7 @@ public sealed partial class FailoverMiddleware
         }
 
         await _next(context).ConfigureAwait(false);
-        _metrics.RecordRequest(Failed(context, download) ? RequestOutcome.Failed : RequestOutcome.Origin, null);
+        _metrics.RecordRequest(context, Failed(context, download) ? RequestOutcome.Failed : RequestOutcome.Origin, null);
     }
 
     private DestinationState? PickAgain(HttpContext context, IReverseProxyFeature proxy, List<DestinationState> remaining)

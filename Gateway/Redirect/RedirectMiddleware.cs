@@ -35,7 +35,7 @@ public sealed class RedirectMiddleware(RequestDelegate next, IOptionsMonitor<Gat
         var destination = proxy.AvailableDestinations[0];
         proxy.ProxiedDestination = destination;
         ledger.RecordRedirect(destination.DestinationId);
-        metrics.RecordRequest(RequestOutcome.Redirected, destination.DestinationId);
+        metrics.RecordRequest(context, RequestOutcome.Redirected, destination.DestinationId);
 
         var response = context.Response;
         response.StatusCode = options.CurrentValue.RedirectStatus;

@@ -15,7 +15,7 @@ public sealed partial class PathGuardMiddleware(RequestDelegate next, IOptionsMo
         if (!RequestPathNormalizer.TryNormalize(raw, options.CurrentValue.MaxPathBytes, out var path, out var error))
         {
             LogRejected(logger, error);
-            metrics.RecordRequest(RequestOutcome.Rejected, null);
+            metrics.RecordRequest(context, RequestOutcome.Rejected, null);
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request path", detail: error).ExecuteAsync(context);
         }
 

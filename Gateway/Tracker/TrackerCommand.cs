@@ -1,6 +1,6 @@
 using Gateway.Catalog;
 using Gateway.Feedback.Store;
-using Gateway.Volunteers;
+using Gateway.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Tracker;
@@ -43,10 +43,7 @@ public static class TrackerCommand
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<CatalogOptions>().Bind(configuration.GetSection(CatalogOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CatalogOptions>, CatalogOptionsValidator>();
-        var volunteers = configuration.GetSection(VolunteerSetOptions.Section);
-        services.AddOptions<VolunteerSetOptions>().Configure(o => volunteers.Bind(o.Members)).ValidateOnStart();
-        services.AddSingleton<IOptionsChangeTokenSource<VolunteerSetOptions>>(new ConfigurationChangeTokenSource<VolunteerSetOptions>(volunteers));
-        services.AddSingleton<IValidateOptions<VolunteerSetOptions>, VolunteerSetOptionsValidator>();
+        GatewayHost.AddVolunteerOptions(services, configuration);
         services.AddSingleton<CatalogState>();
         services.AddHttpClient<ManifestSource>();
         services.AddSingleton<CatalogReloadService>();

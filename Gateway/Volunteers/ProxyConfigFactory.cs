@@ -61,7 +61,7 @@ public static class ProxyConfigFactory
                 v => new DestinationConfig
                 {
                     Address = VolunteerDirectory.NormalizeBase(v.Url).ToString(),
-                    Metadata = new Dictionary<string, string> { ["Weight"] = v.Weight.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                    Metadata = new Dictionary<string, string> { ["Weight"] = v.EffectiveWeight.ToString(System.Globalization.CultureInfo.InvariantCulture) },
                 },
                 StringComparer.Ordinal),
             HealthCheck = new HealthCheckConfig

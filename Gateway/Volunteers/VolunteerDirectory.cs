@@ -27,7 +27,7 @@ public sealed class VolunteerDirectory : IDisposable
 
     private static FrozenDictionary<string, VolunteerInfo> Build(VolunteerSetOptions options) =>
         options.Members
-            .Select(m => new VolunteerInfo(m.Id, NormalizeBase(m.Url), m.Weight, m.Enabled))
+            .Select(m => new VolunteerInfo(m.Id, NormalizeBase(m.Url), m.EffectiveWeight, m.Enabled))
             .ToFrozenDictionary(v => v.Id, StringComparer.Ordinal);
 
     /// <summary>Ensures the base URL ends with '/', so a file path appends below it.</summary>

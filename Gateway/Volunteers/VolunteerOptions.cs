@@ -14,6 +14,30 @@ public sealed class VolunteerOptions
     /// <summary>Relative capacity (1–1000): a volunteer of weight 2 takes twice the share of one of weight 1.</summary>
     public int Weight { get; set; } = 1;
 
+    /// <summary>
+    /// Apache's name for <see cref="Weight"/> (<c>loadfactor</c>, 1–100, decimals allowed as in httpd 2.4).
+    /// When set it is the weight; set one or the other, not both.
+    /// </summary>
+    public double? LoadFactor { get; set; }
+
+    /// <summary>Apache's <c>lbset</c> (0–99): members of the lowest set with a usable member serve; higher sets are fallbacks.</summary>
+    public int LbSet { get; set; }
+
+    /// <summary>Apache's <c>status</c> flags, e.g. <c>+H</c> (hot standby), <c>+R</c> (hot spare), <c>+D</c>, <c>+S</c>, <c>+N</c>, <c>+I</c>.</summary>
+    public string? Status { get; set; }
+
+    /// <summary>Apache's <c>retry</c>: how long a member in error stays out before it is tried again.</summary>
+    public TimeSpan Retry { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Apache's <c>timeout</c>, kept for balancer-manager and round trips; the enforced timeout is <c>Proxy:ActivityTimeout</c>.</summary>
+    public TimeSpan? Timeout { get; set; }
+
+    /// <summary>Apache's <c>route</c> (sticky-session id), shown and editable on balancer-manager.</summary>
+    public string? Route { get; set; }
+
+    /// <summary>The weight selection uses: <see cref="LoadFactor"/> rounded when set, else <see cref="Weight"/>.</summary>
+    public int EffectiveWeight => LoadFactor is { } factor ? Math.Max(1, (int)Math.Round(factor)) : Weight;
+
     /// <summary>False takes the volunteer out of selection without removing it.</summary>
     public bool Enabled { get; set; } = true;
 
@@ -85,6 +109,8 @@ internal sealed class VolunteerSetOptionsValidator : IValidateOptions<VolunteerS
             {
                 errors.Add($"{at}:Weight {v.Weight} must be between 1 and 1000.");
             }
+
+            Gateway.Selection.Apache.ApacheMemberOptionsValidator.Validate(v, at, errors);
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -1,0 +1,96 @@
+using System.Net;
+using Gateway.Feedback.Torrents;
+using Gateway.Feedback.Tracker;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Tests.Tracker;
+
+/// <summary>
+/// What every <see cref="IPeerStore"/> must do (the contract in its remarks). A store's tests derive from this
+/// and say how to make the store on a fake clock.
+/// </summary>
+public abstract class PeerStoreContract
+{
+    private static readonly InfoHash Swarm = InfoHash.Parse("00000000000000000000000000000000000000aa");
+
+    protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
+
+    protected abstract IPeerStore CreateStore();
+
+    [Fact]
+    public async Task Announce_lists_other_peers_but_never_the_requester()
+    {
+        var store = CreateStore();
+        await AnnounceAsync(store, Peer(1, seeder: true));
+        await AnnounceAsync(store, Peer(2, seeder: false));
+        var (outcome, listed) = await AnnounceAsync(store, Peer(1, seeder: true), want: 10);
+        Assert.Equal(PreviousState.Seeder, outcome.Previous);
+        Assert.Equal(new SwarmCounts(1, 1, 0), outcome.Counts);
+        Assert.Equal([Peer(2, seeder: false).Id], listed.Select(p => p.Id));
+    }
+
+    [Fact]
+    public async Task The_list_is_at_most_the_buffer_length()
+    {
+        var store = CreateStore();
+        for (var i = 0; i < 30; i++)
+        {
+            await AnnounceAsync(store, Peer(i, seeder: false));
+        }
+
+        var (outcome, listed) = await AnnounceAsync(store, Peer(99, seeder: false), want: 7);
+        Assert.Equal(7, outcome.PeersWritten);
+        Assert.Equal(7, listed.Select(p => p.Id).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task An_expired_peer_is_neither_listed_nor_counted_and_expiry_returns_only_keyed_peers()
+    {
+        var store = CreateStore();
+        await AnnounceAsync(store, Peer(1, seeder: true, volunteer: "v1"));
+        await AnnounceAsync(store, Peer(2, seeder: true));
+        Time.Advance(TimeSpan.FromMinutes(2));
+        var (outcome, listed) = await AnnounceAsync(store, Peer(3, seeder: false));
+        Assert.Empty(listed);
+        Assert.Equal(new SwarmCounts(0, 1, 0), outcome.Counts);
+
+        Time.Advance(TimeSpan.FromMinutes(2));
+        var expired = await store.ExpireAsync(Time.GetUtcNow(), CancellationToken.None);
+        Assert.Equal(["v1"], expired.Select(e => e.Peer.VolunteerId));
+        Assert.Equal(default, await store.ScrapeAsync(Swarm, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Completions_count_a_leecher_becoming_a_seeder_and_a_finished_leecher_stopping()
+    {
+        var store = CreateStore();
+        await AnnounceAsync(store, Peer(1, seeder: false));
+        await AnnounceAsync(store, Peer(1, seeder: true));
+        await AnnounceAsync(store, Peer(1, seeder: true));
+        await AnnounceAsync(store, Peer(2, seeder: false));
+        var removed = await store.RemoveAsync(Swarm, Peer(2, seeder: false).Id, completed: true, CancellationToken.None);
+        Assert.Equal(Peer(2, seeder: false).Id, removed?.Id);
+        Assert.Equal(new SwarmCounts(1, 0, 2), await store.ScrapeAsync(Swarm, CancellationToken.None));
+        Assert.Null(await store.RemoveAsync(Swarm, Peer(2, seeder: false).Id, completed: true, CancellationToken.None));
+    }
+
+    private static SwarmPeer Peer(int n, bool seeder, string? volunteer = null)
+    {
+        var id = new byte[PeerId.Length];
+        id[^1] = (byte)n;
+        return new SwarmPeer(new PeerId(id), PeerAddress.From(IPAddress.Loopback, (ushort)(6000 + n)), seeder, volunteer);
+    }
+
+    private async Task<(AnnounceOutcome Outcome, SwarmPeer[] Listed)> AnnounceAsync(IPeerStore store, SwarmPeer peer, int want = 50)
+    {
+        var buffer = new SwarmPeer[want];
+        var outcome = await store.AnnounceAsync(Swarm, peer, Time.GetUtcNow() + TimeSpan.FromMinutes(1), completed: false, buffer, CancellationToken.None);
+        return (outcome, buffer[..outcome.PeersWritten]);
+    }
+}
+
+/// <summary>The in-memory peer store keeps the contract.</summary>
+public sealed class InMemoryPeerStoreTests : PeerStoreContract
+{
+    protected override IPeerStore CreateStore() => new InMemoryPeerStore(Time);
+}
