@@ -224,6 +224,48 @@ public sealed class VolunteerAgentTests : IDisposable
     }
 
     [Fact]
+    public async Task Sigterm_stops_the_agent_process_which_announces_stopped_and_leaves_no_engine_behind()
+    {
+        _repository.Add("iso/disk.iso", 5 * 1024 * 1024);
+
+        // Peers live five minutes here: only the engine's event=stopped can take the holding away within the bound.
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1")], startNow: [], gatewaySettings: ["--Tracker:PeerLifetime=00:05:00"]);
+        var gateway = Path.Combine(AppContext.BaseDirectory, "Gateway.dll");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { gateway, "volunteer" }.Concat(bed.AgentArguments("v1")))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var agent = System.Diagnostics.Process.Start(start)!;
+        var output = agent.StandardOutput.ReadToEndAsync();
+        var errors = agent.StandardError.ReadToEndAsync();
+        try
+        {
+            await bed.HoldersBecomeAsync("iso/disk.iso", ["v1"], Bound);
+            var engines = await CommandLine.RunAsync("pgrep", ["-P", agent.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "aria2c"]);
+            var engine = int.Parse(engines.Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+            await CommandLine.RunAsync("kill", ["-TERM", agent.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            using (var exit = new CancellationTokenSource(Bound))
+            {
+                await agent.WaitForExitAsync(exit.Token);
+            }
+
+            Assert.True(agent.ExitCode == 0, $"exit {agent.ExitCode}: {await output}\n{await errors}");
+            await bed.HoldersBecomeAsync("iso/disk.iso", [], TimeSpan.FromSeconds(30));
+            Assert.Throws<ArgumentException>(() => System.Diagnostics.Process.GetProcessById(engine));
+        }
+        finally
+        {
+            if (!agent.HasExited)
+            {
+                agent.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task An_agents_reported_customer_load_shifts_the_gateways_choice_to_another_holder()
     {
         _repository.Add("iso/disk.iso", 12 * 1024 * 1024);

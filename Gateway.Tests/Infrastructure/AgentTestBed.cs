@@ -85,7 +85,7 @@ public sealed class AgentTestBed : IAsyncDisposable
     public AgentUnderTest this[string id] => _running[id];
 
     /// <summary>Publishes what the repository holds, then starts the origin, the gateway and the agents in <paramref name="startNow"/> (all when null).</summary>
-    public static async Task<AgentTestBed> StartAsync(TestRepository repository, IReadOnlyList<AgentSpec> agents, long originBytesPerSecond = 0, IReadOnlyList<string>? startNow = null)
+    public static async Task<AgentTestBed> StartAsync(TestRepository repository, IReadOnlyList<AgentSpec> agents, long originBytesPerSecond = 0, IReadOnlyList<string>? startNow = null, IReadOnlyList<string>? gatewaySettings = null)
     {
         var meter = new ResponseMeter(originBytesPerSecond);
         var origin = await StaticFileServer.StartAsync(repository.Folder, 0, CancellationToken.None, meter);
@@ -115,6 +115,7 @@ public sealed class AgentTestBed : IAsyncDisposable
                 i++;
             }
 
+            settings.AddRange(gatewaySettings ?? []);
             bed.Gateway = await GatewayUnderTest.StartAsync(repository, [], [.. settings]);
             bed.TrackerUrl = bed.Gateway.App.Services.GetRequiredService<TrackerServer>().HttpUrl!;
             foreach (var id in startNow ?? [.. specs.Keys])
@@ -136,11 +137,11 @@ public sealed class AgentTestBed : IAsyncDisposable
         new RepositoryPublisher(TimeProvider.System, new TorrentPublishOptions { WebSeed = Origin.BaseUrl })
             .PublishAsync(Repository.Folder, ManifestFile, TextWriter.Null, CancellationToken.None);
 
-    /// <summary>Starts (or starts again, on the same storage and port) an agent.</summary>
-    public async Task<AgentUnderTest> StartAgentAsync(string id, params string[] extra)
+    /// <summary>The command-line settings of an agent (for an in-process agent or a real <c>Gateway volunteer</c> process).</summary>
+    public IReadOnlyList<string> AgentArguments(string id)
     {
         var (spec, port) = _specs[id];
-        var storage = Path.Combine(Repository.Root, "agent-" + id);
+        var storage = StorageOf(id);
         var args = new List<string>
         {
             $"--Volunteer:TrackerUrl={TrackerUrl}announce",
@@ -161,10 +162,19 @@ public sealed class AgentTestBed : IAsyncDisposable
             args.Add($"--Volunteer:Mirror:{i}={spec.Mirror[i]}");
         }
 
-        args.AddRange(extra);
-        var app = VolunteerAgentHost.Build([.. args]);
+        return args;
+    }
+
+    /// <summary>The folder an agent keeps its mirror in.</summary>
+    public string StorageOf(string id) => Path.Combine(Repository.Root, "agent-" + id);
+
+    /// <summary>Starts (or starts again, on the same storage and port) an agent.</summary>
+    public async Task<AgentUnderTest> StartAgentAsync(string id, params string[] extra)
+    {
+        var (spec, port) = _specs[id];
+        var app = VolunteerAgentHost.Build([.. AgentArguments(id), .. extra]);
         await app.StartAsync();
-        var agent = new AgentUnderTest(spec, app, new Uri($"http://127.0.0.1:{port}/")) { Storage = storage };
+        var agent = new AgentUnderTest(spec, app, new Uri($"http://127.0.0.1:{port}/")) { Storage = StorageOf(id) };
         _running[id] = agent;
         return agent;
     }
