@@ -118,7 +118,7 @@ static async Task<(double Seconds, long OriginBytes)> RunRsyncAsync(string work,
     using var daemon = Process.Start(new ProcessStartInfo("rsync", ["--daemon", "--no-detach", "--address=127.0.0.1", $"--port={port}", $"--config={config}"]))!;
     try
     {
-        await WaitAsync(() => CanConnect(port), TimeSpan.FromSeconds(20));
+        await WaitAsync(() => ModuleAnswers(port), TimeSpan.FromSeconds(20));
         var clock = Stopwatch.StartNew();
         var runs = Enumerable.Range(0, count).Select(async i =>
         {
@@ -160,18 +160,12 @@ static async Task WaitAsync(Func<bool> condition, TimeSpan within)
     }
 }
 
-static bool CanConnect(int port)
+// Ready when the module lists: the daemon listens and reads its configuration.
+static bool ModuleAnswers(int port)
 {
-    try
-    {
-        using var client = new TcpClient();
-        client.Connect(IPAddress.Loopback, port);
-        return true;
-    }
-    catch (SocketException)
-    {
-        return false;
-    }
+    using var probe = Process.Start(new ProcessStartInfo("rsync", ["--list-only", $"rsync://127.0.0.1:{port}/repo/README"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+    probe.WaitForExit();
+    return probe.ExitCode == 0;
 }
 
 static int FreePort()
