@@ -130,7 +130,7 @@ public sealed partial class MirrorAgentService(
         foreach (var (hash, (torrent, placement)) in wanted)
         {
             var mirrored = state.Find(hash);
-            if (mirrored?.EngineId is not null)
+            if (mirrored?.EngineId is not null || mirrored?.RetryAt > time.GetUtcNow())
             {
                 continue;
             }
@@ -168,7 +168,14 @@ public sealed partial class MirrorAgentService(
             torrent.Engine = seen;
             if (seen.Status == "error")
             {
+                // aria2 gave up on it (a tracker or web seed it could not reach, a file it could not write):
+                // drop it and add it again a little later; its files are checked, not fetched again.
                 torrent.Problem = seen.Error;
+                torrent.EngineId = null;
+                torrent.RetryAt = time.GetUtcNow() + TimeSpan.FromSeconds(5);
+                await engine.RemoveAsync(seen.Id, cancellationToken).ConfigureAwait(false);
+                LogEngineError(logger, torrent.InfoHash, seen.Error ?? "no message");
+                _reconcile = true;
             }
             else if (seen.IsComplete && torrent.Phase == TorrentPhase.Fetching)
             {
@@ -223,6 +230,9 @@ public sealed partial class MirrorAgentService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Path}: content {Sha256} is already held; linked instead of fetched")]
     private static partial void LogPlaced(ILogger logger, string path, string sha256);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The engine stopped torrent {InfoHash} with an error ({Error}); adding it again shortly")]
+    private static partial void LogEngineError(ILogger logger, Gateway.Feedback.Torrents.InfoHash infoHash, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent step failed (retried next round): {Reason}")]
     private static partial void LogStepFailed(ILogger logger, string reason);

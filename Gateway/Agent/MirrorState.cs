@@ -47,6 +47,9 @@ public sealed class MirroredTorrent(ManifestTorrent torrent, InfoHash infoHash, 
 
     public string? Problem { get; set; }
 
+    /// <summary>After an engine error, when the torrent may be added again.</summary>
+    public DateTimeOffset RetryAt { get; set; }
+
     /// <summary>Each file's repository path at <see cref="Placement"/>, with the path it has in the manifest.</summary>
     public IEnumerable<(string Local, string Published)> Files() =>
         Torrent.Files.Select(path => (ManifestTorrent.MovePath(path, Torrent.Folder, Placement), path));

@@ -150,6 +150,20 @@ public sealed class DemoEnvironment : IAsyncDisposable
         Volunteers = _agents.Volunteers;
         await StartGatewayAsync(gatewayPort, manifest, [.. _agents.GatewaySettings()], cancellationToken).ConfigureAwait(false);
         await _agents.StartAsync(DataFolder, TrackerUrl, OriginUrl, progress, cancellationToken).ConfigureAwait(false);
+
+        // The gateway probed the agents before they listened: wait until it holds them healthy holders again.
+        var lookup = _gateway!.Services.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>();
+        var view = _gateway.Services.GetRequiredService<Feedback.Store.SwarmView>();
+        var contents = _gateway.Services.GetRequiredService<Catalog.CatalogState>().Current.ContentIds;
+        bool Ready(string id) =>
+            lookup.TryGetCluster(global::Gateway.Volunteers.GatewayClusters.Volunteers, out var cluster) && cluster.Destinations.TryGetValue(id, out var destination)
+            && destination.Health.Active == Yarp.ReverseProxy.Model.DestinationHealth.Healthy
+            && contents.Any(c => view.HoldersOf(c).Contains(id));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!Volunteers.All(v => Ready(v.Id)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task StartGatewayAsync(int gatewayPort, string manifest, IReadOnlyList<string> settings, CancellationToken cancellationToken)

@@ -145,7 +145,7 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
 
     public async Task<EngineSnapshot> SnapshotAsync(CancellationToken cancellationToken)
     {
-        string[] keys = ["gid", "status", "infoHash", "totalLength", "completedLength", "uploadLength", "downloadSpeed", "uploadSpeed", "connections", "errorMessage"];
+        string[] keys = ["gid", "status", "infoHash", "totalLength", "completedLength", "uploadLength", "downloadSpeed", "uploadSpeed", "connections", "errorCode", "errorMessage"];
         using var global = await CallAsync("aria2.getGlobalStat", [], cancellationToken).ConfigureAwait(false);
         using var active = await CallAsync("aria2.tellActive", [keys], cancellationToken).ConfigureAwait(false);
         using var waiting = await CallAsync("aria2.tellWaiting", [0, 10000, keys], cancellationToken).ConfigureAwait(false);
@@ -165,7 +165,7 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
                     Number(item, "downloadSpeed"),
                     Number(item, "uploadSpeed"),
                     (int)Number(item, "connections"),
-                    item.TryGetProperty("errorMessage", out var error) ? error.GetString() : null));
+                    item.TryGetProperty("errorCode", out var code) ? $"aria2 error {code.GetString()}: {(item.TryGetProperty("errorMessage", out var error) ? error.GetString() : null)}" : null));
             }
         }
 
@@ -221,7 +221,9 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
         yield return "--enable-rpc=true";
         yield return "--rpc-listen-all=false";
         yield return "--rpc-listen-port=" + rpcPort.ToString(CultureInfo.InvariantCulture);
-        yield return "--listen-port=" + listenPort.ToString(CultureInfo.InvariantCulture);
+        // The chosen port first, then a few after it: aria2 takes the first it can bind (a free port can be taken in between).
+        var last = Math.Min(65535, listenPort + 32);
+        yield return string.Create(CultureInfo.InvariantCulture, $"--listen-port={listenPort},{Math.Min(65535, listenPort + 1)}-{last}");
 
         // The swarm is the tracker's: no DHT, local discovery or peer exchange bringing in strangers.
         yield return "--enable-dht=false";
