@@ -29,6 +29,7 @@ public sealed class RepositoryCatalog
         ContentIds = contents.ToFrozenSet(StringComparer.Ordinal);
         Version = version;
         Generated = manifest.Generated;
+        Manifest = manifest;
     }
 
     /// <summary>The catalog nobody published yet: every request goes to the origin.</summary>
@@ -38,6 +39,9 @@ public sealed class RepositoryCatalog
     public string Version { get; }
 
     public DateTimeOffset Generated { get; }
+
+    /// <summary>The manifest this was built from (volunteer agents read its torrents).</summary>
+    public Manifest Manifest { get; }
 
     public int Count => _byPath.Count;
 

@@ -17,6 +17,7 @@ public sealed class DemoEnvironment : IAsyncDisposable
     private readonly HttpClient _http = new();
     private readonly CancellationTokenSource _stopping = new();
     private WebApplication? _gateway;
+    private DemoAgents? _agents;
     private DemoAnnouncer? _announcer;
     private Task _announcing = Task.CompletedTask;
 
@@ -54,6 +55,12 @@ public sealed class DemoEnvironment : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Agents first: their engines announce event=stopped to the gateway's tracker on the way out.
+        if (_agents is not null)
+        {
+            await _agents.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _announcing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stopping.Dispose();
@@ -79,13 +86,20 @@ public sealed class DemoEnvironment : IAsyncDisposable
             SampleRepository.Generate(repository);
         }
 
-        var manifest = Path.Combine(repository, "manifest.json");
-        var published = await new RepositoryPublisher(TimeProvider.System).PublishAsync(repository, manifest, progress, cancellationToken).ConfigureAwait(false);
-        await progress.WriteLineAsync($"demo: published {published.Files} files ({published.Bytes / 1048576.0:F1} MiB) to {manifest}").ConfigureAwait(false);
-
+        // The origin serves the folder live, so it starts first and its URL goes into the torrents as web seed.
         var origin = await StaticFileServer.StartAsync(repository, 0, cancellationToken).ConfigureAwait(false);
         _servers.Add(origin);
         OriginUrl = origin.BaseUrl;
+        var manifest = Path.Combine(repository, "manifest.json");
+        var published = await new RepositoryPublisher(TimeProvider.System, new TorrentPublishOptions { WebSeed = origin.BaseUrl }).PublishAsync(repository, manifest, progress, cancellationToken).ConfigureAwait(false);
+        await progress.WriteLineAsync($"demo: published {published.Files} files ({published.Bytes / 1048576.0:F1} MiB) and {published.Torrents} torrents to {manifest}").ConfigureAwait(false);
+        if (DemoAgents.Aria2Installed())
+        {
+            await StartWithAgentsAsync(gatewayPort, manifest, progress, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await progress.WriteLineAsync("demo: aria2c is not installed, so the volunteers are plain file servers with fixed subsets. For real volunteer agents that sync by BitTorrent, install aria2 (Debian/Ubuntu: sudo apt-get install aria2) and run the demo again.").ConfigureAwait(false);
 
         // Three partial mirrors, as the paper's departments keep: everything; one half of the pool; the large files.
         var subsets = new (string Id, string Holds, Func<string, long, bool> Keep, int Weight)[]
@@ -117,11 +131,48 @@ public sealed class DemoEnvironment : IAsyncDisposable
         }
 
         Volunteers = volunteers;
+        await StartGatewayAsync(gatewayPort, manifest, settings, cancellationToken).ConfigureAwait(false);
+        _announcer = new DemoAnnouncer(_http, TrackerUrl, keyed);
+        Manifest torrents;
+        await using (var stream = File.OpenRead(manifest))
+        {
+            torrents = await ManifestReader.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _announcer.AnnounceAllAsync(torrents, cancellationToken).ConfigureAwait(false);
+        _announcing = AnnounceLoopAsync(torrents, _stopping.Token);
+    }
+
+    // The volunteers as real agents: each syncs its scope by BitTorrent and announces to the gateway's tracker.
+    private async Task StartWithAgentsAsync(int gatewayPort, string manifest, TextWriter progress, CancellationToken cancellationToken)
+    {
+        _agents = DemoAgents.Plan();
+        Volunteers = _agents.Volunteers;
+        await StartGatewayAsync(gatewayPort, manifest, [.. _agents.GatewaySettings()], cancellationToken).ConfigureAwait(false);
+        await _agents.StartAsync(DataFolder, TrackerUrl, OriginUrl, progress, cancellationToken).ConfigureAwait(false);
+
+        // The gateway probed the agents before they listened: wait until it holds them healthy holders again.
+        var lookup = _gateway!.Services.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>();
+        var view = _gateway.Services.GetRequiredService<Feedback.Store.SwarmView>();
+        var contents = _gateway.Services.GetRequiredService<Catalog.CatalogState>().Current.ContentIds;
+        bool Ready(string id) =>
+            lookup.TryGetCluster(global::Gateway.Volunteers.GatewayClusters.Volunteers, out var cluster) && cluster.Destinations.TryGetValue(id, out var destination)
+            && destination.Health.Active == Yarp.ReverseProxy.Model.DestinationHealth.Healthy
+            && contents.Any(c => view.HoldersOf(c).Contains(id));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!Volunteers.All(v => Ready(v.Id)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task StartGatewayAsync(int gatewayPort, string manifest, IReadOnlyList<string> settings, CancellationToken cancellationToken)
+    {
         _gateway = GatewayHost.Build(
         [
             "--urls", $"http://127.0.0.1:{gatewayPort}",
             $"--Catalog:Source={manifest}",
-            $"--Origin:Url={origin.BaseUrl}",
+            $"--Origin:Url={OriginUrl}",
             "--Health:Path=/healthz",
             "--Health:Interval=00:00:02",
             "--Health:Timeout=00:00:01",
@@ -138,17 +189,7 @@ public sealed class DemoEnvironment : IAsyncDisposable
             .. settings,
         ]);
         await _gateway.StartAsync(cancellationToken).ConfigureAwait(false);
-        var tracker = _gateway.Services.GetRequiredService<TrackerServer>();
-        TrackerUrl = tracker.HttpUrl!;
-        _announcer = new DemoAnnouncer(_http, TrackerUrl, keyed);
-        Manifest torrents;
-        await using (var stream = File.OpenRead(manifest))
-        {
-            torrents = await ManifestReader.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
-        }
-
-        await _announcer.AnnounceAllAsync(torrents, cancellationToken).ConfigureAwait(false);
-        _announcing = AnnounceLoopAsync(torrents, _stopping.Token);
+        TrackerUrl = _gateway.Services.GetRequiredService<TrackerServer>().HttpUrl!;
         var address = _gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         GatewayUrl = new Uri(address.TrimEnd('/') + "/");
     }

@@ -26,14 +26,15 @@ public sealed class StaticFileServer : IAsyncDisposable
 
     public int Port => BaseUrl.Port;
 
-    /// <summary>Starts serving <paramref name="root"/> on 127.0.0.1 (port 0 picks a free one).</summary>
-    public static async Task<StaticFileServer> StartAsync(string root, int port, CancellationToken cancellationToken)
+    /// <summary>Starts serving <paramref name="root"/> on 127.0.0.1 (port 0 picks a free one); <paramref name="meter"/> counts (and may limit) what it sends.</summary>
+    public static async Task<StaticFileServer> StartAsync(string root, int port, CancellationToken cancellationToken, ResponseMeter? meter = null)
     {
         var fullRoot = Path.GetFullPath(root);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
         var app = builder.Build();
+        meter?.Attach(app);
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet(InventoryPath, () => Results.Text(string.Join('\n', ListFiles(fullRoot)) + "\n"));
         app.UseStaticFiles(new StaticFileOptions

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Hosting;
 
-/// <summary>The one executable's subcommands: serve, publish, tracker, demo, import-apache, verify-proxy.</summary>
+/// <summary>The one executable's subcommands: serve, publish, tracker, volunteer, demo, import-apache, verify-proxy.</summary>
 public static class GatewayCommands
 {
     private static readonly string Usage = $"""
@@ -17,6 +17,7 @@ public static class GatewayCommands
           demo    [--port 8080] [--data FOLDER]              sample repository, origin, 3 volunteers and
                                                              the gateway on http://127.0.0.1:8080
         {Tracker.TrackerCommand.Usage}
+        {Agent.VolunteerCommand.Usage}
           import-apache <httpd.conf> [--out FILE] [--balancer NAME]
                                                              appsettings from an Apache balancer; lists what
                                                              is not carried over (docs/apache-compatibility.md)
@@ -39,6 +40,7 @@ public static class GatewayCommands
                 "serve" => await ServeAsync(rest).ConfigureAwait(false),
                 "publish" => await PublishAsync(rest).ConfigureAwait(false),
                 "tracker" => await Tracker.TrackerCommand.RunAsync(rest).ConfigureAwait(false),
+                "volunteer" => await Agent.VolunteerCommand.RunAsync(rest, Console.Out, CancellationToken.None).ConfigureAwait(false),
                 "demo" => await DemoCommand.RunAsync(rest, Console.Out, CancellationToken.None).ConfigureAwait(false),
                 "import-apache" => await ImportApacheCommand.RunAsync(rest, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false),
                 "verify-proxy" => await RunAppAsync(VerifyProxyServer.Build(rest)).ConfigureAwait(false),

@@ -196,7 +196,8 @@ public static class GatewayHost
         services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
     }
 
-    private static string[] WithoutConfigFile(string[] args, out string? configFile)
+    /// <summary>The arguments without <c>--config FILE</c>, and the file (shared with the volunteer agent's host).</summary>
+    internal static string[] WithoutConfigFile(string[] args, out string? configFile)
     {
         configFile = null;
         var rest = new List<string>(args.Length);

@@ -1,0 +1,114 @@
+using CsCheck;
+using Gateway.Agent;
+using Gateway.Catalog;
+using Gateway.Feedback.Tracker;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Tests.Agent;
+
+/// <summary>The agent's parts below the end-to-end tests: its configuration, its relay's rewriting and its scope.</summary>
+public sealed class AgentUnitTests
+{
+    private const string Query = "info_hash=%B3%D6t%BBp%A2%B3%D6t%BBp%A2%B3%D6t%BBp%A2%B3%D6&peer_id=-aria2-0123456789abc&port=6881&uploaded=10&downloaded=20&left=0&compact=1&event=completed";
+
+    [Fact]
+    public void Configuration_errors_name_each_wrong_key()
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => VolunteerAgentHost.Build(
+        [
+            "--Volunteer:TrackerUrl=ftp://tracker/announce",
+            "--Volunteer:Key=short",
+            "--Volunteer:Mirror:0=pool/../etc",
+            "--Volunteer:ControlUrl=http://10.1.2.3:6980",
+            "--Volunteer:Engine=rtorrent",
+            "--Volunteer:QuotaBytes=-1",
+        ]));
+        var text = string.Join("\n", ex.Failures);
+        foreach (var key in new[] { "Volunteer:TrackerUrl", "Volunteer:Key", "Volunteer:ManifestUrl", "Volunteer:PublicUrl", "Volunteer:Mirror", "Volunteer:ControlUrl", "Volunteer:Storage", "Volunteer:Engine", "Volunteer:QuotaBytes" })
+        {
+            Assert.Contains(key, text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_valid_configuration_passes()
+    {
+        var options = new VolunteerAgentOptions
+        {
+            TrackerUrl = "http://tracker.example.org:6969/announce",
+            Key = "mirror1-key-0123456789",
+            ManifestUrl = "http://repo.example.org/manifest.json",
+            PublicUrl = "http://mirror1.example.org:8081/",
+            Storage = "/srv/mirror",
+        };
+        options.Mirror.Add("pool/main");
+        Assert.True(new VolunteerAgentOptionsValidator().Validate(null, options).Succeeded);
+        Assert.Equal(new Uri("http://tracker.example.org:6969/announce/mirror1-key-0123456789"), options.KeyedAnnounceUrl);
+    }
+
+    [Fact]
+    public void The_relay_adds_the_load_the_trackers_parser_reads_back_and_drops_the_engines_own()
+    {
+        Gen.Select(Gen.Int[0, 10_000], Gen.Int[0, 500], Gen.Long[0, 1L << 40], Gen.Long[0, 1L << 40], Gen.Long[-1, 1L << 40])
+            .Sample((http, peers, up, down, cap) =>
+            {
+                var load = new LoadFeedback(http, peers, up, down, cap < 0 ? null : cap);
+                var rewritten = AnnounceRelay.Rewrite(Query + "&x_http=999&x_cap=1", null, load);
+                Assert.True(AnnounceParser.TryParse(rewritten, out var parsed, out var failure), failure);
+                Assert.Equal(load, parsed.Feedback);
+                Assert.Equal(0, parsed.Left);
+                Assert.Equal(AnnounceEvent.Completed, parsed.Event);
+            });
+    }
+
+    [Fact]
+    public void The_relay_reports_an_unverified_torrent_as_incomplete()
+    {
+        var rewritten = AnnounceRelay.Rewrite(Query, 12345, default);
+        Assert.True(AnnounceParser.TryParse(rewritten, out var parsed, out _));
+        Assert.Equal(12345, parsed.Left);
+        Assert.True(AnnounceParser.TryParse(Query, out var original, out _));
+        Assert.Equal(original.InfoHash, parsed.InfoHash);
+        Assert.Equal(original.PeerId, parsed.PeerId);
+    }
+
+    [Fact]
+    public void Prefixes_match_whole_segments()
+    {
+        var scope = new MirrorScope(["pool/main"], 0);
+        Assert.True(scope.Covers("pool/main/a/apt.deb"));
+        Assert.True(scope.Covers("pool/main"));
+        Assert.False(scope.Covers("pool/mainline/a/apt.deb"));
+        Assert.False(scope.Covers("iso/disk.iso"));
+        Assert.True(new MirrorScope([], 0).Covers("anything/at/all"));
+    }
+
+    [Fact]
+    public void A_torrent_straddling_a_prefix_is_left_out_and_a_copy_in_scope_is_used()
+    {
+        var manifest = new Manifest(Manifest.CurrentFormat, DateTimeOffset.UnixEpoch, [],
+        [
+            Torrent("1", "main", "pool", ["pool/main/a.deb", "pool/main/b.deb"], 100),
+            Torrent("2", "pool", "", ["pool/main/a.deb", "pool/contrib/c.deb"], 100),
+            Torrent("3", "disk.iso", "iso", ["iso/disk.iso"], 1000, copies: ["pool/main/images"]),
+        ]);
+        var plan = new MirrorScope(["pool/main"], 0).Plan(manifest);
+        Assert.Equal([("1", "pool"), ("3", "pool/main/images")], plan.Select(p => (p.Torrent.InfoHash[..1], p.Placement)));
+    }
+
+    [Fact]
+    public void Torrents_past_the_quota_are_not_fetched()
+    {
+        var manifest = new Manifest(Manifest.CurrentFormat, DateTimeOffset.UnixEpoch, [],
+        [
+            Torrent("1", "a.iso", "iso", ["iso/a.iso"], 600),
+            Torrent("2", "b.iso", "iso", ["iso/b.iso"], 600),
+            Torrent("3", "c.iso", "iso", ["iso/c.iso"], 300),
+        ]);
+        var plan = new MirrorScope([], 1000).Plan(manifest);
+        Assert.Equal(["1", "3"], plan.Select(p => p.Torrent.InfoHash[..1]));
+    }
+
+    private static ManifestTorrent Torrent(string id, string name, string folder, string[] files, long size, string[]? copies = null) =>
+        new(id + new string('0', 39), name, folder, files.Length == 1, "torrents/x.torrent", 32768, size, false, null, null, files, copies);
+}

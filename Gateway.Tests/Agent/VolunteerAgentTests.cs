@@ -1,0 +1,318 @@
+using System.Net;
+using Gateway.Feedback.Store;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Tests.Agent;
+
+/// <summary>
+/// Volunteer agents end to end on loopback: a counting origin, the gateway hosting the tracker, and agents each
+/// driving its own real aria2c. One class, so the aria2 swarms of different tests never run at once on two cores.
+/// </summary>
+public sealed class VolunteerAgentTests : IDisposable
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+    private readonly TestRepository _repository = new();
+
+    [Fact]
+    public async Task A_new_release_reaches_every_agent_in_scope_and_the_gateway_redirects_customers_to_them()
+    {
+        _repository.Add("pool/main/a/apt_1.deb", 90_000);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1"), new("v2"), new("v3")]);
+        await bed.HoldersBecomeAsync("pool/main/a/apt_1.deb", ["v1", "v2", "v3"], Bound);
+
+        // A release: published at the origin, nobody tells the agents.
+        var release = _repository.Add("iso/release-2.iso", 3 * 1024 * 1024 + 777);
+        await bed.PublishAsync();
+        await bed.HoldersBecomeAsync("iso/release-2.iso", ["v1", "v2", "v3"], Bound);
+
+        var seen = new HashSet<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await bed.Gateway.Client.GetAsync("/iso/release-2.iso");
+            Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+            var location = response.Headers.Location!;
+            seen.Add(location.GetLeftPart(UriPartial.Authority));
+            Assert.Equal(release, await bed.Gateway.Client.GetByteArrayAsync(location));
+        }
+
+        string[] agents = ["v1", "v2", "v3"];
+        Assert.Subset(agents.Select(id => bed[id].Url.GetLeftPart(UriPartial.Authority)).ToHashSet(), seen);
+    }
+
+    [Fact]
+    public async Task Once_one_agent_holds_a_release_the_others_take_most_bytes_from_agents_not_the_origin()
+    {
+        _repository.Add("pool/main/a/apt_1.deb", 20_000);
+
+        // The origin is the bottleneck (a 2 MB/s uplink, as a central server shared by many mirrors).
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1"), new("v2"), new("v3")], originBytesPerSecond: 2_000_000, startNow: ["v1"]);
+        const int size = 8 * 1024 * 1024;
+        _repository.Add("iso/big.iso", size);
+        await bed.PublishAsync();
+        await bed.HoldersBecomeAsync("iso/big.iso", ["v1"], Bound);
+
+        var before = bed.OriginMeter.BytesSent;
+        await bed.StartAgentAsync("v2");
+        await bed.StartAgentAsync("v3");
+        await bed.HoldersBecomeAsync("iso/big.iso", ["v1", "v2", "v3"], Bound);
+        var fromOrigin = bed.OriginMeter.BytesSent - before;
+
+        // Each rsyncing mirror would take 2 × 8 MiB from the origin; the agents took most of it from each other.
+        Assert.True(fromOrigin < size, $"the origin sent {fromOrigin} bytes for two agents' {2 * size}");
+    }
+
+    [Fact]
+    public async Task A_partial_mirror_never_receives_files_outside_its_prefixes()
+    {
+        _repository.Add("pool/main/a/apt_1.deb", 70_000);
+        _repository.Add("pool/main/b/bash_5.deb", 50_000);
+        _repository.Add("pool/contrib/x/extra_1.deb", 60_000);
+        _repository.Add("iso/disk.iso", 5 * 1024 * 1024);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("full"), new("part", "pool/main")]);
+        await bed.HoldersBecomeAsync("iso/disk.iso", ["full"], Bound);
+        await bed.HoldersBecomeAsync("pool/main/a/apt_1.deb", ["full", "part"], Bound);
+        await bed.HoldersBecomeAsync("pool/main/b/bash_5.deb", ["full", "part"], Bound);
+
+        // A later release outside its prefix does not reach it either.
+        _repository.Add("iso/disk-2.iso", 5 * 1024 * 1024);
+        await bed.PublishAsync();
+        await bed.HoldersBecomeAsync("iso/disk-2.iso", ["full"], Bound);
+
+        Assert.Equal(["pool/main/a/apt_1.deb", "pool/main/b/bash_5.deb"], bed["part"].StoredPaths());
+        Assert.Equal(["full"], bed.HoldersOf("pool/contrib/x/extra_1.deb"));
+        using var response = await bed.Gateway.Client.GetAsync("/iso/disk-2.iso");
+        Assert.Equal(bed["full"].Url.GetLeftPart(UriPartial.Authority), response.Headers.Location?.GetLeftPart(UriPartial.Authority));
+    }
+
+    [Fact]
+    public async Task An_agent_serves_a_name_whose_identical_content_it_holds_under_another_name()
+    {
+        var bytes = _repository.Add("iso/disk.iso", 5 * 1024 * 1024 + 3);
+        _repository.AddBytes("archive/old-disk.iso", bytes);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("isos", "iso"), new("full")]);
+        await bed.HoldersBecomeAsync("iso/disk.iso", ["isos", "full"], Bound);
+        await bed.HoldersBecomeAsync("archive/old-disk.iso", ["isos", "full"], Bound);
+
+        // "isos" mirrors iso/ only, yet holds the content: the gateway may send the other name's customers to it.
+        Assert.Equal(["iso/disk.iso"], bed["isos"].StoredPaths());
+        using var direct = await bed.Gateway.Client.GetAsync(new Uri(bed["isos"].Url, "archive/old-disk.iso"));
+        Assert.Equal(HttpStatusCode.OK, direct.StatusCode);
+        Assert.Equal(bytes, await direct.Content.ReadAsByteArrayAsync());
+        var sha = bed.ContentOf("archive/old-disk.iso");
+        Assert.Equal(bytes, await bed.Gateway.Client.GetByteArrayAsync(new Uri(bed["isos"].Url, "by-hash/sha256/" + sha)));
+
+        var locations = new HashSet<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            using var response = await bed.Gateway.Client.GetAsync("/archive/old-disk.iso");
+            Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+            locations.Add(response.Headers.Location!.GetLeftPart(UriPartial.Authority));
+        }
+
+        Assert.Contains(bed["isos"].Url.GetLeftPart(UriPartial.Authority), locations);
+
+        // The full mirror fetched both names and stores the bytes once: both names are one inode.
+        var full = Path.Combine(bed["full"].Storage, "files");
+        var inodes = await CommandLine.RunAsync("stat", ["-c", "%i", Path.Combine(full, "iso/disk.iso"), Path.Combine(full, "archive/old-disk.iso")]);
+        var lines = inodes.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Equal(lines[0], lines[1]);
+    }
+
+    [Fact]
+    public async Task An_agent_answers_ranges_head_and_conditional_requests_and_only_for_what_it_verified()
+    {
+        var bytes = _repository.Add("iso/disk.iso", 5 * 1024 * 1024);
+        _repository.Add("pool/main/a/apt_1.deb", 70_000);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("isos", "iso")]);
+        await bed.HoldersBecomeAsync("iso/disk.iso", ["isos"], Bound);
+        var url = new Uri(bed["isos"].Url, "iso/disk.iso");
+        var client = bed.Gateway.Client;
+
+        using var range = new HttpRequestMessage(HttpMethod.Get, url);
+        range.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(1000, 1999);
+        using var partial = await client.SendAsync(range);
+        Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
+        Assert.Equal(bytes[1000..2000], await partial.Content.ReadAsByteArrayAsync());
+
+        using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, url));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(bytes.Length, head.Content.Headers.ContentLength);
+        Assert.Equal($"\"{bed.ContentOf("iso/disk.iso")}\"", head.Headers.ETag?.Tag);
+
+        using var conditional = new HttpRequestMessage(HttpMethod.Get, url);
+        conditional.Headers.IfNoneMatch.Add(head.Headers.ETag!);
+        using var notModified = await client.SendAsync(conditional);
+        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+
+        using var outside = await client.GetAsync(new Uri(bed["isos"].Url, "pool/main/a/apt_1.deb"));
+        Assert.Equal(HttpStatusCode.NotFound, outside.StatusCode);
+        using var hostile = await client.GetAsync(new Uri(bed["isos"].Url, "files/iso/disk.iso"));
+        Assert.Equal(HttpStatusCode.NotFound, hostile.StatusCode);
+    }
+
+    [Fact]
+    public async Task Unpublishing_removes_the_file_and_the_gateway_stops_sending_customers_for_it()
+    {
+        _repository.Add("pool/main/a/apt_1.deb", 80_000);
+        _repository.Add("iso/old.iso", 5 * 1024 * 1024);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1"), new("v2")]);
+        await bed.HoldersBecomeAsync("iso/old.iso", ["v1", "v2"], Bound);
+        var sha = bed.ContentOf("iso/old.iso");
+
+        File.Delete(Path.Combine(_repository.Folder, "iso/old.iso"));
+        await bed.PublishAsync();
+        await Eventually.HoldsAsync(
+            () => !bed["v1"].StoredPaths().Contains("iso/old.iso") && !bed["v2"].StoredPaths().Contains("iso/old.iso"),
+            Bound,
+            () => bed["v1"].Describe() + bed["v2"].Describe());
+        await Eventually.HoldsAsync(async () => (await bed.Gateway.Store.GetSnapshotAsync(CancellationToken.None)).Holdings.Values.All(h => !h.Contains(sha)), Bound, () => "the store still lists a holder");
+
+        using var response = await bed.Gateway.Client.GetAsync("/iso/old.iso");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        using var byHash = await bed.Gateway.Client.GetAsync(new Uri(bed["v1"].Url, "by-hash/sha256/" + sha));
+        Assert.Equal(HttpStatusCode.NotFound, byHash.StatusCode);
+        Assert.Equal([bed["v1"].Id, bed["v2"].Id], bed.HoldersOf("pool/main/a/apt_1.deb").Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_agent_restart_brings_it_back_as_a_holder_without_downloading_again()
+    {
+        var bytes = _repository.Add("iso/disk.iso", 6 * 1024 * 1024);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1")]);
+        await bed.HoldersBecomeAsync("iso/disk.iso", ["v1"], Bound);
+        await bed.StopAgentAsync("v1");
+        await bed.HoldersBecomeAsync("iso/disk.iso", [], Bound);
+
+        var before = bed.OriginMeter.BytesSent;
+        var agent = await bed.StartAgentAsync("v1");
+        await bed.HoldersBecomeAsync("iso/disk.iso", ["v1"], Bound);
+
+        // Only the manifest and the .torrent came from the origin; the engine checked the file on disk.
+        Assert.True(bed.OriginMeter.BytesSent - before < 64 * 1024, $"the origin sent {bed.OriginMeter.BytesSent - before} bytes after the restart");
+        var announce = agent.State.Torrents().Single().LastAnnounce!;
+        Assert.Equal((0L, 0L), (announce.Downloaded, announce.Left));
+        Assert.Equal(bytes, await bed.Gateway.Client.GetByteArrayAsync(new Uri(agent.Url, "iso/disk.iso")));
+    }
+
+    [Fact]
+    public async Task A_drain_finishes_transfers_in_flight_and_then_the_agent_receives_no_more_customers()
+    {
+        var bytes = _repository.Add("iso/disk.iso", 12 * 1024 * 1024);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1"), new("v2")]);
+        await bed.HoldersBecomeAsync("iso/disk.iso", ["v1", "v2"], Bound);
+        var v1 = bed["v1"];
+        await using var customer = await SlowCustomer.StartAsync(new Uri(v1.Url, "iso/disk.iso"));
+        Assert.Contains("200", customer.StatusLine, StringComparison.Ordinal);
+
+        using var drain = await bed.Gateway.Client.PostAsync(new Uri(v1.ControlUrl, "drain"), null);
+        Assert.Equal(HttpStatusCode.Accepted, drain.StatusCode);
+
+        // The engine announced event=stopped: the gateway drops v1 while its customer is still downloading.
+        await bed.HoldersBecomeAsync("iso/disk.iso", ["v2"], Bound);
+        Assert.Equal(1, v1.State.Draining ? v1.App.Services.GetRequiredService<Gateway.Agent.CustomerTransfers>().Active : -1);
+        using var refused = await bed.Gateway.Client.GetAsync(new Uri(v1.Url, "iso/disk.iso"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await bed.Gateway.Client.GetAsync("/iso/disk.iso");
+            Assert.Equal(bed["v2"].Url.GetLeftPart(UriPartial.Authority), response.Headers.Location?.GetLeftPart(UriPartial.Authority));
+        }
+
+        Assert.Equal(bytes, await customer.ReadToEndAsync(Bound));
+    }
+
+    [Fact]
+    public async Task Sigterm_stops_the_agent_process_which_announces_stopped_and_leaves_no_engine_behind()
+    {
+        _repository.Add("iso/disk.iso", 5 * 1024 * 1024);
+
+        // Peers live five minutes here: only the engine's event=stopped can take the holding away within the bound.
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1")], startNow: [], gatewaySettings: ["--Tracker:PeerLifetime=00:05:00"]);
+        var gateway = Path.Combine(AppContext.BaseDirectory, "Gateway.dll");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { gateway, "volunteer" }.Concat(bed.AgentArguments("v1")))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var agent = System.Diagnostics.Process.Start(start)!;
+        var output = agent.StandardOutput.ReadToEndAsync();
+        var errors = agent.StandardError.ReadToEndAsync();
+        try
+        {
+            await bed.HoldersBecomeAsync("iso/disk.iso", ["v1"], Bound);
+            var engines = await CommandLine.RunAsync("pgrep", ["-P", agent.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "aria2c"]);
+            var engine = int.Parse(engines.Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+            await CommandLine.RunAsync("kill", ["-TERM", agent.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            using (var exit = new CancellationTokenSource(Bound))
+            {
+                await agent.WaitForExitAsync(exit.Token);
+            }
+
+            Assert.True(agent.ExitCode == 0, $"exit {agent.ExitCode}: {await output}\n{await errors}");
+            await bed.HoldersBecomeAsync("iso/disk.iso", [], TimeSpan.FromSeconds(30));
+            Assert.Throws<ArgumentException>(() => System.Diagnostics.Process.GetProcessById(engine));
+        }
+        finally
+        {
+            if (!agent.HasExited)
+            {
+                agent.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task An_agents_reported_customer_load_shifts_the_gateways_choice_to_another_holder()
+    {
+        _repository.Add("iso/disk.iso", 12 * 1024 * 1024);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1"), new("v2")]);
+        await bed.HoldersBecomeAsync("iso/disk.iso", ["v1", "v2"], Bound);
+        var customers = new List<SlowCustomer>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                customers.Add(await SlowCustomer.StartAsync(new Uri(bed["v1"].Url, "iso/disk.iso")));
+            }
+
+            // v1's next announce carries x_http=4; the tracker stores it; the gateway reads it.
+            var view = bed.Gateway.App.Services.GetRequiredService<SwarmView>();
+            await Eventually.HoldsAsync(() => view.TryGetLoad("v1", out var load) && load.ActiveTransfers == 4, Bound, () => view.TryGetLoad("v1", out var load) ? load.ToString() : "no report");
+            for (var i = 0; i < 3; i++)
+            {
+                using var response = await bed.Gateway.Client.GetAsync("/iso/disk.iso");
+                Assert.Equal(bed["v2"].Url.GetLeftPart(UriPartial.Authority), response.Headers.Location?.GetLeftPart(UriPartial.Authority));
+            }
+        }
+        finally
+        {
+            foreach (var customer in customers)
+            {
+                await customer.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task An_agent_whose_engine_dies_restarts_it_and_holds_its_files_again()
+    {
+        _repository.Add("iso/disk.iso", 5 * 1024 * 1024);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1")]);
+        await bed.HoldersBecomeAsync("iso/disk.iso", ["v1"], Bound);
+        var first = bed["v1"].Engine.ProcessId!.Value;
+        using (var process = System.Diagnostics.Process.GetProcessById(first))
+        {
+            process.Kill();
+        }
+
+        await Eventually.HoldsAsync(() => bed["v1"].State.EngineRestarts == 1 && bed["v1"].Engine.ProcessId != first, Bound, bed["v1"].Describe);
+        await Eventually.HoldsAsync(() => bed["v1"].State.Torrents().Single().LastAnnounce is { Left: 0, Downloaded: 0 }, Bound, bed["v1"].Describe);
+        Assert.Equal(["v1"], bed.HoldersOf("iso/disk.iso"));
+    }
+
+    public void Dispose() => _repository.Dispose();
+}

@@ -1,0 +1,354 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Gateway.Feedback.Torrents;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Agent.Engine;
+
+/// <summary>
+/// aria2c as the agent's engine: one process per agent, driven over its JSON-RPC on 127.0.0.1. Every torrent's
+/// own trackers are replaced by the agent's announce relay (<c>bt-exclude-tracker=*</c> + <c>bt-tracker</c>), so
+/// each announce the engine sends passes through the agent and picks up its load.
+/// </summary>
+public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options, AgentEndpoints endpoints, ILogger<Aria2Engine> logger) : ITorrentEngine
+{
+    private readonly HttpClient _rpc = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly string _secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+    private Process? _process;
+    private Uri? _rpcUrl;
+    private int _listenPort;
+
+    public string Name => "aria2";
+
+    public bool IsRunning
+    {
+        get
+        {
+            try
+            {
+                return _process is { HasExited: false };
+            }
+            catch (InvalidOperationException)
+            {
+                // The process object was never bound to a started process (a failed start).
+                return false;
+            }
+        }
+    }
+
+    /// <summary>aria2's BitTorrent listen port, once started.</summary>
+    public int ListenPort => _listenPort;
+
+    /// <summary>The aria2c process id, once started (tests stop it by PID to play a crash).</summary>
+    public int? ProcessId => _process?.Id;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        _process?.Dispose();
+        var rpcPort = settings.Aria2RpcPort > 0 ? settings.Aria2RpcPort : FreePort();
+        _listenPort = settings.Aria2ListenPort > 0 ? settings.Aria2ListenPort : (_listenPort > 0 ? _listenPort : FreePort());
+        _rpcUrl = new Uri($"http://127.0.0.1:{rpcPort.ToString(CultureInfo.InvariantCulture)}/jsonrpc");
+        var start = new ProcessStartInfo(settings.Aria2Path)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in Arguments(settings, rpcPort, _listenPort))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        try
+        {
+            _process = Process.Start(start) ?? throw new InvalidOperationException($"{settings.Aria2Path} did not start.");
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new InvalidOperationException($"Could not run '{settings.Aria2Path}' ({ex.Message}). Install aria2 (Debian: apt-get install aria2) or set Volunteer:Aria2Path.", ex);
+        }
+
+        // Drain its output so a chatty engine never blocks on a full pipe; warnings go to our log.
+        _process.OutputDataReceived += (_, e) => LogEngineOutput(e.Data);
+        _process.ErrorDataReceived += (_, e) => LogEngineOutput(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await CallAsync("aria2.getVersion", [], cancellationToken).ConfigureAwait(false);
+                LogStarted(logger, _process.Id, rpcPort, _listenPort);
+                return;
+            }
+            catch (HttpRequestException) when (deadline.Elapsed < TimeSpan.FromSeconds(15) && !_process.HasExited)
+            {
+                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpRequestException ex)
+            {
+                throw new InvalidOperationException($"aria2c (pid {_process.Id}) did not answer on {_rpcUrl} (exited: {_process.HasExited}).", ex);
+            }
+        }
+    }
+
+    public async Task<string> AddAsync(ReadOnlyMemory<byte> torrent, string directory, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var perTorrent = new Dictionary<string, string>
+        {
+            ["dir"] = directory,
+            ["check-integrity"] = "true",
+            ["bt-exclude-tracker"] = "*",
+            ["bt-tracker"] = endpoints.AnnounceRelayUrl.ToString(),
+            ["seed-ratio"] = "0.0",
+        };
+        if (settings.AnnounceIntervalSeconds > 0)
+        {
+            perTorrent["bt-tracker-interval"] = settings.AnnounceIntervalSeconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        using var result = await CallAsync(
+            "aria2.addTorrent",
+            [Convert.ToBase64String(torrent.Span), Array.Empty<string>(), perTorrent],
+            cancellationToken).ConfigureAwait(false);
+        return result.RootElement.GetProperty("result").GetString()!;
+    }
+
+    public async Task RemoveAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var removed = await CallAsync("aria2.remove", [id], cancellationToken).ConfigureAwait(false);
+        }
+        catch (Aria2RpcException)
+        {
+            // Already stopped (an error or a finished check): nothing to stop, only the result to drop.
+        }
+
+        try
+        {
+            using var dropped = await CallAsync("aria2.removeDownloadResult", [id], cancellationToken).ConfigureAwait(false);
+        }
+        catch (Aria2RpcException)
+        {
+            // aria2 drops the result itself once the removal finished; either way it is gone.
+        }
+    }
+
+    public async Task<EngineSnapshot> SnapshotAsync(CancellationToken cancellationToken)
+    {
+        string[] keys = ["gid", "status", "infoHash", "totalLength", "completedLength", "uploadLength", "downloadSpeed", "uploadSpeed", "connections", "errorCode", "errorMessage"];
+        using var global = await CallAsync("aria2.getGlobalStat", [], cancellationToken).ConfigureAwait(false);
+        using var active = await CallAsync("aria2.tellActive", [keys], cancellationToken).ConfigureAwait(false);
+        using var waiting = await CallAsync("aria2.tellWaiting", [0, 10000, keys], cancellationToken).ConfigureAwait(false);
+        using var stopped = await CallAsync("aria2.tellStopped", [0, 10000, keys], cancellationToken).ConfigureAwait(false);
+        var torrents = new List<EngineTorrent>();
+        foreach (var list in new[] { active, waiting, stopped })
+        {
+            foreach (var item in list.RootElement.GetProperty("result").EnumerateArray())
+            {
+                torrents.Add(new EngineTorrent(
+                    item.GetProperty("gid").GetString()!,
+                    item.TryGetProperty("infoHash", out var hash) && InfoHash.TryParse(hash.GetString(), out var parsed) ? parsed : null,
+                    item.GetProperty("status").GetString()!,
+                    Number(item, "totalLength"),
+                    Number(item, "completedLength"),
+                    Number(item, "uploadLength"),
+                    Number(item, "downloadSpeed"),
+                    Number(item, "uploadSpeed"),
+                    (int)Number(item, "connections"),
+                    item.TryGetProperty("errorCode", out var code) ? $"aria2 error {code.GetString()}: {(item.TryGetProperty("errorMessage", out var error) ? error.GetString() : null)}" : null));
+            }
+        }
+
+        var stat = global.RootElement.GetProperty("result");
+        return new EngineSnapshot(Number(stat, "downloadSpeed"), Number(stat, "uploadSpeed"), torrents);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (!IsRunning)
+        {
+            return;
+        }
+
+        // aria2.shutdown announces event=stopped for every torrent before it exits; SIGTERM would not.
+        try
+        {
+            using var shutdown = await CallAsync("aria2.shutdown", [], cancellationToken).ConfigureAwait(false);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(30));
+            await _process!.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or Aria2RpcException or OperationCanceledException)
+        {
+            // Ctrl-C in a terminal reaches aria2 too (same process group): it is then already shutting down
+            // gracefully by itself, and its RPC is gone. Give it the time to announce, then make sure.
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            try
+            {
+                await _process!.WaitForExitAsync(grace.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                LogForcedStop(logger, _process!.Id, ex.Message);
+                _process.Kill();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (IsRunning)
+        {
+            await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        _process?.Dispose();
+        _rpc.Dispose();
+    }
+
+    private static IEnumerable<string> Arguments(VolunteerAgentOptions settings, int rpcPort, int listenPort)
+    {
+        yield return "--enable-rpc=true";
+        yield return "--rpc-listen-all=false";
+        yield return "--rpc-listen-port=" + rpcPort.ToString(CultureInfo.InvariantCulture);
+        // The chosen port first, then a few after it: aria2 takes the first it can bind (a free port can be taken in between).
+        var last = Math.Min(65535, listenPort + 32);
+        yield return string.Create(CultureInfo.InvariantCulture, $"--listen-port={listenPort},{Math.Min(65535, listenPort + 1)}-{last}");
+
+        // The swarm is the tracker's: no DHT, local discovery or peer exchange bringing in strangers.
+        yield return "--enable-dht=false";
+        yield return "--enable-dht6=false";
+        yield return "--bt-enable-lpd=false";
+        yield return "--enable-peer-exchange=false";
+        yield return "--disable-ipv6=true";
+        yield return "--file-allocation=none";
+        yield return "--check-integrity=true";
+
+        // Seed for good: seed-ratio 0.0 with no seed-time never stops; every torrent stays active (not queued).
+        // Web-seed segments at random places, 1 MiB at a time: agents that start together fetch different
+        // pieces from the origin and trade them, instead of all fetching the same first pieces.
+        yield return "--stream-piece-selector=random";
+        yield return "--min-split-size=1M";
+        yield return "--seed-ratio=0.0";
+        yield return "--max-concurrent-downloads=10000";
+        yield return "--bt-max-open-files=1000";
+        yield return "--auto-file-renaming=false";
+        yield return "--allow-overwrite=true";
+        yield return "--max-overall-upload-limit=" + settings.UploadLimitBytesPerSecond.ToString(CultureInfo.InvariantCulture);
+        yield return "--max-overall-download-limit=" + settings.DownloadLimitBytesPerSecond.ToString(CultureInfo.InvariantCulture);
+        yield return "--summary-interval=0";
+        yield return "--console-log-level=warn";
+
+        // If the agent dies without stopping it, aria2 follows instead of seeding unsupervised.
+        yield return "--stop-with-process=" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private async Task<JsonDocument> CallAsync(string method, object[] parameters, CancellationToken cancellationToken)
+    {
+        using var body = new MemoryStream();
+        await using (var writer = new Utf8JsonWriter(body))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("jsonrpc", "2.0");
+            writer.WriteString("id", "agent");
+            writer.WriteString("method", method);
+            writer.WriteStartArray("params");
+            writer.WriteStringValue("token:" + _secret);
+            foreach (var parameter in parameters)
+            {
+                WriteValue(writer, parameter);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        using var content = new ByteArrayContent(body.ToArray());
+        content.Headers.ContentType = new("application/json");
+        using var response = await _rpc.PostAsync(_rpcUrl, content, cancellationToken).ConfigureAwait(false);
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        var document = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (document.RootElement.TryGetProperty("error", out var error))
+        {
+            var message = error.TryGetProperty("message", out var m) ? m.GetString() : error.ToString();
+            document.Dispose();
+            throw new Aria2RpcException($"aria2 {method}: {message}");
+        }
+
+        return document;
+    }
+
+    private static void WriteValue(Utf8JsonWriter writer, object value)
+    {
+        switch (value)
+        {
+            case string s:
+                writer.WriteStringValue(s);
+                break;
+            case int i:
+                writer.WriteNumberValue(i);
+                break;
+            case IEnumerable<KeyValuePair<string, string>> map:
+                writer.WriteStartObject();
+                foreach (var (k, v) in map)
+                {
+                    writer.WriteString(k, v);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case IEnumerable<string> list:
+                writer.WriteStartArray();
+                foreach (var item in list)
+                {
+                    writer.WriteStringValue(item);
+                }
+
+                writer.WriteEndArray();
+                break;
+            default:
+                throw new ArgumentException($"Cannot send a {value.GetType().Name} to aria2.", nameof(value));
+        }
+    }
+
+    private static long Number(JsonElement item, string name) =>
+        item.TryGetProperty(name, out var value) && long.TryParse(value.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
+
+    // A loopback port free a moment ago; aria2 binds it right after (the gap is the usual port-0 race).
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private void LogEngineOutput(string? line)
+    {
+        if (!string.IsNullOrWhiteSpace(line))
+        {
+            LogEngineLine(logger, line);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "aria2c started (pid {Pid}, RPC port {RpcPort}, BitTorrent port {ListenPort})")]
+    private static partial void LogStarted(ILogger logger, int pid, int rpcPort, int listenPort);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "aria2c (pid {Pid}) did not shut down gracefully ({Reason}); killed")]
+    private static partial void LogForcedStop(ILogger logger, int pid, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "aria2c: {Line}")]
+    private static partial void LogEngineLine(ILogger logger, string line);
+}
+
+/// <summary>aria2 answered a JSON-RPC call with an error.</summary>
+public sealed class Aria2RpcException(string message) : Exception(message);

@@ -1,0 +1,56 @@
+using Gateway.Feedback.Torrents;
+
+namespace Gateway.Agent.Engine;
+
+/// <summary>
+/// The BitTorrent engine an agent drives (aria2 today; Transmission would be a second implementation): it
+/// fetches and seeds torrents into folders, announcing to the tracker URL it was started with.
+/// </summary>
+public interface ITorrentEngine : IAsyncDisposable
+{
+    /// <summary>A short name for logs and the status page.</summary>
+    string Name { get; }
+
+    /// <summary>False once the engine process has exited (crashed, killed, or stopped).</summary>
+    bool IsRunning { get; }
+
+    /// <summary>Starts the engine (again, after it died); every torrent must then be added again.</summary>
+    Task StartAsync(CancellationToken cancellationToken);
+
+    /// <summary>Adds a .torrent to fetch into <paramref name="directory"/> and seed for good; files already there are checked, not fetched again.</summary>
+    Task<string> AddAsync(ReadOnlyMemory<byte> torrent, string directory, CancellationToken cancellationToken);
+
+    /// <summary>Stops and forgets a torrent (the engine announces <c>event=stopped</c>); its files stay.</summary>
+    Task RemoveAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Rates and per-torrent progress now.</summary>
+    Task<EngineSnapshot> SnapshotAsync(CancellationToken cancellationToken);
+
+    /// <summary>Stops the engine gracefully: it announces <c>event=stopped</c> for every torrent first.</summary>
+    Task StopAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>One torrent as the engine sees it.</summary>
+public sealed record EngineTorrent(
+    string Id,
+    InfoHash? InfoHash,
+    string Status,
+    long TotalLength,
+    long CompletedLength,
+    long UploadedLength,
+    long DownloadBytesPerSecond,
+    long UploadBytesPerSecond,
+    int Connections,
+    string? Error)
+{
+    /// <summary>Every byte is on disk and checked against the torrent's piece hashes.</summary>
+    public bool IsComplete => TotalLength > 0 && CompletedLength == TotalLength;
+}
+
+/// <summary>The engine's global rates and its torrents.</summary>
+public sealed record EngineSnapshot(long DownloadBytesPerSecond, long UploadBytesPerSecond, IReadOnlyList<EngineTorrent> Torrents)
+{
+    public static EngineSnapshot Empty { get; } = new(0, 0, []);
+
+    public int Connections => Torrents.Sum(t => t.Connections);
+}
