@@ -45,6 +45,34 @@ public sealed class HealthTests : IAsyncLifetime
         Assert.True(backOnV1 > 0, "the recovered volunteer received no customers");
     }
 
+    [Theory]
+    [InlineData("true")]
+    [InlineData("false")]
+    public async Task Passive_checks_take_a_volunteer_that_fails_real_requests_out_in_both_proxy_paths(string verify)
+    {
+        await using var s = await StartAsync(
+            "--Gateway:Mode=Proxy", $"--Verify:Proxy={verify}", "--Selection:Seed=3", "--Health:PassiveEnabled=true", "--Health:ReactivationPeriod=00:01:00");
+        await s.Gateway.HoldAsync("v1", Big);
+        await s.Gateway.HoldAsync("v2", Big);
+        s.Gateway["v1"].Behavior = VolunteerBehavior.Abort;
+
+        // Every customer request still completes (failover); v1's failures feed YARP's transport failure rate.
+        var expected = s.Repository.Read(Big);
+        for (var i = 0; i < 40 && s.Gateway.PassiveHealth("v1") != DestinationHealth.Unhealthy; i++)
+        {
+            Assert.Equal(expected, await s.Gateway.Client.GetByteArrayAsync(Big));
+        }
+
+        Assert.Equal(DestinationHealth.Unhealthy, s.Gateway.PassiveHealth("v1"));
+        var hitsWhenMarked = s.Gateway["v1"].HitCount;
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(expected, await s.Gateway.Client.GetByteArrayAsync(Big));
+        }
+
+        Assert.Equal(hitsWhenMarked, s.Gateway["v1"].HitCount);
+    }
+
     [Fact]
     public async Task A_disabled_volunteer_receives_nothing_and_no_healthy_holder_means_the_origin()
     {

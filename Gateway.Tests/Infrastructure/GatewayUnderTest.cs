@@ -89,6 +89,14 @@ public sealed class GatewayUnderTest : IAsyncDisposable
         await Eventually.HoldsAsync(() => contents.All(c => view.HoldersOf(c).Contains(volunteerId)), TimeSpan.FromSeconds(5), () => "the view did not follow the store");
     }
 
+    public DestinationHealth PassiveHealth(string volunteerId)
+    {
+        var lookup = App.Services.GetRequiredService<IProxyStateLookup>();
+        return lookup.TryGetCluster(GatewayClusters.Volunteers, out var cluster) && cluster.Destinations.TryGetValue(volunteerId, out var d)
+            ? d.Health.Passive
+            : DestinationHealth.Unknown;
+    }
+
     public DestinationHealth ActiveHealth(string volunteerId)
     {
         var lookup = App.Services.GetRequiredService<IProxyStateLookup>();

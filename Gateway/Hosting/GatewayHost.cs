@@ -147,6 +147,7 @@ public static class GatewayHost
         services.TryAddSingleton<IRandomSource, SelectionRandomSource>();
         services.AddSingleton<ILoadBalancingPolicy, FeedbackPowerOfTwoPolicy>();
         services.AddSingleton<RetryPicker>();
+        services.AddSingleton<PassiveHealthReporter>();
         services.AddApacheBalancer(configuration);
         services.AddBalancerManager(configuration);
 

@@ -30,6 +30,7 @@ public sealed partial class VerifyingForwarder : IDisposable
     private readonly IOptionsMonitor<Selection.Apache.BalancerOptions> _balancer;
     private readonly GatewayActivities _activities;
     private readonly RetryPicker _picker;
+    private readonly Health.PassiveHealthReporter _passiveHealth;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<VerifyingForwarder> _logger;
 
@@ -42,6 +43,7 @@ public sealed partial class VerifyingForwarder : IDisposable
         IOptionsMonitor<Selection.Apache.BalancerOptions> balancer,
         GatewayActivities activities,
         RetryPicker picker,
+        Health.PassiveHealthReporter passiveHealth,
         GatewayMetrics metrics,
         ILogger<VerifyingForwarder> logger)
     {
@@ -54,6 +56,7 @@ public sealed partial class VerifyingForwarder : IDisposable
         _balancer = balancer;
         _activities = activities;
         _picker = picker;
+        _passiveHealth = passiveHealth;
         _metrics = metrics;
         _logger = logger;
 
@@ -125,6 +128,7 @@ public sealed partial class VerifyingForwarder : IDisposable
 
             if (outcome == Outcome.Completed)
             {
+                _passiveHealth.Report(context, id, transportFailed: false);
                 _metrics.RecordRequest(context, RequestOutcome.Proxied, id);
                 return;
             }
@@ -289,6 +293,12 @@ public sealed partial class VerifyingForwarder : IDisposable
             if (context.RequestAborted.IsCancellationRequested)
             {
                 return Outcome.ClientGone;
+            }
+
+            if (volunteer is not null)
+            {
+                // A connection error or a silent volunteer counts against it in YARP's passive health, as on the YARP path.
+                _passiveHealth.Report(context, volunteer, transportFailed: true);
             }
 
             // Apache puts a member in error when it cannot be reached, and on a timeout with failontimeout.
