@@ -70,10 +70,13 @@ public sealed partial class DeploymentFileTests
         Assert.Contains(grafanaMounts, m => m.Contains("gateway-dashboard.json:" + dashboardFolder + "/", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task The_gateway_systemd_unit_passes_systemd_analyze_verify_without_warnings()
+    [Theory]
+    [InlineData("gateway.service")]
+    [InlineData("tracker.service")]
+    [InlineData("volunteer.service")]
+    public async Task Each_systemd_unit_passes_systemd_analyze_verify_without_warnings(string unit)
     {
-        var verify = await CommandLine.RunAsync("systemd-analyze", ["verify", RepositoryFiles.PathOf("systemd/gateway.service")]);
+        var verify = await CommandLine.RunAsync("systemd-analyze", ["verify", RepositoryFiles.PathOf("systemd/" + unit)]);
         Assert.True(verify.ExitCode == 0 && verify.Stderr.Length == 0 && verify.Stdout.Length == 0, $"exit {verify.ExitCode}: {verify.Stdout}{verify.Stderr}");
     }
 

@@ -28,6 +28,9 @@ public static class VolunteerAgentHost
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         configure?.Invoke(builder);
         var services = builder.Services;
+
+        // Type=notify under systemd (systemd/volunteer.service); nothing elsewhere.
+        services.AddSystemd();
         services.AddOptions<VolunteerAgentOptions>().Bind(builder.Configuration.GetSection(VolunteerAgentOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<VolunteerAgentOptions>, VolunteerAgentOptionsValidator>();
 
