@@ -62,6 +62,7 @@ public static class GatewayHost
         builder.Services.AddSingleton(lbMethod);
         configure?.Invoke(builder);
         builder.Services.AddSystemd();
+        builder.Services.AddLastValidOptions();
         AddGateway(builder.Services, builder.Configuration);
         var app = builder.Build();
         ValidateOptions(app.Services);
