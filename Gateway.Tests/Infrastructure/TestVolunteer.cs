@@ -44,6 +44,9 @@ public enum VolunteerBehavior
 
     /// <summary>Tampers: declares a Content-Length smaller than the file and sends that many bytes.</summary>
     WrongContentLength,
+
+    /// <summary>Waits <see cref="TestVolunteer.SlowDelay"/> before answering, then serves the file (a slow, honest mirror).</summary>
+    Slow,
 }
 
 /// <summary>
@@ -68,6 +71,9 @@ public sealed class TestVolunteer : IAsyncDisposable
     public Uri BaseUrl => new($"http://127.0.0.1:{Port}/");
 
     public VolunteerBehavior Behavior { get; set; } = VolunteerBehavior.Serve;
+
+    /// <summary>How long <see cref="VolunteerBehavior.Slow"/> waits before the status line.</summary>
+    public TimeSpan SlowDelay { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>File requests received (not probes), by path.</summary>
     public ConcurrentQueue<string> Hits { get; } = new();
@@ -191,6 +197,14 @@ public sealed class TestVolunteer : IAsyncDisposable
                     return;
                 case VolunteerBehavior.Serve:
                     await next(context);
+                    return;
+                case VolunteerBehavior.Slow:
+                    await Task.Delay(SlowDelay, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                    if (!context.RequestAborted.IsCancellationRequested)
+                    {
+                        await next(context);
+                    }
+
                     return;
                 default:
                     await TamperAsync(context, Behavior);

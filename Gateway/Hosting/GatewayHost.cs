@@ -100,6 +100,7 @@ public static class GatewayHost
             }
 
             pipeline.UseMiddleware<MemberAccountingMiddleware>();
+            pipeline.UseMiddleware<MemberTimeoutMiddleware>();
             pipeline.UsePassiveHealthChecks();
         });
         return app;

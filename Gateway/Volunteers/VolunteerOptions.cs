@@ -29,7 +29,7 @@ public sealed class VolunteerOptions
     /// <summary>Apache's <c>retry</c>: how long a member in error stays out before it is tried again.</summary>
     public TimeSpan Retry { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Apache's <c>timeout</c>, kept for balancer-manager and round trips; the enforced timeout is <c>Proxy:ActivityTimeout</c>.</summary>
+    /// <summary>Apache's <c>timeout</c>: how long an attempt on this volunteer may stay silent (proxy mode); null uses <c>Proxy:ActivityTimeout</c>.</summary>
     public TimeSpan? Timeout { get; set; }
 
     /// <summary>Apache's <c>route</c> (sticky-session id), shown and editable on balancer-manager.</summary>

@@ -30,6 +30,9 @@ public sealed class BalancerMember(string id)
 
     public TimeSpan Retry { get; internal set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Apache's per-member <c>timeout</c>: how long an attempt may stay silent; null uses <c>Proxy:ActivityTimeout</c>.</summary>
+    public TimeSpan? Timeout { get; internal set; }
+
     /// <summary>byrequests'/bybusyness' running credit: how urgently this member should work to meet its share.</summary>
     public int LbStatus { get; internal set; }
 

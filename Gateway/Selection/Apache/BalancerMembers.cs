@@ -242,6 +242,7 @@ public sealed class BalancerMembers : IDisposable
             member.LbSet = edit?.LbSet ?? options.LbSet;
             member.Route = edit?.Route ?? options.Route ?? string.Empty;
             member.Retry = options.Retry;
+            member.Timeout = options.Timeout;
 
             // Error state is runtime, not configuration: "+E" in config starts the member in error.
             if ((status & MemberStatus.InError) != 0 && member.ErrorSince is null)
