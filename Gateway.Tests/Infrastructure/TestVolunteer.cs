@@ -58,17 +58,21 @@ public sealed class TestVolunteer : IAsyncDisposable
     private readonly string _folder;
     private WebApplication? _app;
 
-    private TestVolunteer(string id, string folder)
+    private TestVolunteer(string id, string folder, IPAddress address)
     {
         Id = id;
         _folder = folder;
+        Address = address;
     }
+
+    /// <summary>The loopback address it listens on (127.0.0.1 unless a test gives each volunteer its own).</summary>
+    public IPAddress Address { get; }
 
     public string Id { get; }
 
     public int Port { get; private set; }
 
-    public Uri BaseUrl => new($"http://127.0.0.1:{Port}/");
+    public Uri BaseUrl => new($"http://{Address}:{Port}/");
 
     public VolunteerBehavior Behavior { get; set; } = VolunteerBehavior.Serve;
 
@@ -83,9 +87,9 @@ public sealed class TestVolunteer : IAsyncDisposable
     /// <summary>The W3C <c>traceparent</c> header of each file request that carried one.</summary>
     public ConcurrentQueue<string> TraceParents { get; } = new();
 
-    public static async Task<TestVolunteer> StartAsync(string id, string folder)
+    public static async Task<TestVolunteer> StartAsync(string id, string folder, IPAddress? address = null)
     {
-        var volunteer = new TestVolunteer(id, folder);
+        var volunteer = new TestVolunteer(id, folder, address ?? IPAddress.Loopback);
         await volunteer.StartAsync(0);
         return volunteer;
     }
@@ -167,7 +171,7 @@ public sealed class TestVolunteer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
+        builder.WebHost.UseKestrel(o => o.Listen(Address, port));
         var app = builder.Build();
         app.MapGet("/healthz", () => "ok");
         app.Use(async (context, next) =>

@@ -145,6 +145,13 @@ public sealed partial class VerifyingForwarder : IDisposable
             destination = NextHolder(context, destination, candidates, ref remaining);
         }
 
+        if (Selection.Apache.BalancerMembers.IsPinned(context) && !transfer.Started)
+        {
+            _metrics.RecordRequest(context, RequestOutcome.Failed, null);
+            await FailoverMiddleware.PinnedRefusal(context).ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
         var fromOrigin = await FromAsync(transfer, _holders.OriginBase(), null, _proxyOptions.CurrentValue.ActivityTimeout).ConfigureAwait(false);
         if (fromOrigin == Outcome.Completed)
         {

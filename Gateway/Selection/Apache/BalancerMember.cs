@@ -25,6 +25,9 @@ public sealed class BalancerMember(string id)
 
     public string Route { get; internal set; } = string.Empty;
 
+    /// <summary>Apache's <c>redirect</c> (RouteRedir): the route that takes this member's sticky requests while it cannot serve.</summary>
+    public string RouteRedirect { get; internal set; } = string.Empty;
+
     /// <summary>Flags set by configuration or balancer-manager; <see cref="MemberStatus.InError"/> is kept apart in <see cref="ErrorSince"/>.</summary>
     public MemberStatus AdminStatus { get; internal set; }
 
