@@ -108,7 +108,7 @@ public static class BalancerManagerEndpoints
             : Results.Redirect($"{options.CurrentValue.Path}?message={Uri.EscapeDataString(done)}", permanent: false, preserveMethod: false);
     }
 
-    /// <summary>Reads one member's edit (w, lf, ls, wr, status_X); returns the problem when a field is wrong.</summary>
+    /// <summary>Reads one member's edit (w, lf, ls, wr, rr, status_X); returns the problem when a field is wrong.</summary>
     private static string? ParseEdit(IFormCollection form, BalancerMembers members, out string id, out MemberEdit edit)
     {
         id = form["w"].ToString();
@@ -146,6 +146,12 @@ public static class BalancerManagerEndpoints
             return "Route (wr) must be at most 64 characters.";
         }
 
+        var redirect = form.TryGetValue("rr", out var rr) ? rr.ToString() : null;
+        if (redirect is { Length: > 64 })
+        {
+            return "RouteRedir (rr) must be at most 64 characters.";
+        }
+
         // The page marks its forms with "flags" and sends the whole set (an unchecked box is a flag
         // cleared); a script may instead send just the status_X fields it wants to change.
         var whole = form.ContainsKey("flags");
@@ -160,7 +166,7 @@ public static class BalancerManagerEndpoints
             status = flags;
         }
 
-        edit = new MemberEdit(factor, set, route, status);
+        edit = new MemberEdit(factor, set, route, status, redirect);
         return null;
     }
 

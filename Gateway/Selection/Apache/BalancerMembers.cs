@@ -5,7 +5,7 @@ using Yarp.ReverseProxy.Model;
 namespace Gateway.Selection.Apache;
 
 /// <summary>A balancer-manager edit of one member; null fields keep the configured value.</summary>
-public sealed record MemberEdit(int? LbFactor = null, int? LbSet = null, string? Route = null, MemberStatus? Status = null);
+public sealed record MemberEdit(int? LbFactor = null, int? LbSet = null, string? Route = null, MemberStatus? Status = null, string? RouteRedirect = null);
 
 /// <summary>
 /// The Apache view of the volunteers: one <see cref="BalancerMember"/> per configured volunteer, in
@@ -206,7 +206,7 @@ public sealed class BalancerMembers : IDisposable
             }
 
             var merged = _edits.GetValueOrDefault(id) is { } old
-                ? new MemberEdit(edit.LbFactor ?? old.LbFactor, edit.LbSet ?? old.LbSet, edit.Route ?? old.Route, edit.Status ?? old.Status)
+                ? new MemberEdit(edit.LbFactor ?? old.LbFactor, edit.LbSet ?? old.LbSet, edit.Route ?? old.Route, edit.Status ?? old.Status, edit.RouteRedirect ?? old.RouteRedirect)
                 : edit;
             _edits[id] = merged;
             Rebuild();
@@ -327,7 +327,7 @@ public sealed class BalancerMembers : IDisposable
             member.LbFactor = edit?.LbFactor ?? ApacheMemberOptionsValidator.LbFactorOf(options);
             member.LbSet = edit?.LbSet ?? options.LbSet;
             member.Route = edit?.Route ?? options.Route ?? string.Empty;
-            member.RouteRedirect = options.RouteRedirect ?? string.Empty;
+            member.RouteRedirect = edit?.RouteRedirect ?? options.RouteRedirect ?? string.Empty;
             member.Retry = options.Retry;
             member.Timeout = options.Timeout;
 
