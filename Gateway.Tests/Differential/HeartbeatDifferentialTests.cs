@@ -26,7 +26,7 @@ public sealed class HeartbeatDifferentialTests(ITestOutputHelper output)
         """;
 
     [Fact]
-    public async Task Heartbeat_shares_match_apache_by_chi_square_and_a_silent_member_gets_nothing_in_either()
+    public async Task Heartbeat_shares_match_apache_by_chi_square_and_stale_or_silent_members_get_nothing_in_either()
     {
         // m2 reports no busy slot, so both count a quarter of its 40 (Apache's warm-up); m3 never sends a heartbeat.
         (int Ready, int Busy)?[] beats = [(10, 2), (30, 5), (40, 0), null];
@@ -43,8 +43,26 @@ public sealed class HeartbeatDifferentialTests(ITestOutputHelper output)
         const int requests = 300;
         var apache = await rig.ThroughApacheAsync(requests);
         var gateway = await rig.ThroughGatewayAsync(requests);
+
+        // Staleness: m1 stops beating; both drop it once its last heartbeat is 10 s old (sent at most 2 s
+        // before it fell silent), checked side by side with 20 requests each (m1 would miss all 20 while
+        // still counted with odds of about 1 in 50 million).
+        var silentSince = System.Diagnostics.Stopwatch.StartNew();
+        beats[1] = null;
+        TimeSpan? apacheDropped = null, gatewayDropped = null;
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                apacheDropped ??= (await rig.SequenceAsync(rig.Apache.BaseUrl, 20)).Contains("m1") ? null : silentSince.Elapsed;
+                gatewayDropped ??= (await rig.SequenceAsync(new Uri(rig.Gateway.Url + "/"), 20)).Contains("m1") ? null : silentSince.Elapsed;
+                return apacheDropped is not null && gatewayDropped is not null;
+            },
+            TimeSpan.FromSeconds(30),
+            () => $"m1 still served {silentSince.Elapsed} after its last heartbeat: Apache dropped it at {apacheDropped}, gateway at {gatewayDropped}");
         await beating.CancelAsync();
         await sender;
+        output.WriteLine($"m1 dropped after it fell silent: Apache {apacheDropped}, gateway {gatewayDropped}");
+        Assert.True(apacheDropped >= TimeSpan.FromSeconds(8) && gatewayDropped >= TimeSpan.FromSeconds(8), $"dropped before its heartbeat was 10 s old: Apache {apacheDropped}, gateway {gatewayDropped}");
 
         // Apache's arithmetic for ready 10, 30, 40/4 = 10: a draw in [0, 50], boundaries to the later member.
         double[] expected = [10 / 51.0, 30 / 51.0, 11 / 51.0];
