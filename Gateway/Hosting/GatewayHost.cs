@@ -101,6 +101,7 @@ public static class GatewayHost
             }
 
             pipeline.UseMiddleware<MemberAccountingMiddleware>();
+            pipeline.UseMiddleware<MemberTimeoutMiddleware>();
             pipeline.UsePassiveHealthChecks();
         });
         return app;
