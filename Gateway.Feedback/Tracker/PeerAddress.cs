@@ -53,6 +53,28 @@ public readonly struct PeerAddress : IEquatable<PeerAddress>
         return new PeerAddress(BinaryPrimitives.ReadUInt64BigEndian(bytes), BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]), port, isV6: true);
     }
 
+    /// <summary>The address and port of a raw socket address (as a UDP receive fills it), without allocating.</summary>
+    public static PeerAddress From(SocketAddress source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var bytes = source.Buffer.Span;
+        var port = BinaryPrimitives.ReadUInt16BigEndian(bytes[2..]);
+        if (source.Family == AddressFamily.InterNetwork)
+        {
+            return new PeerAddress(0, BinaryPrimitives.ReadUInt32BigEndian(bytes[4..]), port, isV6: false);
+        }
+
+        // sockaddr_in6: family, port, flow info, then the 16 address bytes; an IPv4-mapped address is IPv4.
+        var high = BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]);
+        var low = BinaryPrimitives.ReadUInt64BigEndian(bytes[16..]);
+        return high == 0 && (low >> 32) == 0xFFFF
+            ? new PeerAddress(0, low & 0xFFFF_FFFF, port, isV6: false)
+            : new PeerAddress(high, low, port, isV6: true);
+    }
+
+    /// <summary>The same address with another port (an announce's <c>port</c>).</summary>
+    public PeerAddress WithPort(ushort port) => new(_high, _low, port, IsV6);
+
     /// <summary>An IPv4 peer from the 4 big-endian address bytes of a UDP announce's <c>ip</c> field.</summary>
     public static PeerAddress FromV4(uint address, ushort port) => new(0, address, port, isV6: false);
 
