@@ -113,6 +113,18 @@ public sealed class UdpProtocolTests : IDisposable
         Assert.Equal(3, snapshot.Loads["v1"].ActiveTransfers);
     }
 
+    [Fact]
+    public async Task A_udp_seeder_without_url_data_is_in_the_swarm_but_never_a_holder()
+    {
+        // aria2 1.36's announce: the 98 bytes and a zero extensions field, so a key in its tracker URL never arrives.
+        var request = Announce(peerId: 0x11, left: 0, port: 6881).Concat(new byte[] { 0, 0 }).ToArray();
+        Assert.Equal(1, BinaryPrimitives.ReadInt32BigEndian(await SendAsync(request)));
+        Assert.Equal(1, (await _t.Peers.ScrapeAsync(TrackerUnderUnitTest.Torrent, CancellationToken.None)).Seeders);
+        var snapshot = await _t.Swarms.GetSnapshotAsync(CancellationToken.None);
+        Assert.Empty(snapshot.Holdings);
+        Assert.Empty(snapshot.Loads);
+    }
+
     public void Dispose() => _t.Dispose();
 
     private byte[] Announce(byte peerId, long left, ushort port, byte[]? source = null)
