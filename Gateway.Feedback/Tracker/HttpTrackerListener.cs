@@ -28,6 +28,7 @@ public sealed partial class HttpTrackerListener(HttpTrackerFrontend frontend, IO
     private readonly List<Socket> _listeners = [];
     private readonly List<Thread> _threads = [];
     private int _open;
+    private int _disposed;
 
     /// <summary>Connections accepted and not yet closed.</summary>
     public int OpenConnections => Volatile.Read(ref _open);
@@ -48,6 +49,13 @@ public sealed partial class HttpTrackerListener(HttpTrackerFrontend frontend, IO
             }
 
             listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            if (OperatingSystem.IsLinux())
+            {
+                // TCP_DEFER_ACCEPT (as nginx's "deferred"): accept wakes only once the request has arrived, so
+                // nearly every connection is served inline without waiting; a silent connection never reaches us.
+                listener.SetRawSocketOption(6, 9, BitConverter.GetBytes((int)Math.Ceiling(options.Value.HttpRequestTimeout.TotalSeconds)));
+            }
+
             listener.Bind(endPoint);
             listener.Listen(1024);
             _listeners.Add(listener);
@@ -77,6 +85,12 @@ public sealed partial class HttpTrackerListener(HttpTrackerFrontend frontend, IO
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
         _stopping.Dispose();
         foreach (var listener in _listeners)
         {
@@ -93,7 +107,12 @@ public sealed partial class HttpTrackerListener(HttpTrackerFrontend frontend, IO
             {
                 socket = listener.Accept();
             }
-            catch (Exception ex) when (_stopping.IsCancellationRequested && ex is ObjectDisposedException or SocketException)
+            catch (ObjectDisposedException)
+            {
+                // Stopped, or disposed after a failed start.
+                return;
+            }
+            catch (SocketException) when (_stopping.IsCancellationRequested)
             {
                 return;
             }

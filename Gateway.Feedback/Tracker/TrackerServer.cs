@@ -81,7 +81,8 @@ public sealed partial class TrackerServer(
     {
         _stopping.Dispose();
         _socket?.Dispose();
-        http.Dispose();
+
+        // The listener is the container's to dispose (it may outlive a failed start).
         return ValueTask.CompletedTask;
     }
 

@@ -6,7 +6,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../.." && pwd)
 source "$here/lib.sh"
-DOTNET_PerfMapEnabled=${PERF:-0} timeout -k 5 120 dotnet "$repo/Gateway/bin/Release/net10.0/Gateway.dll" tracker \
+DOTNET_PerfMapEnabled=${PERF:-0} DOTNET_EnableWriteXorExecute=$(( 1 - ${PERF:-0} )) timeout -k 5 120 dotnet "$repo/Gateway/bin/Release/net10.0/Gateway.dll" tracker \
   --Catalog:Source="$TB_DIR/manifest.json" --Tracker:Urls=http://127.0.0.1:18620 --Tracker:UdpPort=18621 \
   --Tracker:UdpAddress=127.0.0.1 --Tracker:RateLimitPerSecond=0 --Logging:LogLevel:Default=Warning "$@" >"$TB_DIR/quick.log" 2>&1 &
 wrapper=$!
