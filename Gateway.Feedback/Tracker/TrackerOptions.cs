@@ -55,6 +55,13 @@ public sealed class TrackerOptions
     /// <summary>Requests one address may make at once above its rate.</summary>
     public int RateLimitBurst { get; set; } = 100;
 
+    /// <summary>
+    /// Datagrams one receive call may take on Linux (<c>recvmmsg</c>; replies go out with one <c>sendmmsg</c>); 1 reads
+    /// one at a time. Small enough that a batch held by a thread the scheduler set aside is not many clients'
+    /// worth of waiting (the other threads take what arrives meanwhile), large enough to share the call's cost.
+    /// </summary>
+    public int UdpBatchSize { get; set; } = 16;
+
     /// <summary>Base64 key (16+ bytes) for UDP connection ids; empty: a random key per process (ids then last one process).</summary>
     public string UdpSecret { get; set; } = string.Empty;
 
@@ -117,6 +124,11 @@ public sealed class TrackerOptionsValidator : IValidateOptions<TrackerOptions>
         if (options.HttpRequestTimeout < TimeSpan.FromMilliseconds(100) || options.HttpRequestTimeout > TimeSpan.FromMinutes(5))
         {
             errors.Add($"Tracker:HttpRequestTimeout {options.HttpRequestTimeout} must be between 00:00:00.1 and 00:05:00.");
+        }
+
+        if (options.UdpBatchSize is < 1 or > 64)
+        {
+            errors.Add($"Tracker:UdpBatchSize {options.UdpBatchSize} must be 1-64.");
         }
 
         if (options.HttpMaxConnections is < 1 or > 1_000_000)

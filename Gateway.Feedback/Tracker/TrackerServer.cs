@@ -42,6 +42,13 @@ public sealed partial class TrackerServer(
             _socket = new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
             _socket.Bind(endPoint);
             UdpEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+            var batch = UdpBatchLoop.IsSupported && settings.UdpBatchSize > 1 ? new UdpBatchLoop(udp, settings.UdpBatchSize, _logger) : null;
+            if (batch is not null)
+            {
+                // Each wait ends after this long, so a batch loop notices that the tracker is stopping.
+                _socket.ReceiveTimeout = 500;
+            }
+
             for (var i = 0; i < Math.Max(1, Environment.ProcessorCount); i++)
             {
                 var socket = _socket;
@@ -50,7 +57,14 @@ public sealed partial class TrackerServer(
                 {
                     try
                     {
-                        ReceiveLoop(socket, _stopping.Token);
+                        if (batch is not null)
+                        {
+                            batch.Run(socket, _stopping.Token);
+                        }
+                        else
+                        {
+                            ReceiveLoop(socket, _stopping.Token);
+                        }
                     }
                     finally
                     {

@@ -40,7 +40,9 @@ public sealed class UdpProtocolTests : IDisposable
     public void A_raw_socket_address_gives_the_same_peer_address_as_its_endpoint(string address, int port)
     {
         var endPoint = new IPEndPoint(IPAddress.Parse(address), port);
-        Assert.Equal(PeerAddress.From(endPoint.Address, (ushort)port), PeerAddress.From(endPoint.Serialize()));
+        var raw = endPoint.Serialize();
+        Assert.Equal(PeerAddress.From(endPoint.Address, (ushort)port), PeerAddress.From(raw));
+        Assert.Equal(PeerAddress.From(endPoint.Address, (ushort)port), PeerAddress.FromLinuxSocketAddress(raw.Buffer.Span[..raw.Size]));
     }
 
     [Fact]
@@ -123,6 +125,12 @@ public sealed class UdpProtocolTests : IDisposable
         var snapshot = await _t.Swarms.GetSnapshotAsync(CancellationToken.None);
         Assert.Empty(snapshot.Holdings);
         Assert.Empty(snapshot.Loads);
+    }
+
+    [Fact]
+    public void The_batch_loops_message_header_has_the_size_of_a_64_bit_linux_mmsghdr()
+    {
+        Assert.Equal(64, UdpBatchLoop.MessageHeaderSize);
     }
 
     public void Dispose() => _t.Dispose();
