@@ -27,6 +27,9 @@ public sealed class AddressRateLimiter : IDisposable
         }
     }
 
+    /// <summary>False when the limit is off (every request may go ahead).</summary>
+    public bool IsEnabled => _limiter is not null;
+
     /// <summary>True when <paramref name="address"/> may make one more request now.</summary>
     public bool TryAcquire(IPAddress address)
     {

@@ -1,7 +1,6 @@
 using System.Buffers;
+using System.Net;
 using Gateway.Feedback.Torrents;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -10,72 +9,74 @@ namespace Gateway.Feedback.Tracker;
 /// <summary>
 /// The HTTP frontend (BEP 3, 23, 7, 48): <c>/announce</c>, <c>/announce/{key}</c>, <c>/scrape</c> and
 /// <c>/scrape/{key}</c>, parsed from the raw request target. Every answer the client can act on is a bencoded
-/// <c>failure reason</c> with status 200 (clients show it to their user); no exception leaves it.
+/// <c>failure reason</c> with status 200 (clients show it to their user); no exception leaves it. Transport-free:
+/// <see cref="HttpTrackerListener"/> reads the request head and writes what this returns.
 /// </summary>
 public sealed partial class HttpTrackerFrontend(SwarmTracker tracker, AddressRateLimiter limiter, IOptionsMonitor<TrackerOptions> options, ILogger<HttpTrackerFrontend> logger)
 {
     public const string RateLimited = "too many requests from your address; announce less often";
 
-    public async Task HandleAsync(HttpContext context)
+    /// <summary>
+    /// Answers one request for <paramref name="target"/> (the raw request target: path and query) from
+    /// <paramref name="remote"/>, writing the bencoded body to <paramref name="output"/>; returns the HTTP status.
+    /// Everything is parsed before the first await, so the caller may pass a span of its receive buffer.
+    /// </summary>
+    public ValueTask<int> HandleAsync(bool isGet, ReadOnlySpan<char> target, IPAddress remote, ArrayBufferWriter<byte> output, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? string.Empty;
-        var queryAt = target.IndexOf('?', StringComparison.Ordinal);
-        var path = queryAt < 0 ? target.AsSpan() : target.AsSpan(0, queryAt);
-        var query = queryAt < 0 ? [] : target.AsSpan(queryAt + 1);
+        ArgumentNullException.ThrowIfNull(remote);
+        ArgumentNullException.ThrowIfNull(output);
+        var queryAt = target.IndexOf('?');
+        var path = queryAt < 0 ? target : target[..queryAt];
+        var query = queryAt < 0 ? [] : target[(queryAt + 1)..];
         var isAnnounce = TrySplit(path, "/announce", out var key);
         if (!isAnnounce && !TrySplit(path, "/scrape", out key))
         {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return;
+            return ValueTask.FromResult(404);
         }
 
-        if (!HttpMethods.IsGet(context.Request.Method))
+        if (!isGet)
         {
-            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
-            return;
+            return ValueTask.FromResult(405);
         }
 
-        var output = new ArrayBufferWriter<byte>(512);
-        var remote = context.Connection.RemoteIpAddress;
         try
         {
-            if (remote is null || !limiter.TryAcquire(remote))
+            if (!limiter.TryAcquire(remote))
             {
                 AnnounceResponseWriter.WriteFailure(output, RateLimited);
+                return ValueTask.FromResult(200);
             }
-            else if (isAnnounce)
-            {
-                await AnnounceAsync(output, query.ToString(), key, remote, context.RequestAborted).ConfigureAwait(false);
-            }
-            else
-            {
-                await ScrapeAsync(output, query.ToString(), context.RequestAborted).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // Never a stack trace to the client: log it here and tell the client to retry.
-            LogHandlerFailed(logger, ex);
-            output.ResetWrittenCount();
-            AnnounceResponseWriter.WriteFailure(output, "internal tracker error; retry later");
-        }
 
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/plain";
-        response.ContentLength = output.WrittenCount;
-        await response.Body.WriteAsync(output.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+            if (isAnnounce)
+            {
+                if (!AnnounceParser.TryParse(query, out var request, out var failure))
+                {
+                    AnnounceResponseWriter.WriteFailure(output, failure!);
+                    return ValueTask.FromResult(200);
+                }
+
+                return AnnounceAsync(output, request, key, remote, cancellationToken);
+            }
+
+            var max = options.CurrentValue.MaxScrapeHashes;
+            var hashes = ArrayPool<InfoHash>.Shared.Rent(max);
+            if (!AnnounceParser.TryParseScrape(query, hashes.AsSpan(0, max), out var count, out var scrapeFailure))
+            {
+                ArrayPool<InfoHash>.Shared.Return(hashes);
+                AnnounceResponseWriter.WriteFailure(output, scrapeFailure!);
+                return ValueTask.FromResult(200);
+            }
+
+            return ScrapeAsync(output, hashes, count, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromResult(InternalError(output, ex));
+        }
     }
 
-    private async Task AnnounceAsync(ArrayBufferWriter<byte> output, string query, string? key, System.Net.IPAddress remote, CancellationToken cancellationToken)
+    private async ValueTask<int> AnnounceAsync(ArrayBufferWriter<byte> output, AnnounceRequest request, string? key, IPAddress remote, CancellationToken cancellationToken)
     {
-        if (!AnnounceParser.TryParse(query, out var request, out var failure))
-        {
-            AnnounceResponseWriter.WriteFailure(output, failure!);
-            return;
-        }
-
         var buffer = ArrayPool<SwarmPeer>.Shared.Rent(options.CurrentValue.MaxNumWant);
         try
         {
@@ -83,10 +84,17 @@ public sealed partial class HttpTrackerFrontend(SwarmTracker tracker, AddressRat
             if (result.Failure is not null)
             {
                 AnnounceResponseWriter.WriteFailure(output, result.Failure);
-                return;
+            }
+            else
+            {
+                AnnounceResponseWriter.WriteAnnounce(output, result, buffer.AsSpan(0, result.PeersWritten), request.Compact, request.NoPeerId);
             }
 
-            AnnounceResponseWriter.WriteAnnounce(output, result, buffer.AsSpan(0, result.PeersWritten), request.Compact, request.NoPeerId);
+            return 200;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return InternalError(output, ex);
         }
         finally
         {
@@ -94,27 +102,41 @@ public sealed partial class HttpTrackerFrontend(SwarmTracker tracker, AddressRat
         }
     }
 
-    private async Task ScrapeAsync(ArrayBufferWriter<byte> output, string query, CancellationToken cancellationToken)
+    private async ValueTask<int> ScrapeAsync(ArrayBufferWriter<byte> output, InfoHash[] hashes, int count, CancellationToken cancellationToken)
     {
-        var max = options.CurrentValue.MaxScrapeHashes;
-        var hashes = ArrayPool<InfoHash>.Shared.Rent(max);
-        var counts = ArrayPool<SwarmCounts>.Shared.Rent(max);
+        var counts = ArrayPool<SwarmCounts>.Shared.Rent(count);
         try
         {
-            if (!AnnounceParser.TryParseScrape(query, hashes.AsSpan(0, max), out var count, out var failure)
-                || (failure = await tracker.ScrapeAsync(hashes.AsMemory(0, count), counts.AsMemory(0, count), cancellationToken).ConfigureAwait(false)) is not null)
+            var failure = await tracker.ScrapeAsync(hashes.AsMemory(0, count), counts.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
+            if (failure is not null)
             {
-                AnnounceResponseWriter.WriteFailure(output, failure!);
-                return;
+                AnnounceResponseWriter.WriteFailure(output, failure);
+            }
+            else
+            {
+                AnnounceResponseWriter.WriteScrape(output, hashes.AsSpan(0, count), counts.AsSpan(0, count));
             }
 
-            AnnounceResponseWriter.WriteScrape(output, hashes.AsSpan(0, count), counts.AsSpan(0, count));
+            return 200;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return InternalError(output, ex);
         }
         finally
         {
             ArrayPool<InfoHash>.Shared.Return(hashes);
             ArrayPool<SwarmCounts>.Shared.Return(counts);
         }
+    }
+
+    // Never a stack trace to the client: log it here and tell the client to retry.
+    private int InternalError(ArrayBufferWriter<byte> output, Exception exception)
+    {
+        LogHandlerFailed(logger, exception);
+        output.ResetWrittenCount();
+        AnnounceResponseWriter.WriteFailure(output, "internal tracker error; retry later");
+        return 200;
     }
 
     /// <summary>Matches <c>{prefix}</c> or <c>{prefix}/{key}</c> (one segment, raw: keys are URL-safe characters).</summary>

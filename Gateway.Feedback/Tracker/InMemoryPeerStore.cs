@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using Gateway.Feedback.Torrents;
 
 namespace Gateway.Feedback.Tracker;
@@ -98,18 +99,20 @@ public sealed class InMemoryPeerStore(TimeProvider time) : IPeerStore
 
         public PreviousState Upsert(SwarmPeer peer, long expiresAt, bool completed, long now)
         {
+            // One hash lookup for both cases: most announces in a big swarm are a new peer or a refresh.
             PreviousState previous;
-            if (_index.TryGetValue(peer.Id, out var at))
+            ref var at = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, peer.Id, out var exists);
+            if (exists)
             {
-                var old = _peers[at];
+                ref var old = ref CollectionsMarshal.AsSpan(_peers)[at];
                 previous = old.ExpiresAt < now ? PreviousState.Absent : old.Peer.IsSeeder ? PreviousState.Seeder : PreviousState.Leecher;
                 _seeders -= old.Peer.IsSeeder ? 1 : 0;
-                _peers[at] = new Entry(peer, expiresAt);
+                old = new Entry(peer, expiresAt);
             }
             else
             {
                 previous = PreviousState.Absent;
-                _index[peer.Id] = _peers.Count;
+                at = _peers.Count;
                 _peers.Add(new Entry(peer, expiresAt));
             }
 
@@ -133,17 +136,27 @@ public sealed class InMemoryPeerStore(TimeProvider time) : IPeerStore
             }
 
             var start = _cursor % count;
-            for (var i = 0; i < count && written < destination.Length; i++)
+            var peers = CollectionsMarshal.AsSpan(_peers);
+            written = Take(peers[start..], requester, now, destination);
+            written += Take(peers[..start], requester, now, destination[written..]);
+
+            // The next announce starts where this one stopped, so every peer gets its turn in large swarms.
+            _cursor = (start + written + 1) % count;
+            return written;
+        }
+
+        private static int Take(ReadOnlySpan<Entry> entries, PeerId requester, long now, Span<SwarmPeer> destination)
+        {
+            var written = 0;
+            for (var i = 0; i < entries.Length && written < destination.Length; i++)
             {
-                var entry = _peers[(start + i) % count];
+                ref readonly var entry = ref entries[i];
                 if (entry.ExpiresAt >= now && entry.Peer.Id != requester)
                 {
                     destination[written++] = entry.Peer;
                 }
             }
 
-            // The next announce starts where this one stopped, so every peer gets its turn in large swarms.
-            _cursor = (start + written + 1) % count;
             return written;
         }
 

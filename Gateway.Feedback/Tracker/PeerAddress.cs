@@ -53,6 +53,46 @@ public readonly struct PeerAddress : IEquatable<PeerAddress>
         return new PeerAddress(BinaryPrimitives.ReadUInt64BigEndian(bytes), BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]), port, isV6: true);
     }
 
+    /// <summary>The address and port of a raw socket address (as a UDP receive fills it), without allocating.</summary>
+    public static PeerAddress From(SocketAddress source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var bytes = source.Buffer.Span;
+        var port = BinaryPrimitives.ReadUInt16BigEndian(bytes[2..]);
+        if (source.Family == AddressFamily.InterNetwork)
+        {
+            return new PeerAddress(0, BinaryPrimitives.ReadUInt32BigEndian(bytes[4..]), port, isV6: false);
+        }
+
+        // sockaddr_in6: family, port, flow info, then the 16 address bytes.
+        return FromV6Bytes(bytes[8..24], port);
+    }
+
+    // An IPv4-mapped IPv6 address is IPv4, as in From(IPAddress, ushort).
+    private static PeerAddress FromV6Bytes(ReadOnlySpan<byte> address, ushort port)
+    {
+        var high = BinaryPrimitives.ReadUInt64BigEndian(address);
+        var low = BinaryPrimitives.ReadUInt64BigEndian(address[8..]);
+        return high == 0 && (low >> 32) == 0xFFFF
+            ? new PeerAddress(0, low & 0xFFFF_FFFF, port, isV6: false)
+            : new PeerAddress(high, low, port, isV6: true);
+    }
+
+    /// <summary>The address and port of a Linux <c>sockaddr_in</c> (family 2) or <c>sockaddr_in6</c> (family 10), as <c>recvmmsg</c> fills it.</summary>
+    public static PeerAddress FromLinuxSocketAddress(ReadOnlySpan<byte> bytes)
+    {
+        var port = BinaryPrimitives.ReadUInt16BigEndian(bytes[2..]);
+        if (BinaryPrimitives.ReadUInt16LittleEndian(bytes) == 2)
+        {
+            return new PeerAddress(0, BinaryPrimitives.ReadUInt32BigEndian(bytes[4..]), port, isV6: false);
+        }
+
+        return FromV6Bytes(bytes[8..24], port);
+    }
+
+    /// <summary>The same address with another port (an announce's <c>port</c>).</summary>
+    public PeerAddress WithPort(ushort port) => new(_high, _low, port, IsV6);
+
     /// <summary>An IPv4 peer from the 4 big-endian address bytes of a UDP announce's <c>ip</c> field.</summary>
     public static PeerAddress FromV4(uint address, ushort port) => new(0, address, port, isV6: false);
 

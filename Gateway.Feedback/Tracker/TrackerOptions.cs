@@ -10,8 +10,14 @@ public sealed class TrackerOptions
     /// <summary>Host the tracker inside the gateway process (the <c>tracker</c> command always hosts it).</summary>
     public bool Enabled { get; set; }
 
-    /// <summary>HTTP listen URLs of the tracker (its own port, never the gateway's), separated by ';'.</summary>
+    /// <summary>HTTP listen URLs of the tracker (its own port, never the gateway's), separated by ';': <c>http://</c>, an IP address or <c>localhost</c>, a port.</summary>
     public string Urls { get; set; } = "http://0.0.0.0:6969";
+
+    /// <summary>Time a client has to send a request head (whole, not per read) and to take its reply; also the idle limit of a kept-alive connection.</summary>
+    public TimeSpan HttpRequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>HTTP connections open at once; more are closed at accept.</summary>
+    public int HttpMaxConnections { get; set; } = 4096;
 
     /// <summary>UDP (BEP 15) port; 0 picks a free one, -1 turns UDP off.</summary>
     public int UdpPort { get; set; } = 6969;
@@ -49,11 +55,50 @@ public sealed class TrackerOptions
     /// <summary>Requests one address may make at once above its rate.</summary>
     public int RateLimitBurst { get; set; } = 100;
 
+    /// <summary>
+    /// Datagrams one receive call may take on Linux (<c>recvmmsg</c>; replies go out with one <c>sendmmsg</c>); 1 reads
+    /// one at a time. Small enough that a batch held by a thread the scheduler set aside is not many clients'
+    /// worth of waiting (the other threads take what arrives meanwhile), large enough to share the call's cost.
+    /// </summary>
+    public int UdpBatchSize { get; set; } = 16;
+
     /// <summary>Base64 key (16+ bytes) for UDP connection ids; empty: a random key per process (ids then last one process).</summary>
     public string UdpSecret { get; set; } = string.Empty;
 
     /// <summary>The effective peer lifetime.</summary>
     public TimeSpan EffectivePeerLifetime => PeerLifetime ?? Interval * 2.5;
+
+    /// <summary>The endpoints of <see cref="Urls"/> (validated): <c>localhost</c> is 127.0.0.1, <c>[::]</c> takes IPv4 too.</summary>
+    public static IReadOnlyList<System.Net.IPEndPoint> ListenEndPoints(string urls)
+    {
+        ArgumentNullException.ThrowIfNull(urls);
+        var endPoints = new List<System.Net.IPEndPoint>();
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!TryListenEndPoint(url, out var endPoint))
+            {
+                throw new OptionsValidationException(Section, typeof(TrackerOptions), [$"Tracker:Urls '{url}' is not http://ADDRESS:PORT"]);
+            }
+
+            endPoints.Add(endPoint);
+        }
+
+        return endPoints;
+    }
+
+    internal static bool TryListenEndPoint(string url, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out System.Net.IPEndPoint? endPoint)
+    {
+        endPoint = null;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != "http" || uri.PathAndQuery != "/" || uri.Port is < 0 or > 65535)
+        {
+            return false;
+        }
+
+        var host = uri.Host.Trim('[', ']');
+        var address = host == "localhost" ? System.Net.IPAddress.Loopback : System.Net.IPAddress.TryParse(host, out var parsed) ? parsed : null;
+        endPoint = address is null ? null : new System.Net.IPEndPoint(address, uri.Port);
+        return endPoint is not null;
+    }
 }
 
 /// <summary>Checks <see cref="TrackerOptions"/> at start, naming the key that is wrong.</summary>
@@ -65,10 +110,30 @@ public sealed class TrackerOptionsValidator : IValidateOptions<TrackerOptions>
         var errors = new List<string>();
         foreach (var url in options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            if (!TrackerOptions.TryListenEndPoint(url, out _))
             {
-                errors.Add($"Tracker:Urls '{url}' must be an absolute http(s) URL such as http://0.0.0.0:6969.");
+                errors.Add($"Tracker:Urls '{url}' must be http://ADDRESS:PORT with an IP address or localhost, such as http://0.0.0.0:6969 (the tracker serves plain HTTP).");
             }
+        }
+
+        if (options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries).Length == 0)
+        {
+            errors.Add("Tracker:Urls must name at least one URL, such as http://0.0.0.0:6969.");
+        }
+
+        if (options.HttpRequestTimeout < TimeSpan.FromMilliseconds(100) || options.HttpRequestTimeout > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"Tracker:HttpRequestTimeout {options.HttpRequestTimeout} must be between 00:00:00.1 and 00:05:00.");
+        }
+
+        if (options.UdpBatchSize is < 1 or > 64)
+        {
+            errors.Add($"Tracker:UdpBatchSize {options.UdpBatchSize} must be 1-64.");
+        }
+
+        if (options.HttpMaxConnections is < 1 or > 1_000_000)
+        {
+            errors.Add($"Tracker:HttpMaxConnections {options.HttpMaxConnections} must be 1-1000000.");
         }
 
         if (options.UdpPort is < -1 or > 65535)

@@ -1,10 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,11 +7,11 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Feedback.Tracker;
 
 /// <summary>
-/// Runs the tracker on its own ports: a small Kestrel application for HTTP (only the tracker's paths, never the
-/// gateway's), a UDP socket for BEP 15, and the expiry sweep. Hosted by the gateway or by the <c>tracker</c> command.
+/// Runs the tracker on its own ports: its own HTTP server (<see cref="HttpTrackerListener"/>: only the tracker's
+/// paths, never the gateway's), a UDP socket for BEP 15, and the expiry sweep. Hosted by the gateway or by the <c>tracker</c> command.
 /// </summary>
 public sealed partial class TrackerServer(
-    HttpTrackerFrontend http,
+    HttpTrackerListener http,
     UdpTrackerProtocol udp,
     SwarmTracker tracker,
     IOptions<TrackerOptions> options,
@@ -26,7 +21,6 @@ public sealed partial class TrackerServer(
     private readonly ILogger _logger = loggerFactory.CreateLogger<TrackerServer>();
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
-    private WebApplication? _app;
     private Socket? _socket;
 
     /// <summary>The HTTP base URL the tracker listens on (the first one), once started.</summary>
@@ -35,20 +29,12 @@ public sealed partial class TrackerServer(
     /// <summary>The UDP endpoint, once started; null when UDP is off.</summary>
     public IPEndPoint? UdpEndPoint { get; private set; }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls(settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        builder.Services.AddSingleton(loggerFactory);
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
-        _app = builder.Build();
-
-        // One terminal handler, no routing: the tracker's paths are all it serves, and an announce stays cheap.
-        _app.Run(http.HandleAsync);
-        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        HttpUrl = new Uri(address.TrimEnd('/') + "/");
+        http.Start(TrackerOptions.ListenEndPoints(settings.Urls));
+        var bound = http.EndPoints[0];
+        HttpUrl = new Uri($"http://{(bound.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{bound.Address}]" : bound.Address.ToString())}:{bound.Port}/");
 
         if (settings.UdpPort >= 0)
         {
@@ -56,6 +42,13 @@ public sealed partial class TrackerServer(
             _socket = new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
             _socket.Bind(endPoint);
             UdpEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+            var batch = UdpBatchLoop.IsSupported && settings.UdpBatchSize > 1 ? new UdpBatchLoop(udp, settings.UdpBatchSize, _logger) : null;
+            if (batch is not null)
+            {
+                // Each wait ends after this long, so a batch loop notices that the tracker is stopping.
+                _socket.ReceiveTimeout = 500;
+            }
+
             for (var i = 0; i < Math.Max(1, Environment.ProcessorCount); i++)
             {
                 var socket = _socket;
@@ -64,7 +57,14 @@ public sealed partial class TrackerServer(
                 {
                     try
                     {
-                        ReceiveLoop(socket, _stopping.Token);
+                        if (batch is not null)
+                        {
+                            batch.Run(socket, _stopping.Token);
+                        }
+                        else
+                        {
+                            ReceiveLoop(socket, _stopping.Token);
+                        }
                     }
                     finally
                     {
@@ -79,28 +79,25 @@ public sealed partial class TrackerServer(
 
         _loops.Add(ExpiryLoopAsync(settings.ExpiryInterval, _stopping.Token));
         LogStarted(_logger, HttpUrl, UdpEndPoint);
+        return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         _socket?.Dispose();
-        if (_app is not null)
-        {
-            await _app.StopAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await http.StopAsync().ConfigureAwait(false);
 
         await Task.WhenAll(_loops).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         _stopping.Dispose();
         _socket?.Dispose();
-        if (_app is not null)
-        {
-            await _app.DisposeAsync().ConfigureAwait(false);
-        }
+
+        // The listener is the container's to dispose (it may outlive a failed start).
+        return ValueTask.CompletedTask;
     }
 
     // A blocking receive on a dedicated thread per core, as opentracker's UDP workers do: no epoll round trip and
@@ -111,13 +108,12 @@ public sealed partial class TrackerServer(
         var packet = new byte[2048];
         var reply = new byte[UdpTrackerProtocol.MaxReplyLength];
         var source = new SocketAddress(socket.AddressFamily);
-        var template = socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var received = socket.ReceiveFrom(packet, SocketFlags.None, source);
-                var from = (IPEndPoint)template.Create(source);
+                var from = PeerAddress.From(source);
                 var handling = udp.HandleAsync(packet.AsMemory(0, received), from, source.Buffer[..source.Size], reply, stoppingToken);
                 var length = handling.IsCompletedSuccessfully ? handling.Result : handling.AsTask().GetAwaiter().GetResult();
                 if (length > 0)

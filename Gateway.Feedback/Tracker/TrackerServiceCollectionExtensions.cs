@@ -27,6 +27,7 @@ public static class TrackerServiceCollectionExtensions
         });
         services.AddSingleton<UdpTrackerProtocol>();
         services.AddSingleton<HttpTrackerFrontend>();
+        services.AddSingleton<HttpTrackerListener>();
         services.AddSingleton<TrackerServer>();
         if (host)
         {

@@ -24,12 +24,18 @@ public sealed class UdpTrackerProtocol(SwarmTracker tracker, UdpConnectionIds co
     public const int MaxReplyLength = 20 + (2000 * PeerAddress.CompactV6Length);
 
     /// <summary>
-    /// Handles one packet from <paramref name="source"/> (its raw socket address) and writes the reply to
-    /// <paramref name="reply"/>; returns the reply's length, 0 for no reply (a packet too short to answer).
+    /// Handles one packet from <paramref name="from"/> (<paramref name="source"/> is its raw socket address) and writes
+    /// the reply to <paramref name="reply"/>; returns the reply's length, 0 for no reply (a packet too short to answer).
     /// </summary>
-    public async ValueTask<int> HandleAsync(ReadOnlyMemory<byte> packet, IPEndPoint from, ReadOnlyMemory<byte> source, Memory<byte> reply, CancellationToken cancellationToken)
+    public ValueTask<int> HandleAsync(ReadOnlyMemory<byte> packet, IPEndPoint from, ReadOnlyMemory<byte> source, Memory<byte> reply, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(from);
+        return HandleAsync(packet, PeerAddress.From(from.Address, (ushort)from.Port), source, reply, cancellationToken);
+    }
+
+    /// <summary>As above, with the sender as a <see cref="PeerAddress"/> (the receive loop's allocation-free form).</summary>
+    public async ValueTask<int> HandleAsync(ReadOnlyMemory<byte> packet, PeerAddress from, ReadOnlyMemory<byte> source, Memory<byte> reply, CancellationToken cancellationToken)
+    {
         if (packet.Length < 16)
         {
             return 0;
@@ -39,7 +45,7 @@ public sealed class UdpTrackerProtocol(SwarmTracker tracker, UdpConnectionIds co
         var connectionId = BinaryPrimitives.ReadInt64BigEndian(head);
         var action = BinaryPrimitives.ReadInt32BigEndian(head[8..]);
         var transactionId = BinaryPrimitives.ReadInt32BigEndian(head[12..]);
-        if (!limiter.TryAcquire(from.Address))
+        if (limiter.IsEnabled && !limiter.TryAcquire(from.ToIPAddress()))
         {
             return Error(reply.Span, transactionId, HttpTrackerFrontend.RateLimited);
         }
@@ -79,7 +85,7 @@ public sealed class UdpTrackerProtocol(SwarmTracker tracker, UdpConnectionIds co
         return 8 + Encoding.UTF8.GetBytes(message, reply[8..]);
     }
 
-    private async ValueTask<int> AnnounceAsync(ReadOnlyMemory<byte> packet, IPEndPoint from, int transactionId, Memory<byte> reply, CancellationToken cancellationToken)
+    private async ValueTask<int> AnnounceAsync(ReadOnlyMemory<byte> packet, PeerAddress from, int transactionId, Memory<byte> reply, CancellationToken cancellationToken)
     {
         if (!TryParseAnnounce(packet.Span, out var request, out var key, out var failure))
         {
@@ -90,7 +96,7 @@ public sealed class UdpTrackerProtocol(SwarmTracker tracker, UdpConnectionIds co
         var buffer = ArrayPool<SwarmPeer>.Shared.Rent(settings.MaxNumWant);
         try
         {
-            var address = PeerAddress.From(from.Address, request.Port);
+            var address = from.WithPort(request.Port);
             var result = await tracker.AnnounceAsync(request, address, key, buffer, cancellationToken).ConfigureAwait(false);
             if (result.Failure is not null)
             {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Text;
 using CsCheck;
@@ -5,8 +6,6 @@ using Gateway.Feedback.Bencode;
 using Gateway.Feedback.Torrents;
 using Gateway.Feedback.Tracker;
 using Gateway.Tests.Infrastructure;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Gateway.Tests.Tracker;
 
@@ -90,14 +89,10 @@ public sealed class AnnounceParsingTests : IDisposable
 
     internal static async Task<byte[]> HandleHttpAsync(string target, IPAddress from, HttpTrackerFrontend frontend)
     {
-        var context = new DefaultHttpContext();
-        context.Features.Get<IHttpRequestFeature>()!.RawTarget = target;
-        context.Request.Method = "GET";
-        context.Connection.RemoteIpAddress = from;
-        using var body = new MemoryStream();
-        context.Response.Body = body;
-        await frontend.HandleAsync(context);
-        return body.ToArray();
+        var output = new ArrayBufferWriter<byte>();
+        var status = await frontend.HandleAsync(isGet: true, target, from, output, CancellationToken.None);
+        Assert.Equal(200, status);
+        return output.WrittenSpan.ToArray();
     }
 
     internal static string RandomText(Random random)

@@ -51,6 +51,23 @@ public sealed class KeyedVolunteerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_aria2_seeder_with_its_key_in_a_udp_tracker_url_is_in_the_swarm_but_never_a_holder()
+    {
+        // aria2 sends no BEP 41 URL data (checked with a capture: a 100-byte announce, extensions 0), so the key
+        // never reaches the tracker and the announce is anonymous: keyed aria2 volunteers must announce over HTTP.
+        var v1 = _bed.Gateway["v1"];
+        _bed.Track(BitTorrentClient.Aria2(
+            _bed.TorrentFile, TrackerTestBed.SeedFolder(Path.Combine(_bed.Repository.Root, "v1")), $"{_bed.UdpUrl}/{TrackerTestBed.V1Key}", seed: true, udpTracker: true));
+        await _bed.SeedersBecomeAsync(1);
+
+        var snapshot = await _bed.Gateway.Store.GetSnapshotAsync(CancellationToken.None);
+        Assert.DoesNotContain(snapshot.Holdings, h => h.Value.Contains(_bed.ContentId));
+        using var response = await _bed.Gateway.Client.GetAsync("/" + TrackerTestBed.FilePath);
+        Assert.DoesNotContain(v1.BaseUrl.ToString(), response.Headers.Location?.ToString() ?? string.Empty, StringComparison.Ordinal);
+        Assert.Equal(0, v1.HitCount);
+    }
+
+    [Fact]
     public async Task An_announce_with_a_wrong_key_gets_a_failure_reason()
     {
         var body = await _bed.Gateway.Client.GetStringAsync(

@@ -22,6 +22,38 @@ public sealed class UdpProtocolTests : IDisposable
         Assert.Equal(_t.ConnectionIds.Issue(ClientSource), BinaryPrimitives.ReadInt64BigEndian(reply.AsSpan(8)));
     }
 
+    [Theory]
+    [InlineData(0, 0x726fdb47dd0e0e31UL)]
+    [InlineData(8, 0x93f5f5799a932462UL)]
+    [InlineData(15, 0xa129ca6149be45e5UL)]
+    public void Connection_ids_use_sip_hash_2_4_as_its_reference_vectors_define_it(int length, ulong expected)
+    {
+        // The paper's test vectors: key 00 01 … 0f, message 00 01 … (length - 1).
+        var message = Enumerable.Range(0, length).Select(i => (byte)i).ToArray();
+        Assert.Equal(expected, UdpConnectionIds.SipHash24(0x0706050403020100UL, 0x0f0e0d0c0b0a0908UL, message));
+    }
+
+    [Theory]
+    [InlineData("10.1.2.3", 40000)]
+    [InlineData("2001:db8::7", 6881)]
+    [InlineData("::ffff:10.1.2.3", 5)]
+    public void A_raw_socket_address_gives_the_same_peer_address_as_its_endpoint(string address, int port)
+    {
+        var endPoint = new IPEndPoint(IPAddress.Parse(address), port);
+        var raw = endPoint.Serialize();
+        Assert.Equal(PeerAddress.From(endPoint.Address, (ushort)port), PeerAddress.From(raw));
+        Assert.Equal(PeerAddress.From(endPoint.Address, (ushort)port), PeerAddress.FromLinuxSocketAddress(raw.Buffer.Span[..raw.Size]));
+    }
+
+    [Fact]
+    public async Task A_connection_id_from_one_source_address_is_refused_from_another()
+    {
+        var request = Announce(peerId: 0x11, left: 0, port: 6881);
+        byte[] otherSource = [2, 0, 0x9c, 0x40, 10, 1, 2, 4];
+        var reply = await SendAsync(request, new IPEndPoint(IPAddress.Parse("10.1.2.4"), 40000), otherSource);
+        Assert.Equal(UdpTrackerProtocol.ActionError, BinaryPrimitives.ReadInt32BigEndian(reply));
+    }
+
     [Fact]
     public async Task Announce_answers_interval_leechers_seeders_and_6_bytes_per_ipv4_peer()
     {
@@ -81,6 +113,24 @@ public sealed class UdpProtocolTests : IDisposable
         var snapshot = await _t.Swarms.GetSnapshotAsync(CancellationToken.None);
         Assert.Equal(TrackerUnderUnitTest.Contents.Order(), snapshot.Holdings["v1"].Order());
         Assert.Equal(3, snapshot.Loads["v1"].ActiveTransfers);
+    }
+
+    [Fact]
+    public async Task A_udp_seeder_without_url_data_is_in_the_swarm_but_never_a_holder()
+    {
+        // aria2 1.36's announce: the 98 bytes and a zero extensions field, so a key in its tracker URL never arrives.
+        var request = Announce(peerId: 0x11, left: 0, port: 6881).Concat(new byte[] { 0, 0 }).ToArray();
+        Assert.Equal(1, BinaryPrimitives.ReadInt32BigEndian(await SendAsync(request)));
+        Assert.Equal(1, (await _t.Peers.ScrapeAsync(TrackerUnderUnitTest.Torrent, CancellationToken.None)).Seeders);
+        var snapshot = await _t.Swarms.GetSnapshotAsync(CancellationToken.None);
+        Assert.Empty(snapshot.Holdings);
+        Assert.Empty(snapshot.Loads);
+    }
+
+    [Fact]
+    public void The_batch_loops_message_header_has_the_size_of_a_64_bit_linux_mmsghdr()
+    {
+        Assert.Equal(64, UdpBatchLoop.MessageHeaderSize);
     }
 
     public void Dispose() => _t.Dispose();
