@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -53,19 +54,21 @@ public enum VolunteerBehavior
 public sealed class TestVolunteer : IAsyncDisposable
 {
     private readonly string _folder;
+    private readonly X509Certificate2? _certificate;
     private WebApplication? _app;
 
-    private TestVolunteer(string id, string folder)
+    private TestVolunteer(string id, string folder, X509Certificate2? certificate = null)
     {
         Id = id;
         _folder = folder;
+        _certificate = certificate;
     }
 
     public string Id { get; }
 
     public int Port { get; private set; }
 
-    public Uri BaseUrl => new($"http://127.0.0.1:{Port}/");
+    public Uri BaseUrl => new($"{(_certificate is null ? "http" : "https")}://127.0.0.1:{Port}/");
 
     public VolunteerBehavior Behavior { get; set; } = VolunteerBehavior.Serve;
 
@@ -80,6 +83,14 @@ public sealed class TestVolunteer : IAsyncDisposable
     public static async Task<TestVolunteer> StartAsync(string id, string folder)
     {
         var volunteer = new TestVolunteer(id, folder);
+        await volunteer.StartAsync(0);
+        return volunteer;
+    }
+
+    /// <summary>A volunteer serving https with <paramref name="certificate"/> (which must hold its private key).</summary>
+    public static async Task<TestVolunteer> StartHttpsAsync(string id, string folder, X509Certificate2 certificate)
+    {
+        var volunteer = new TestVolunteer(id, folder, certificate);
         await volunteer.StartAsync(0);
         return volunteer;
     }
@@ -161,7 +172,13 @@ public sealed class TestVolunteer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, port, listen =>
+        {
+            if (_certificate is not null)
+            {
+                listen.UseHttps(_certificate);
+            }
+        }));
         var app = builder.Build();
         app.MapGet("/healthz", () => "ok");
         app.Use(async (context, next) =>

@@ -11,6 +11,11 @@ public static class VerificationSetup
         services.AddOptions<VerifyOptions>().Bind(configuration.GetSection(VerifyOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<VerifyOptions>, VerifyOptionsValidator>();
         services.AddSingleton<QuarantineList>();
+
+        // https volunteers: the same certificate trust for YARP's clients (registered before AddReverseProxy, whose
+        // TryAdd then keeps it) and the verifying forwarder's.
+        services.AddSingleton<Proxy.VolunteerCertificateTrust>();
+        services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, Proxy.VolunteerHttpClientFactory>();
         services.AddSingleton<VerifyingForwarder>();
         services.AddSingleton<Mirrors.HealthyHolders>();
         services.AddSingleton<Mirrors.MirrorLinks>();

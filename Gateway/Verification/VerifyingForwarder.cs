@@ -45,8 +45,10 @@ public sealed partial class VerifyingForwarder : IDisposable
         RetryPicker picker,
         Health.PassiveHealthReporter passiveHealth,
         GatewayMetrics metrics,
+        VolunteerCertificateTrust trust,
         ILogger<VerifyingForwarder> logger)
     {
+        ArgumentNullException.ThrowIfNull(trust);
         ArgumentNullException.ThrowIfNull(proxyOptions);
         _proxyOptions = proxyOptions;
         _holders = holders;
@@ -61,7 +63,7 @@ public sealed partial class VerifyingForwarder : IDisposable
         _logger = logger;
 
         // As YARP's own client: no proxy from the environment, no redirects, no decompression, no cookies.
-        _http = new HttpMessageInvoker(new SocketsHttpHandler
+        var handler = new SocketsHttpHandler
         {
             UseProxy = false,
             AllowAutoRedirect = false,
@@ -69,7 +71,9 @@ public sealed partial class VerifyingForwarder : IDisposable
             UseCookies = false,
             ConnectTimeout = proxyOptions.CurrentValue.ActivityTimeout,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
-        });
+        };
+        trust.Apply(handler);
+        _http = new HttpMessageInvoker(handler);
     }
 
     private enum Outcome
