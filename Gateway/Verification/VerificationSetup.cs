@@ -19,6 +19,13 @@ public static class VerificationSetup
         services.AddSingleton<VerifyingForwarder>();
         services.AddSingleton<Mirrors.HealthyHolders>();
         services.AddSingleton<Mirrors.MirrorLinks>();
+
+        // Several gateways on one Redis store ban a tamperer together (the store's RedisConnection is registered by AddSwarmStore).
+        if (configuration.GetValue<Feedback.Store.StoreKind>("Store:Kind") == Feedback.Store.StoreKind.Redis)
+        {
+            services.AddSingleton<SharedQuarantine>();
+            services.AddHostedService(sp => sp.GetRequiredService<SharedQuarantine>());
+        }
     }
 
     /// <summary>Maps the report and quarantine endpoints (before the proxy's catch-all route).</summary>
