@@ -170,10 +170,10 @@ public sealed partial class PieceDelivery(HttpMessageInvoker http, ILogger logge
     [LoggerMessage(Level = LogLevel.Error, Message = "{Source} sent altered bytes from byte {Offset} ({Reason}); refused, continuing there on the next source")]
     private static partial void LogAltered(ILogger logger, Uri source, long offset, string reason);
 
-    /// <summary>Writes verified pieces (their part in the customer's range) while the next one is read into the other buffer.</summary>
+    /// <summary>One customer's download across its sources: the verifier, what the first source said of the type, and the writer.</summary>
     private sealed class VerifiedWriter(HttpContext context, FileFacts facts, ByteRange range, ChunkVerifier verifier)
     {
-        private Task _pending = Task.CompletedTask;
+        private readonly VerifiedChunkWriter _writer = new(context, range, verifier);
 
         public HttpContext Context { get; } = context;
 
@@ -185,46 +185,20 @@ public sealed partial class PieceDelivery(HttpMessageInvoker http, ILogger logge
 
         public DateTimeOffset? LastModified { get; set; }
 
-        public bool Started { get; private set; }
+        public bool Started => _writer.Started;
 
-        /// <summary>Waits for the piece still being written; false when the customer went away.</summary>
-        public async Task<bool> DrainAsync()
+        public Task<bool> DrainAsync() => _writer.DrainAsync();
+
+        public Task WriteVerifiedChunkAsync() => _writer.WriteAsync(static (response, self) => self.WriteHeaders(response), this);
+
+        private void WriteHeaders(HttpResponse response)
         {
-            try
+            VerifiedHeaders.Write(response, Facts, range);
+            response.ContentType = ContentType ?? "application/octet-stream";
+            if (LastModified is { } modified)
             {
-                await _pending.ConfigureAwait(false);
-                return true;
+                response.Headers.LastModified = modified.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or IOException)
-            {
-                return false;
-            }
-            finally
-            {
-                _pending = Task.CompletedTask;
-            }
-        }
-
-        public async Task WriteVerifiedChunkAsync()
-        {
-            await _pending.ConfigureAwait(false);
-            var response = Context.Response;
-            if (!Started)
-            {
-                Started = true;
-                VerifiedHeaders.Write(response, Facts, range);
-                response.ContentType = ContentType ?? "application/octet-stream";
-                if (LastModified is { } modified)
-                {
-                    response.Headers.LastModified = modified.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-                }
-            }
-
-            var chunkStart = Verifier.ChunkOffset;
-            var chunk = Verifier.Chunk;
-            var sliceFrom = (int)(Math.Max(range.Start, chunkStart) - chunkStart);
-            var sliceTo = (int)(Math.Min(range.End + 1, chunkStart + chunk.Length) - chunkStart);
-            _pending = response.Body.WriteAsync(chunk[sliceFrom..sliceTo], Context.RequestAborted).AsTask();
         }
     }
 }
