@@ -61,7 +61,10 @@ start_gw() {   # name port verify
 stop() {   # only what this script started, by the PIDs it wrote
   local f p
   for f in gw-on gw-off; do [ -s $R/$f.pid ] && p=$(cat $R/$f.pid) && [ -d /proc/$p ] && kill -TERM $p && echo "stopped $f ($p)"; rm -f $R/$f.pid; done
-  [ -s $R/nginx.pid ] && nginx -c $P/nginx.conf -p $R/ -s quit 2>/dev/null && echo "stopped nginx"
+  # Waits for nginx's master to exit: it deletes nginx.pid on its way out, which would otherwise remove the pid file
+  # of the nginx a following run (same work folder) has just started, leaving that one running.
+  [ -s $R/nginx.pid ] && p=$(cat $R/nginx.pid) && nginx -c $P/nginx.conf -p $R/ -s quit 2>/dev/null && echo "stopped nginx ($p)" \
+    && for i in $(seq 100); do [ -d /proc/$p ] || break; sleep 0.1; done
 }
 
 ticks() { local p=$1; awk '{sub(/.*\) /,""); print $12+$13}' /proc/$p/stat 2>/dev/null || echo 0; }
