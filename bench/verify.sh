@@ -7,11 +7,14 @@
 #   bench/verify.sh                 ROUNDS=2 DUR=10 C=16 THREADS=2 WARM=3 (about 2 minutes after the build)
 #   GW_DLL=/path/Gateway.dll bench/verify.sh     use a gateway you published yourself
 #   BASE_PORT=18710                 backends on BASE_PORT+1..4, gateways on BASE_PORT+11 (on) and +12 (off)
+#   RATE=12m                        each backend sends each download at most this fast (nginx limit_rate, bytes/s):
+#                                   volunteers whose uplink, not the gateway's CPU, is the bottleneck. Default: unlimited,
+#                                   which on loopback makes the run CPU-bound (then verification costs what SHA-256 costs).
 # Needs root (nginx switches its workers to www-data), nginx, wrk, curl, dotnet.
 set -u
 export PATH=$PATH:/usr/sbin:/sbin
 HERE=$(cd "$(dirname "$0")" && pwd); REPO=$(cd "$HERE/.." && pwd)
-ROUNDS=${ROUNDS:-2}; DUR=${DUR:-10}; C=${C:-16}; THREADS=${THREADS:-2}; WARM=${WARM:-3}; BASE_PORT=${BASE_PORT:-18710}
+ROUNDS=${ROUNDS:-2}; DUR=${DUR:-10}; C=${C:-16}; THREADS=${THREADS:-2}; WARM=${WARM:-3}; BASE_PORT=${BASE_PORT:-18710}; RATE=${RATE:-}
 P=${BENCH_WORK:-$(mktemp -d /tmp/gw-verify.XXXX)}; P=$(realpath -m "$P"); R=$P/run; mkdir -p $R $P/results; chmod a+x $P
 ON=$((BASE_PORT + 11)); OFF=$((BASE_PORT + 12))
 for b in nginx wrk curl dotnet; do command -v $b >/dev/null || { echo "$b not found (bench/run.sh tools installs nginx wrk curl)"; exit 1; }; done
@@ -26,6 +29,7 @@ setup() {
   { echo "user www-data; worker_processes 2; pid $R/nginx.pid; error_log $R/nginx.err warn;"
     echo "events { worker_connections 4096; }"
     echo "http { access_log off; sendfile on; tcp_nopush on; tcp_nodelay on; keepalive_requests 1000000; keepalive_timeout 65;"
+    [ -n "$RATE" ] && echo "  limit_rate $RATE;"
     echo "  default_type application/octet-stream; client_body_temp_path $R/b; proxy_temp_path $R/p; fastcgi_temp_path $R/f; uwsgi_temp_path $R/u; scgi_temp_path $R/s;"
     for b in 1 2 3 4; do echo "  server { listen 127.0.0.1:$((BASE_PORT + b)); root $P/www/b$b; }"; done
     echo "}"; } > $P/nginx.conf
@@ -57,7 +61,10 @@ start_gw() {   # name port verify
 stop() {   # only what this script started, by the PIDs it wrote
   local f p
   for f in gw-on gw-off; do [ -s $R/$f.pid ] && p=$(cat $R/$f.pid) && [ -d /proc/$p ] && kill -TERM $p && echo "stopped $f ($p)"; rm -f $R/$f.pid; done
-  [ -s $R/nginx.pid ] && nginx -c $P/nginx.conf -p $R/ -s quit 2>/dev/null && echo "stopped nginx"
+  # Waits for nginx's master to exit: it deletes nginx.pid on its way out, which would otherwise remove the pid file
+  # of the nginx a following run (same work folder) has just started, leaving that one running.
+  [ -s $R/nginx.pid ] && p=$(cat $R/nginx.pid) && nginx -c $P/nginx.conf -p $R/ -s quit 2>/dev/null && echo "stopped nginx ($p)" \
+    && for i in $(seq 100); do [ -d /proc/$p ] || break; sleep 0.1; done
 }
 
 ticks() { local p=$1; awk '{sub(/.*\) /,""); print $12+$13}' /proc/$p/stat 2>/dev/null || echo 0; }
@@ -65,7 +72,7 @@ ticks() { local p=$1; awk '{sub(/.*\) /,""); print $12+$13}' /proc/$p/stat 2>/de
 measure() {
   local S=$P/results/verify-$(date +%Y%m%d-%H%M%S).tsv HZ round name port pid t0 t1 line
   HZ=$(getconf CLK_TCK)
-  { echo "# $(date -Is) $(nproc) cores; dotnet $(dotnet --version); git $(git -C $REPO describe --always --dirty 2>/dev/null); wrk -t$THREADS -c$C -d${DUR}s /4m.bin x $ROUNDS rounds"
+  { echo "# $(date -Is) $(nproc) cores; dotnet $(dotnet --version); git $(git -C $REPO describe --always --dirty 2>/dev/null); wrk -t$THREADS -c$C -d${DUR}s /4m.bin x $ROUNDS rounds; backend rate ${RATE:-unlimited}; $(uptime)"
     printf "round\tverify\trps\tMBps\tp50_ms\tp99_ms\terrors\tgw_cpu%%\tgw_cpu_ms/req\n"; } > $S
   for port in $ON $OFF; do timeout $((WARM + 15)) wrk -t$THREADS -c$C -d${WARM}s http://127.0.0.1:$port/4m.bin > /dev/null 2>&1; done
   for round in $(seq $ROUNDS); do

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -56,13 +57,15 @@ public enum VolunteerBehavior
 public sealed class TestVolunteer : IAsyncDisposable
 {
     private readonly string _folder;
+    private readonly X509Certificate2? _certificate;
     private WebApplication? _app;
 
-    private TestVolunteer(string id, string folder, IPAddress address)
+    private TestVolunteer(string id, string folder, IPAddress address, X509Certificate2? certificate = null)
     {
         Id = id;
         _folder = folder;
         Address = address;
+        _certificate = certificate;
     }
 
     /// <summary>The loopback address it listens on (127.0.0.1 unless a test gives each volunteer its own).</summary>
@@ -72,7 +75,7 @@ public sealed class TestVolunteer : IAsyncDisposable
 
     public int Port { get; private set; }
 
-    public Uri BaseUrl => new($"http://{Address}:{Port}/");
+    public Uri BaseUrl => new($"{(_certificate is null ? "http" : "https")}://{Address}:{Port}/");
 
     public VolunteerBehavior Behavior { get; set; } = VolunteerBehavior.Serve;
 
@@ -90,6 +93,14 @@ public sealed class TestVolunteer : IAsyncDisposable
     public static async Task<TestVolunteer> StartAsync(string id, string folder, IPAddress? address = null)
     {
         var volunteer = new TestVolunteer(id, folder, address ?? IPAddress.Loopback);
+        await volunteer.StartAsync(0);
+        return volunteer;
+    }
+
+    /// <summary>A volunteer serving https with <paramref name="certificate"/> (which must hold its private key).</summary>
+    public static async Task<TestVolunteer> StartHttpsAsync(string id, string folder, X509Certificate2 certificate)
+    {
+        var volunteer = new TestVolunteer(id, folder, IPAddress.Loopback, certificate);
         await volunteer.StartAsync(0);
         return volunteer;
     }
@@ -171,7 +182,13 @@ public sealed class TestVolunteer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(Address, port));
+        builder.WebHost.UseKestrel(o => o.Listen(Address, port, listen =>
+        {
+            if (_certificate is not null)
+            {
+                listen.UseHttps(_certificate);
+            }
+        }));
         var app = builder.Build();
         app.MapGet("/healthz", () => "ok");
         app.Use(async (context, next) =>

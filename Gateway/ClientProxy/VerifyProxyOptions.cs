@@ -19,6 +19,12 @@ public sealed class VerifyProxyOptions
     /// <summary>How long a source may stay silent (no headers, or no body bytes) before the next one is tried.</summary>
     public TimeSpan ActivityTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Files without piece hashes up to this size are verified whole in memory and then sent; larger ones are spooled
+    /// to <see cref="SpoolFolder"/> while hashed. Files with piece hashes are streamed piece by piece whatever their size.
+    /// </summary>
+    public int MaxInMemoryBytes { get; set; } = 8 * 1024 * 1024;
+
     /// <summary>Sources tried per download: the redirect target, then the Link alternates (the origin last).</summary>
     public int MaxSources { get; set; } = 5;
 }
@@ -41,6 +47,11 @@ internal sealed class VerifyProxyOptionsValidator : IValidateOptions<VerifyProxy
         if (options.ActivityTimeout < TimeSpan.FromMilliseconds(100))
         {
             errors.Add($"VerifyProxy:ActivityTimeout {options.ActivityTimeout} is too short; use at least 00:00:00.1.");
+        }
+
+        if (options.MaxInMemoryBytes is < 0 or > 256 * 1024 * 1024)
+        {
+            errors.Add($"VerifyProxy:MaxInMemoryBytes {options.MaxInMemoryBytes} must be between 0 and 268435456 (256 MiB).");
         }
 
         if (options.MaxSources is < 1 or > 20)

@@ -11,8 +11,9 @@ namespace Gateway.ClientProxy;
 
 /// <summary>
 /// An HTTP forward proxy beside the customer (apt's <c>Acquire::http::Proxy</c>, curl's <c>-x</c>): forwards to the
-/// gateway, follows its redirect itself, spools the body while hashing it and hands it over only when it matches
-/// the <c>Repr-Digest</c> the gateway sent. On a mismatch (or a failure) it tries the <c>Link</c> alternates, the
+/// gateway, follows its redirect itself and hands over only bytes that match what the gateway sent: piece by piece
+/// against the metalink's piece hashes (streamed; a Range gets the verified covering pieces, sliced), small files
+/// whole in memory, and large files without piece hashes spooled to disk until their <c>Repr-Digest</c> matches. On a mismatch (or a failure) it tries the <c>Link</c> alternates, the
 /// origin last, and reports the volunteer to the gateway (signed). Responses without a digest (repository
 /// metadata from the origin) pass through.
 /// </summary>
@@ -23,6 +24,8 @@ public sealed partial class VerifyingClientProxy(
     ILogger<VerifyingClientProxy> logger)
 {
     private const int CopyBufferSize = 64 * 1024;
+
+    private readonly PieceDelivery _pieces = new(http, logger);
 
     private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -77,7 +80,7 @@ public sealed partial class VerifyingClientProxy(
             var digest = ReprDigest.TryParseSha256(Values(first, "Repr-Digest"));
             var status = (int)first.StatusCode;
             var redirect = status is 301 or 302 or 303 or 307 or 308 && first.Headers.Location is not null;
-            if (digest is null || HttpMethods.IsHead(method) || !(redirect || status == 200))
+            if (digest is null || !(redirect || status == 200))
             {
                 await PassThroughAsync(context, first).ConfigureAwait(false);
                 return;
@@ -89,11 +92,34 @@ public sealed partial class VerifyingClientProxy(
                 sources.Add(new Uri(target, first.Headers.Location!));
                 sources.AddRange(MirrorLinks.ParseDuplicates(Values(first, "Link") ?? []).Where(u => u != sources[0]));
             }
+            else
+            {
+                // A 200 with a digest (the gateway proxied it): the gateway is the one source.
+                sources.Add(target);
+            }
 
-            // A 200 with a digest (the gateway proxied it) is verified as it is; there is nothing else to try.
+            var facts = await FactsAsync(target, digest, settings, aborted).ConfigureAwait(false);
+            if (HttpMethods.IsHead(method))
+            {
+                AnswerHead(context, facts, digest);
+                return;
+            }
+
+            if (facts?.Layout(settings.MaxInMemoryBytes) is { } layout)
+            {
+                await DeliverPiecesAsync(context, first, redirect, facts, layout, sources.Take(settings.MaxSources).ToList(), target, settings).ConfigureAwait(false);
+                return;
+            }
+
+            // Only a whole-file digest for a large file (or no metalink): spool to disk, verify, then send.
             if (!redirect && await TryDeliverAsync(context, first, digest, target, target, settings).ConfigureAwait(false))
             {
                 return;
+            }
+
+            if (!redirect)
+            {
+                sources.Clear();
             }
 
             foreach (var source in sources.Take(settings.MaxSources))
@@ -154,13 +180,25 @@ public sealed partial class VerifyingClientProxy(
             if (!CryptographicOperations.FixedTimeEquals(actual, digest))
             {
                 LogMismatch(logger, source, Convert.ToHexStringLower(actual));
-                await ReportAsync(requested, source, actual, settings, context.RequestAborted).ConfigureAwait(false);
+                await ReportAsync(requested, source, Convert.ToHexStringLower(actual), settings, context.RequestAborted).ConfigureAwait(false);
                 return false;
             }
 
             var customer = context.Response;
-            customer.StatusCode = 200;
-            customer.ContentLength = spool.Length;
+            var range = ByteRange.Parse(context.Request.Headers, spool.Length);
+            if (!range.IsSatisfiable || spool.Length == 0)
+            {
+                AnswerUnsatisfiable(customer, range, spool.Length, digest);
+                return true;
+            }
+
+            customer.StatusCode = range.IsPartial ? 206 : 200;
+            customer.ContentLength = range.Length;
+            if (range.IsPartial)
+            {
+                customer.Headers.ContentRange = $"bytes {range.Start}-{range.End}/{spool.Length}";
+            }
+
             customer.ContentType = response.Content.Headers.ContentType?.ToString() ?? "application/octet-stream";
             if (response.Content.Headers.LastModified is { } modified)
             {
@@ -168,9 +206,121 @@ public sealed partial class VerifyingClientProxy(
             }
 
             customer.Headers["Repr-Digest"] = "sha-256=:" + Convert.ToBase64String(digest) + ":";
-            spool.Position = 0;
-            await spool.CopyToAsync(customer.Body, CopyBufferSize, context.RequestAborted).ConfigureAwait(false);
+            spool.Position = range.Start;
+            await CopyAsync(spool, customer.Body, range.Length, context.RequestAborted).ConfigureAwait(false);
             return true;
+        }
+    }
+
+    /// <summary>Streams piece by piece (or a small file whole from memory), each piece verified before it goes out.</summary>
+    private async Task DeliverPiecesAsync(HttpContext context, HttpResponseMessage first, bool redirect, FileFacts facts, ChunkLayout layout, List<Uri> sources, Uri target, VerifyProxyOptions settings)
+    {
+        var range = ByteRange.Parse(context.Request.Headers, facts.Size);
+        if (!range.IsSatisfiable || facts.Size == 0)
+        {
+            AnswerUnsatisfiable(context.Response, range, facts.Size, facts.Sha256);
+            return;
+        }
+
+        var delivered = await _pieces.DeliverAsync(
+            context, facts, layout, range, sources, redirect ? null : first, settings.ActivityTimeout,
+            (source, observed) => ReportAsync(target, source, observed, settings, context.RequestAborted)).ConfigureAwait(false);
+        if (!delivered)
+        {
+            await Problem(context, 502, "No verified copy", $"No source served bytes matching the gateway's piece hashes for {target}.").ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The file's metadata from the gateway's metalink (<c>?meta4</c>), when it agrees with the <c>Repr-Digest</c>;
+    /// null when there is none (then the whole body is verified against the digest).
+    /// </summary>
+    private async Task<FileFacts?> FactsAsync(Uri target, byte[] digest, VerifyProxyOptions settings, CancellationToken aborted)
+    {
+        if (target.Query.Length > 0)
+        {
+            return null;
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, new UriBuilder(target) { Query = "meta4" }.Uri) { Version = HttpVersion.Version11 };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        timeout.CancelAfter(settings.ActivityTimeout);
+        try
+        {
+            using var response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                return null;
+            }
+
+            var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+            await using (body.ConfigureAwait(false))
+            {
+                var facts = FileFacts.TryRead(body);
+                return facts is not null && CryptographicOperations.FixedTimeEquals(facts.Sha256, digest) ? facts : null;
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !aborted.IsCancellationRequested)
+        {
+            LogNoMetalink(logger, target, ex.Message);
+            return null;
+        }
+    }
+
+    /// <summary>HEAD: the verified metadata (size and digest from the gateway), never a source's headers or body.</summary>
+    private static void AnswerHead(HttpContext context, FileFacts? facts, byte[] digest)
+    {
+        var response = context.Response;
+        if (facts is null)
+        {
+            response.StatusCode = 200;
+            response.Headers["Repr-Digest"] = "sha-256=:" + Convert.ToBase64String(digest) + ":";
+            return;
+        }
+
+        var range = ByteRange.Parse(context.Request.Headers, facts.Size);
+        if (!range.IsSatisfiable || facts.Size == 0)
+        {
+            AnswerUnsatisfiable(response, range, facts.Size, digest);
+            return;
+        }
+
+        VerifiedHeaders.Write(response, facts, range);
+        response.ContentType = "application/octet-stream";
+    }
+
+    private static void AnswerUnsatisfiable(HttpResponse response, ByteRange range, long size, byte[] digest)
+    {
+        response.StatusCode = range.IsSatisfiable ? 200 : 416;
+        if (!range.IsSatisfiable)
+        {
+            response.Headers.ContentRange = $"bytes */{size}";
+        }
+
+        response.Headers["Repr-Digest"] = "sha-256=:" + Convert.ToBase64String(digest) + ":";
+        response.ContentLength = 0;
+    }
+
+    private static async Task CopyAsync(Stream from, Stream to, long count, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            while (count > 0)
+            {
+                var read = await from.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, count)), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new IOException("The spool file ended early.");
+                }
+
+                await to.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                count -= read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -205,14 +355,14 @@ public sealed partial class VerifyingClientProxy(
     }
 
     /// <summary>Tells the gateway (signed) which URL served altered bytes; the gateway ignores URLs that are not its volunteers'.</summary>
-    private async Task ReportAsync(Uri requested, Uri source, byte[] actual, VerifyProxyOptions settings, CancellationToken cancellationToken)
+    private async Task ReportAsync(Uri requested, Uri source, string observed, VerifyProxyOptions settings, CancellationToken cancellationToken)
     {
         if (settings.ReportKey.Length == 0 || source == requested)
         {
             return;
         }
 
-        var report = new VolunteerReport(source.ToString(), Uri.UnescapeDataString(requested.AbsolutePath.TrimStart('/')), Convert.ToHexStringLower(actual), time.GetUtcNow().ToUnixTimeSeconds());
+        var report = new VolunteerReport(source.ToString(), Uri.UnescapeDataString(requested.AbsolutePath.TrimStart('/')), observed, time.GetUtcNow().ToUnixTimeSeconds());
         var body = JsonSerializer.SerializeToUtf8Bytes(report, VerificationJsonContext.Default.VolunteerReport);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(requested, QuarantineEndpoints.ReportPath)) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
@@ -280,6 +430,9 @@ public sealed partial class VerifyingClientProxy(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Source} served bytes with SHA-256 {Actual}, not the gateway's Repr-Digest; refused, trying the next source")]
     private static partial void LogMismatch(ILogger logger, Uri source, string actual);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "No metalink for {Target} ({Reason}); verifying the whole body against its Repr-Digest")]
+    private static partial void LogNoMetalink(ILogger logger, Uri target, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Reported {Source} to the gateway: {Status}")]
     private static partial void LogReported(ILogger logger, Uri source, int status);

@@ -5,7 +5,10 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Tracker;
 
-/// <summary>Volunteer keys from configuration (<c>Volunteers:N:Key</c>), rebuilt when it changes.</summary>
+/// <summary>
+/// Volunteer keys from configuration (<c>Volunteers:N:Key</c>, and <c>Volunteers:N:PreviousKey</c> during a key
+/// rotation), rebuilt when it changes: a key removed from the file stops working at the reload, without a restart.
+/// </summary>
 public sealed class ConfiguredVolunteerKeys : IVolunteerKeys, IDisposable
 {
     private readonly IDisposable? _subscription;
@@ -26,6 +29,6 @@ public sealed class ConfiguredVolunteerKeys : IVolunteerKeys, IDisposable
     // A disabled volunteer keeps its key working: it may seed, but selection leaves it out.
     private static FrozenDictionary<string, KeyedVolunteer> Build(VolunteerSetOptions options) =>
         options.Members
-            .Where(m => !string.IsNullOrEmpty(m.Key))
-            .ToFrozenDictionary(m => m.Key!, m => new KeyedVolunteer(m.Id, VolunteerDirectory.NormalizeBase(m.Url)), StringComparer.Ordinal);
+            .SelectMany(m => m.AcceptedKeys().Select(key => (Key: key, Volunteer: new KeyedVolunteer(m.Id, VolunteerDirectory.NormalizeBase(m.Url)))))
+            .ToFrozenDictionary(k => k.Key, k => k.Volunteer, StringComparer.Ordinal);
 }

@@ -18,7 +18,8 @@ public enum ChunkStatus
 
 /// <summary>
 /// Collects the bytes of chunks <c>first..last</c> of a file into a pooled chunk-sized buffer and checks each
-/// chunk's SHA-256 when it is complete. A caller reads straight into <see cref="Free"/> (no copy) and forwards
+/// chunk's SHA-256 when it is complete. The hash is fed as the bytes arrive (each read is hashed while it is still
+/// in the cache the socket copy put it in), so completing a chunk costs only the final block. A caller reads straight into <see cref="Free"/> (no copy) and forwards
 /// only <see cref="Chunk"/> after <see cref="ChunkStatus.Verified"/>. Two buffers alternate, so the caller may
 /// still be writing one chunk to the customer while it reads the next (the write must finish before the next
 /// <see cref="MoveNext"/> after that). After a failed source, <see cref="Restart"/>
@@ -28,6 +29,8 @@ public sealed class ChunkVerifier : IDisposable
 {
     private readonly ChunkLayout _layout;
     private readonly int _last;
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly byte[] _lastHash = new byte[ChunkLayout.HashLength];
     private byte[]? _buffer;
     private byte[]? _spare;
     private int _filled;
@@ -63,6 +66,9 @@ public sealed class ChunkVerifier : IDisposable
     /// <summary>The current chunk's bytes; only meaningful after <see cref="ChunkStatus.Verified"/>.</summary>
     public ReadOnlyMemory<byte> Chunk => Buffer.AsMemory(0, _layout.Length(Current));
 
+    /// <summary>The SHA-256 of the last completed chunk (what a source sent, for a report after a mismatch).</summary>
+    public ReadOnlySpan<byte> LastHash => _lastHash;
+
     private byte[] Buffer => _buffer ?? throw new ObjectDisposedException(nameof(ChunkVerifier));
 
     /// <summary>Records that <paramref name="count"/> bytes were written into <see cref="Free"/>; checks the chunk once it is complete.</summary>
@@ -70,15 +76,15 @@ public sealed class ChunkVerifier : IDisposable
     {
         var length = _layout.Length(Current);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, length - _filled);
+        _hash.AppendData(Buffer, _filled, count);
         _filled += count;
         if (_filled < length)
         {
             return ChunkStatus.NeedMore;
         }
 
-        Span<byte> hash = stackalloc byte[ChunkLayout.HashLength];
-        SHA256.HashData(Buffer.AsSpan(0, length), hash);
-        return CryptographicOperations.FixedTimeEquals(hash, _layout.Hash(Current)) ? ChunkStatus.Verified : ChunkStatus.Mismatch;
+        _hash.GetHashAndReset(_lastHash);
+        return CryptographicOperations.FixedTimeEquals(_lastHash, _layout.Hash(Current)) ? ChunkStatus.Verified : ChunkStatus.Mismatch;
     }
 
     /// <summary>Moves past a verified (and forwarded) chunk.</summary>
@@ -95,10 +101,21 @@ public sealed class ChunkVerifier : IDisposable
     }
 
     /// <summary>Drops the partial current chunk (its source failed); the next source starts at <see cref="ResumeOffset"/>.</summary>
-    public void Restart() => _filled = 0;
+    public void Restart()
+    {
+        if (_filled > 0)
+        {
+            // Drops what was hashed of the partial chunk.
+            Span<byte> discarded = stackalloc byte[ChunkLayout.HashLength];
+            _hash.GetHashAndReset(discarded);
+        }
+
+        _filled = 0;
+    }
 
     public void Dispose()
     {
+        _hash.Dispose();
         if (_buffer is not null)
         {
             ArrayPool<byte>.Shared.Return(_buffer);

@@ -12,6 +12,14 @@ namespace Gateway.Verification;
 /// <param name="Since">When it was quarantined.</param>
 public sealed record QuarantineRecord(string Volunteer, string Reason, string Source, DateTimeOffset Since);
 
+/// <summary>A quarantine change made here (not one read from the shared store): <see cref="Added"/> null means cleared.</summary>
+public sealed class QuarantineChangedEventArgs(string volunteer, QuarantineRecord? added) : EventArgs
+{
+    public string Volunteer { get; } = volunteer;
+
+    public QuarantineRecord? Added { get; } = added;
+}
+
 /// <summary>
 /// Volunteers caught serving altered bytes. Selection skips them at once; they stay out until an operator
 /// clears them (admin endpoint), across restarts when <c>Verify:QuarantineFile</c> is set. Read lock-free on
@@ -50,6 +58,9 @@ public sealed partial class QuarantineList
             "gateway.volunteers.quarantined", () => _current.Count, "{volunteer}", "Volunteers out of selection for serving altered bytes");
     }
 
+    /// <summary>Raised after this gateway quarantines or clears a volunteer (<see cref="SharedQuarantine"/> passes it on to Redis).</summary>
+    public event EventHandler<QuarantineChangedEventArgs>? Changed;
+
     /// <summary>Every quarantined volunteer (for the balancer-manager and the admin endpoint).</summary>
     public IReadOnlyCollection<QuarantineRecord> All => _current.Values;
 
@@ -68,6 +79,7 @@ public sealed partial class QuarantineList
     public bool Add(string volunteer, string reason, string source)
     {
         ArgumentException.ThrowIfNullOrEmpty(volunteer);
+        QuarantineRecord record;
         lock (_gate)
         {
             if (_current.ContainsKey(volunteer))
@@ -75,15 +87,14 @@ public sealed partial class QuarantineList
                 return false;
             }
 
-            var next = new Dictionary<string, QuarantineRecord>(_current, StringComparer.Ordinal)
-            {
-                [volunteer] = new QuarantineRecord(volunteer, reason, source, _time.GetUtcNow()),
-            };
+            record = new QuarantineRecord(volunteer, reason, source, _time.GetUtcNow());
+            var next = new Dictionary<string, QuarantineRecord>(_current, StringComparer.Ordinal) { [volunteer] = record };
             _current = next.ToFrozenDictionary(StringComparer.Ordinal);
             Save();
         }
 
         LogQuarantined(_logger, volunteer, source, reason);
+        Changed?.Invoke(this, new QuarantineChangedEventArgs(volunteer, record));
         return true;
     }
 
@@ -104,7 +115,35 @@ public sealed partial class QuarantineList
         }
 
         LogCleared(_logger, volunteer);
+        Changed?.Invoke(this, new QuarantineChangedEventArgs(volunteer, null));
         return true;
+    }
+
+    /// <summary>Takes in what other gateways quarantined or cleared (read from the shared store); raises no <see cref="Changed"/>.</summary>
+    internal void ApplyShared(IEnumerable<QuarantineRecord> added, IEnumerable<string> cleared)
+    {
+        lock (_gate)
+        {
+            var next = new Dictionary<string, QuarantineRecord>(_current, StringComparer.Ordinal);
+            var changed = false;
+            foreach (var record in added)
+            {
+                changed |= next.TryAdd(record.Volunteer, record);
+            }
+
+            foreach (var volunteer in cleared)
+            {
+                changed |= next.Remove(volunteer);
+            }
+
+            if (!changed)
+            {
+                return;
+            }
+
+            _current = next.ToFrozenDictionary(StringComparer.Ordinal);
+            Save();
+        }
     }
 
     /// <summary>Writes the list to the file (temporary file, then rename: a crash leaves the old or the new list).</summary>

@@ -11,9 +11,21 @@ public static class VerificationSetup
         services.AddOptions<VerifyOptions>().Bind(configuration.GetSection(VerifyOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<VerifyOptions>, VerifyOptionsValidator>();
         services.AddSingleton<QuarantineList>();
+
+        // https volunteers: the same certificate trust for YARP's clients (registered before AddReverseProxy, whose
+        // TryAdd then keeps it) and the verifying forwarder's.
+        services.AddSingleton<Proxy.VolunteerCertificateTrust>();
+        services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, Proxy.VolunteerHttpClientFactory>();
         services.AddSingleton<VerifyingForwarder>();
         services.AddSingleton<Mirrors.HealthyHolders>();
         services.AddSingleton<Mirrors.MirrorLinks>();
+
+        // Several gateways on one Redis store ban a tamperer together (the store's RedisConnection is registered by AddSwarmStore).
+        if (configuration.GetValue<Feedback.Store.StoreKind>("Store:Kind") == Feedback.Store.StoreKind.Redis)
+        {
+            services.AddSingleton<SharedQuarantine>();
+            services.AddHostedService(sp => sp.GetRequiredService<SharedQuarantine>());
+        }
     }
 
     /// <summary>Maps the report and quarantine endpoints (before the proxy's catch-all route).</summary>

@@ -30,6 +30,9 @@ public sealed class VerifyOptions
 
     /// <summary>Bearer token (at least 16 characters) for the quarantine admin endpoints; empty disables them.</summary>
     public string AdminToken { get; set; } = string.Empty;
+
+    /// <summary>With <c>Store:Kind=Redis</c>: how often the quarantine shared through Redis is written and read (every gateway bans a tamperer within it).</summary>
+    public TimeSpan QuarantineSyncInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 internal sealed class VerifyOptionsValidator : IValidateOptions<VerifyOptions>
@@ -50,6 +53,11 @@ internal sealed class VerifyOptionsValidator : IValidateOptions<VerifyOptions>
         if (options.AdminToken.Length is > 0 and < 16)
         {
             errors.Add("Verify:AdminToken is too short: use at least 16 characters (or leave it empty to disable the admin endpoints).");
+        }
+
+        if (options.QuarantineSyncInterval < TimeSpan.FromMilliseconds(50) || options.QuarantineSyncInterval > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"Verify:QuarantineSyncInterval {options.QuarantineSyncInterval} must be between 00:00:00.05 and 00:10:00.");
         }
 
         if (options.ReportMaxAge <= TimeSpan.Zero)

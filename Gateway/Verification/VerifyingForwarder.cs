@@ -45,8 +45,10 @@ public sealed partial class VerifyingForwarder : IDisposable
         RetryPicker picker,
         Health.PassiveHealthReporter passiveHealth,
         GatewayMetrics metrics,
+        VolunteerCertificateTrust trust,
         ILogger<VerifyingForwarder> logger)
     {
+        ArgumentNullException.ThrowIfNull(trust);
         ArgumentNullException.ThrowIfNull(proxyOptions);
         _proxyOptions = proxyOptions;
         _holders = holders;
@@ -61,7 +63,7 @@ public sealed partial class VerifyingForwarder : IDisposable
         _logger = logger;
 
         // As YARP's own client: no proxy from the environment, no redirects, no decompression, no cookies.
-        _http = new HttpMessageInvoker(new SocketsHttpHandler
+        var handler = new SocketsHttpHandler
         {
             UseProxy = false,
             AllowAutoRedirect = false,
@@ -69,7 +71,9 @@ public sealed partial class VerifyingForwarder : IDisposable
             UseCookies = false,
             ConnectTimeout = proxyOptions.CurrentValue.ActivityTimeout,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
-        });
+        };
+        trust.Apply(handler);
+        _http = new HttpMessageInvoker(handler);
     }
 
     private enum Outcome
@@ -383,69 +387,41 @@ public sealed partial class VerifyingForwarder : IDisposable
     /// <summary>One customer's download across its attempts.</summary>
     private sealed class Transfer(HttpContext context, CatalogEntry entry, ByteRange range, ChunkVerifier verifier)
     {
+        private readonly VerifiedChunkWriter _writer = new(context, range, verifier);
+
         public HttpContext Context { get; } = context;
 
         public CatalogEntry Entry { get; } = entry;
 
         public ChunkVerifier Verifier { get; } = verifier;
 
-        private Task _pendingWrite = Task.CompletedTask;
-
         /// <summary>True once the status line and the first verified bytes went out.</summary>
-        public bool Started { get; private set; }
+        public bool Started => _writer.Started;
 
         /// <summary>Bytes handed to the customer so far.</summary>
-        public long BytesSent { get; private set; }
+        public long BytesSent => _writer.BytesSent;
 
         /// <summary>Waits for the chunk still being written; false when the customer went away.</summary>
-        public async Task<bool> DrainAsync()
+        public Task<bool> DrainAsync() => _writer.DrainAsync();
+
+        /// <summary>Sends the just-verified chunk's part in the customer's range (the headers with the first).</summary>
+        public Task WriteVerifiedChunkAsync(HttpResponseMessage upstream) =>
+            _writer.WriteAsync(static (response, state) => state.Transfer.WriteHeaders(response, state.Upstream), (Transfer: this, Upstream: upstream));
+
+        private void WriteHeaders(HttpResponse response, HttpResponseMessage upstream)
         {
-            try
+            response.StatusCode = range.IsPartial ? StatusCodes.Status206PartialContent : StatusCodes.Status200OK;
+            response.ContentLength = range.Length;
+            var headers = response.Headers;
+            if (range.IsPartial)
             {
-                await _pendingWrite.ConfigureAwait(false);
-                return true;
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or IOException)
-            {
-                return false;
-            }
-            finally
-            {
-                _pendingWrite = Task.CompletedTask;
-            }
-        }
-
-        /// <summary>
-        /// Waits for the previous chunk's write, then starts sending the part of the just-verified chunk that lies
-        /// in the customer's range, without waiting for it.
-        /// </summary>
-        public async Task WriteVerifiedChunkAsync(HttpResponseMessage upstream)
-        {
-            await _pendingWrite.ConfigureAwait(false);
-            var response = Context.Response;
-            if (!Started)
-            {
-                Started = true;
-                response.StatusCode = range.IsPartial ? StatusCodes.Status206PartialContent : StatusCodes.Status200OK;
-                response.ContentLength = range.Length;
-                var headers = response.Headers;
-                if (range.IsPartial)
-                {
-                    headers.ContentRange = $"bytes {range.Start}-{range.End}/{Entry.Size}";
-                }
-
-                headers.AcceptRanges = "bytes";
-                headers["Repr-Digest"] = Entry.ReprDigest;
-                response.ContentType = upstream.Content.Headers.ContentType?.ToString() ?? "application/octet-stream";
-                CopyValidators(upstream, headers);
+                headers.ContentRange = $"bytes {range.Start}-{range.End}/{Entry.Size}";
             }
 
-            var chunkStart = Verifier.ChunkOffset;
-            var chunk = Verifier.Chunk;
-            var sliceFrom = (int)(Math.Max(range.Start, chunkStart) - chunkStart);
-            var sliceTo = (int)(Math.Min(range.End + 1, chunkStart + chunk.Length) - chunkStart);
-            BytesSent += sliceTo - sliceFrom;
-            _pendingWrite = response.Body.WriteAsync(chunk[sliceFrom..sliceTo], Context.RequestAborted).AsTask();
+            headers.AcceptRanges = "bytes";
+            headers["Repr-Digest"] = Entry.ReprDigest;
+            response.ContentType = upstream.Content.Headers.ContentType?.ToString() ?? "application/octet-stream";
+            CopyValidators(upstream, headers);
         }
     }
 }

@@ -48,4 +48,5 @@ public static class ReportSignature
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(VolunteerReport))]
 [JsonSerializable(typeof(QuarantineRecord[]))]
+[JsonSerializable(typeof(QuarantineRecord))]
 internal sealed partial class VerificationJsonContext : JsonSerializerContext;

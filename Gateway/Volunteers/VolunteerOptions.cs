@@ -55,6 +55,26 @@ public sealed class VolunteerOptions
     /// (with the tracker on, this replaces <see cref="Inventory"/>). 16–128 URL-safe characters; empty: none.
     /// </summary>
     public string? Key { get; set; }
+
+    /// <summary>
+    /// The key being retired during a rotation: announces with it still count, as with <see cref="Key"/>, so the
+    /// volunteer can switch at its own pace. Remove it (the config file is reloaded) to retire it. Same rules as the key.
+    /// </summary>
+    public string? PreviousKey { get; set; }
+
+    /// <summary>The keys its announces may use: <see cref="Key"/>, and <see cref="PreviousKey"/> during a rotation.</summary>
+    public IEnumerable<string> AcceptedKeys()
+    {
+        if (!string.IsNullOrEmpty(Key))
+        {
+            yield return Key;
+        }
+
+        if (!string.IsNullOrEmpty(PreviousKey))
+        {
+            yield return PreviousKey;
+        }
+    }
 }
 
 /// <summary>All configured volunteers (section <c>Volunteers</c>, an array).</summary>
@@ -96,15 +116,25 @@ internal sealed class VolunteerSetOptionsValidator : IValidateOptions<VolunteerS
                 errors.Add($"{at}:Url '{v.Url}' must be an absolute http(s) URL without a query.");
             }
 
-            if (!string.IsNullOrEmpty(v.Key))
+            if (!string.IsNullOrEmpty(v.PreviousKey) && string.IsNullOrEmpty(v.Key))
             {
-                if (v.Key.Length is < 16 or > 128 || v.Key.AsSpan().IndexOfAnyExcept(KeyCharacters) >= 0)
+                errors.Add($"{at}:PreviousKey is set without {at}:Key: a rotation needs the new key in Key.");
+            }
+
+            foreach (var (field, key) in new[] { ("Key", v.Key), ("PreviousKey", v.PreviousKey) })
+            {
+                if (string.IsNullOrEmpty(key))
                 {
-                    errors.Add($"{at}:Key must be 16-128 letters, digits, '-', '_', '.' or '~' (it goes in the announce URL path).");
+                    continue;
                 }
-                else if (!keys.Add(v.Key))
+
+                if (key.Length is < 16 or > 128 || key.AsSpan().IndexOfAnyExcept(KeyCharacters) >= 0)
                 {
-                    errors.Add($"{at}:Key is the same as another volunteer's; every volunteer needs its own.");
+                    errors.Add($"{at}:{field} must be 16-128 letters, digits, '-', '_', '.' or '~' (it goes in the announce URL path).");
+                }
+                else if (!keys.Add(key))
+                {
+                    errors.Add($"{at}:{field} is the same as another key in use (this volunteer's or another's); every key must be unique.");
                 }
             }
 

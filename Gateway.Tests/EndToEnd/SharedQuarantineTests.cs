@@ -1,0 +1,87 @@
+using System.Net;
+using Gateway.Tests.Infrastructure;
+using Gateway.Verification;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Tests.EndToEnd;
+
+/// <summary>Two proxy-mode gateways on one real redis-server: a tamperer caught by one is banned by both, and an operator's clear on either frees it on both.</summary>
+public sealed class SharedQuarantineTests : IAsyncLifetime, IDisposable
+{
+    private const string Big = DownloadScenario.Big;
+    private readonly string _prefix = StoreClient.NewPrefix();
+    private TestRepository _repository = null!;
+    private RedisServer _redis = null!;
+    private readonly List<TestVolunteer> _volunteers = [];
+    private GatewayUnderTest? _a;
+    private GatewayUnderTest? _b;
+
+    public async Task InitializeAsync()
+    {
+        _repository = new TestRepository();
+        _repository.Add(Big, 300_000);
+        await _repository.PublishAsync(64 * 1024);
+        _redis = await RedisServer.StartAsync();
+        foreach (var id in new[] { "v1", "v2" })
+        {
+            _volunteers.Add(await TestVolunteer.StartAsync(id, _repository.MirrorFolder(id, [Big])));
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var gateway in new[] { _a, _b })
+        {
+            if (gateway is not null)
+            {
+                await gateway.DisposeAsync();
+            }
+        }
+
+        await _redis.DisposeAsync();
+    }
+
+    public void Dispose() => _repository.Dispose();
+
+    [Fact]
+    public async Task A_tamperer_caught_by_one_gateway_is_quarantined_on_both_and_a_clear_on_either_frees_it_on_both()
+    {
+        string[] shared =
+        [
+            "--Store:Kind=Redis", $"--Store:Redis={_redis.ConnectionString}", $"--Store:KeyPrefix={_prefix}",
+            "--Verify:QuarantineSyncInterval=00:00:00.1", "--Gateway:Mode=Proxy", "--Gateway:SmallFileThreshold=0",
+            "--Health:PassiveEnabled=false", "--Volunteers:0:Inventory=all", "--Volunteers:1:Inventory=all",
+        ];
+        _a = await GatewayUnderTest.StartAsync(_repository, _volunteers, shared);
+        _b = await GatewayUnderTest.StartAsync(_repository, _volunteers, shared);
+        var onA = _a.App.Services.GetRequiredService<QuarantineList>();
+        var onB = _b.App.Services.GetRequiredService<QuarantineList>();
+        _volunteers[0].Behavior = VolunteerBehavior.FlipByte;
+
+        // Only gateway A serves customers until it catches v1.
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                using var response = await _a.Client.GetAsync(Big);
+                Assert.Equal(_repository.Read(Big), await response.Content.ReadAsByteArrayAsync());
+                return onA.Contains("v1");
+            },
+            TimeSpan.FromSeconds(20), () => "gateway A never caught the tamperer");
+        await Eventually.HoldsAsync(() => onB.Contains("v1"), TimeSpan.FromSeconds(10), () => "gateway B did not learn of the quarantine");
+        Assert.Equal("gateway", onB.Find("v1")!.Source);
+
+        var hits = _volunteers[0].HitCount;
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await _b.Client.GetAsync(Big);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal(hits, _volunteers[0].HitCount);
+
+        // An operator clears it on B (say, after fixing the volunteer): A follows.
+        _volunteers[0].Behavior = VolunteerBehavior.Serve;
+        Assert.True(onB.Clear("v1"));
+        await Eventually.HoldsAsync(() => !onA.Contains("v1"), TimeSpan.FromSeconds(10), () => "gateway A still holds v1 after the clear on B");
+    }
+}
