@@ -12,9 +12,14 @@ namespace Gateway.Feedback.Tracker;
 /// <c>failure reason</c> with status 200 (clients show it to their user); no exception leaves it. Transport-free:
 /// <see cref="HttpTrackerListener"/> reads the request head and writes what this returns.
 /// </summary>
-public sealed partial class HttpTrackerFrontend(SwarmTracker tracker, AddressRateLimiter limiter, IOptionsMonitor<TrackerOptions> options, ILogger<HttpTrackerFrontend> logger)
+public sealed partial class HttpTrackerFrontend(SwarmTracker tracker, AddressRateLimiter limiter, TrackerMetrics metrics, IOptionsMonitor<TrackerOptions> options, ILogger<HttpTrackerFrontend> logger)
 {
     public const string RateLimited = "too many requests from your address; announce less often";
+
+    /// <summary>What a client is told when the tracker itself failed (a bug or the store): nothing about the cause.</summary>
+    public const string InternalFailure = "internal tracker error; retry later";
+
+    private const string Protocol = "http";
 
     /// <summary>
     /// Answers one request for <paramref name="target"/> (the raw request target: path and query) from
@@ -43,6 +48,7 @@ public sealed partial class HttpTrackerFrontend(SwarmTracker tracker, AddressRat
         {
             if (!limiter.TryAcquire(remote))
             {
+                Count(isAnnounce, RateLimited);
                 AnnounceResponseWriter.WriteFailure(output, RateLimited);
                 return ValueTask.FromResult(200);
             }
@@ -51,6 +57,7 @@ public sealed partial class HttpTrackerFrontend(SwarmTracker tracker, AddressRat
             {
                 if (!AnnounceParser.TryParse(query, out var request, out var failure))
                 {
+                    metrics.Announce(Protocol, failure!);
                     AnnounceResponseWriter.WriteFailure(output, failure!);
                     return ValueTask.FromResult(200);
                 }
@@ -63,6 +70,7 @@ public sealed partial class HttpTrackerFrontend(SwarmTracker tracker, AddressRat
             if (!AnnounceParser.TryParseScrape(query, hashes.AsSpan(0, max), out var count, out var scrapeFailure))
             {
                 ArrayPool<InfoHash>.Shared.Return(hashes);
+                metrics.Scrape(Protocol, scrapeFailure!);
                 AnnounceResponseWriter.WriteFailure(output, scrapeFailure!);
                 return ValueTask.FromResult(200);
             }
@@ -71,7 +79,7 @@ public sealed partial class HttpTrackerFrontend(SwarmTracker tracker, AddressRat
         }
         catch (Exception ex)
         {
-            return ValueTask.FromResult(InternalError(output, ex));
+            return ValueTask.FromResult(InternalError(output, ex, isAnnounce));
         }
     }
 
@@ -81,6 +89,7 @@ public sealed partial class HttpTrackerFrontend(SwarmTracker tracker, AddressRat
         try
         {
             var result = await tracker.AnnounceAsync(request, PeerAddress.From(remote, request.Port), key, buffer, cancellationToken).ConfigureAwait(false);
+            metrics.Announce(Protocol, result.Failure);
             if (result.Failure is not null)
             {
                 AnnounceResponseWriter.WriteFailure(output, result.Failure);
@@ -94,7 +103,7 @@ public sealed partial class HttpTrackerFrontend(SwarmTracker tracker, AddressRat
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return InternalError(output, ex);
+            return InternalError(output, ex, announce: true);
         }
         finally
         {
@@ -108,6 +117,7 @@ public sealed partial class HttpTrackerFrontend(SwarmTracker tracker, AddressRat
         try
         {
             var failure = await tracker.ScrapeAsync(hashes.AsMemory(0, count), counts.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
+            metrics.Scrape(Protocol, failure);
             if (failure is not null)
             {
                 AnnounceResponseWriter.WriteFailure(output, failure);
@@ -121,7 +131,7 @@ public sealed partial class HttpTrackerFrontend(SwarmTracker tracker, AddressRat
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return InternalError(output, ex);
+            return InternalError(output, ex, announce: false);
         }
         finally
         {
@@ -131,12 +141,25 @@ public sealed partial class HttpTrackerFrontend(SwarmTracker tracker, AddressRat
     }
 
     // Never a stack trace to the client: log it here and tell the client to retry.
-    private int InternalError(ArrayBufferWriter<byte> output, Exception exception)
+    private int InternalError(ArrayBufferWriter<byte> output, Exception exception, bool announce)
     {
         LogHandlerFailed(logger, exception);
+        Count(announce, InternalFailure);
         output.ResetWrittenCount();
-        AnnounceResponseWriter.WriteFailure(output, "internal tracker error; retry later");
+        AnnounceResponseWriter.WriteFailure(output, InternalFailure);
         return 200;
+    }
+
+    private void Count(bool announce, string? failure)
+    {
+        if (announce)
+        {
+            metrics.Announce(Protocol, failure);
+        }
+        else
+        {
+            metrics.Scrape(Protocol, failure);
+        }
     }
 
     /// <summary>Matches <c>{prefix}</c> or <c>{prefix}/{key}</c> (one segment, raw: keys are URL-safe characters).</summary>

@@ -5,7 +5,7 @@ using Gateway.Feedback.Torrents;
 namespace Gateway.Feedback.Tracker;
 
 /// <summary>The peer store of a single tracker process: swarms in memory, each behind its own lock.</summary>
-public sealed class InMemoryPeerStore(TimeProvider time) : IPeerStore
+public sealed class InMemoryPeerStore(TimeProvider time) : IPeerStore, IPeerStoreStatistics
 {
     private readonly ConcurrentDictionary<InfoHash, Swarm> _swarms = new();
 
@@ -31,6 +31,28 @@ public sealed class InMemoryPeerStore(TimeProvider time) : IPeerStore
                 return ValueTask.FromResult(new AnnounceOutcome(previous, entry.Counts(now), written));
             }
         }
+    }
+
+    /// <summary>Counts every live peer: one pass over all swarms, each under its lock (for the metrics scrape, not per request).</summary>
+    public PeerStoreCount Count()
+    {
+        var now = time.GetUtcNow().UtcTicks;
+        var total = new PeerStoreCount();
+        foreach (var (_, entry) in _swarms)
+        {
+            lock (entry)
+            {
+                var swarm = entry.CountLive(now);
+                total = new PeerStoreCount(
+                    total.Swarms + (swarm.Seeders + swarm.Leechers > 0 ? 1 : 0),
+                    total.Seeders + swarm.Seeders,
+                    total.Leechers + swarm.Leechers,
+                    total.KeyedSeeders + swarm.KeyedSeeders,
+                    total.KeyedLeechers + swarm.KeyedLeechers);
+            }
+        }
+
+        return total;
     }
 
     public ValueTask<SwarmPeer?> RemoveAsync(InfoHash swarm, PeerId peer, bool completed, CancellationToken cancellationToken)
@@ -178,6 +200,32 @@ public sealed class InMemoryPeerStore(TimeProvider time) : IPeerStore
             }
 
             return new SwarmCounts(_seeders - staleSeeders, _peers.Count - _seeders - (stale - staleSeeders), _completed);
+        }
+
+        public PeerStoreCount CountLive(long now)
+        {
+            int seeders = 0, leechers = 0, keyedSeeders = 0, keyedLeechers = 0;
+            foreach (var entry in _peers)
+            {
+                if (entry.ExpiresAt < now)
+                {
+                    continue;
+                }
+
+                var keyed = entry.Peer.VolunteerId is not null ? 1 : 0;
+                if (entry.Peer.IsSeeder)
+                {
+                    seeders++;
+                    keyedSeeders += keyed;
+                }
+                else
+                {
+                    leechers++;
+                    keyedLeechers += keyed;
+                }
+            }
+
+            return new PeerStoreCount(1, seeders, leechers, keyedSeeders, keyedLeechers);
         }
 
         public SwarmPeer? Remove(PeerId id, bool completed)

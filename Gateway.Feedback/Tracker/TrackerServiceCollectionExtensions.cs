@@ -18,6 +18,7 @@ public static class TrackerServiceCollectionExtensions
         services.AddSingleton<HoldingsRecorder>();
         services.AddSingleton<SyncRateEstimator>();
         services.AddSingleton<SwarmTracker>();
+        services.AddSingleton<TrackerMetrics>();
         services.AddSingleton<AddressRateLimiter>();
         services.AddSingleton(sp =>
         {

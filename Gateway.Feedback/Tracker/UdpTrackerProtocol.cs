@@ -11,13 +11,15 @@ namespace Gateway.Feedback.Tracker;
 /// BEP 15 packets in and out (all integers big-endian): connect, announce (with BEP 41 URL data carrying the
 /// volunteer key and load parameters), scrape and error. One request packet → at most one reply packet.
 /// </summary>
-public sealed class UdpTrackerProtocol(SwarmTracker tracker, UdpConnectionIds connectionIds, AddressRateLimiter limiter, IOptionsMonitor<TrackerOptions> options)
+public sealed class UdpTrackerProtocol(SwarmTracker tracker, UdpConnectionIds connectionIds, AddressRateLimiter limiter, TrackerMetrics metrics, IOptionsMonitor<TrackerOptions> options)
 {
     public const long ProtocolId = 0x41727101980;
     public const int ActionConnect = 0;
     public const int ActionAnnounce = 1;
     public const int ActionScrape = 2;
     public const int ActionError = 3;
+
+    private const string Protocol = "udp";
     public const int AnnounceLength = 98;
 
     /// <summary>Largest reply: 20 bytes of header and up to 2000 IPv6 peers.</summary>
@@ -47,6 +49,7 @@ public sealed class UdpTrackerProtocol(SwarmTracker tracker, UdpConnectionIds co
         var transactionId = BinaryPrimitives.ReadInt32BigEndian(head[12..]);
         if (limiter.IsEnabled && !limiter.TryAcquire(from.ToIPAddress()))
         {
+            Count(action, HttpTrackerFrontend.RateLimited);
             return Error(reply.Span, transactionId, HttpTrackerFrontend.RateLimited);
         }
 
@@ -77,6 +80,18 @@ public sealed class UdpTrackerProtocol(SwarmTracker tracker, UdpConnectionIds co
         };
     }
 
+    private void Count(int action, string failure)
+    {
+        if (action == ActionAnnounce)
+        {
+            metrics.Announce(Protocol, failure);
+        }
+        else if (action == ActionScrape)
+        {
+            metrics.Scrape(Protocol, failure);
+        }
+    }
+
     /// <summary>An error packet: action 3, the transaction id, and the message.</summary>
     public static int Error(Span<byte> reply, int transactionId, string message)
     {
@@ -89,6 +104,7 @@ public sealed class UdpTrackerProtocol(SwarmTracker tracker, UdpConnectionIds co
     {
         if (!TryParseAnnounce(packet.Span, out var request, out var key, out var failure))
         {
+            metrics.Announce(Protocol, failure!);
             return Error(reply.Span, transactionId, failure!);
         }
 
@@ -97,7 +113,19 @@ public sealed class UdpTrackerProtocol(SwarmTracker tracker, UdpConnectionIds co
         try
         {
             var address = from.WithPort(request.Port);
-            var result = await tracker.AnnounceAsync(request, address, key, buffer, cancellationToken).ConfigureAwait(false);
+            AnnounceResult result;
+            try
+            {
+                result = await tracker.AnnounceAsync(request, address, key, buffer, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The client is told to retry (as over HTTP); the receive loop logs nothing else for it.
+                metrics.Announce(Protocol, HttpTrackerFrontend.InternalFailure);
+                return Error(reply.Span, transactionId, HttpTrackerFrontend.InternalFailure);
+            }
+
+            metrics.Announce(Protocol, result.Failure);
             if (result.Failure is not null)
             {
                 return Error(reply.Span, transactionId, result.Failure);
@@ -134,6 +162,7 @@ public sealed class UdpTrackerProtocol(SwarmTracker tracker, UdpConnectionIds co
         var max = Math.Min(options.CurrentValue.MaxScrapeHashes, 74);
         if (count == 0 || count > max || (packet.Length - 16) % InfoHash.Length != 0)
         {
+            metrics.Scrape(Protocol, "malformed");
             return Error(reply.Span, transactionId, $"malformed request: a scrape carries 1 to {max} info hashes of 20 bytes");
         }
 
@@ -144,7 +173,17 @@ public sealed class UdpTrackerProtocol(SwarmTracker tracker, UdpConnectionIds co
         }
 
         var counts = new SwarmCounts[count];
-        var failure = await tracker.ScrapeAsync(hashes, counts, cancellationToken).ConfigureAwait(false);
+        string? failure;
+        try
+        {
+            failure = await tracker.ScrapeAsync(hashes, counts, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            failure = HttpTrackerFrontend.InternalFailure;
+        }
+
+        metrics.Scrape(Protocol, failure);
         if (failure is not null)
         {
             return Error(reply.Span, transactionId, failure);

@@ -8,11 +8,12 @@ namespace Gateway.Tests.Operations;
 /// <summary>The volunteer agent's own metrics, scraped by a real Prometheus from a real agent driving a real aria2c.</summary>
 public sealed class VolunteerMetricsTests : IDisposable
 {
+    private const string ShippedGatewayTargets = "      - targets:\n          - gateway-a:8080\n          - gateway-b:8080\n";
     private const string ShippedVolunteerTargets = "      - targets:\n          - volunteer-1:9470\n          - volunteer-2:9470\n          - volunteer-3:9470\n";
     private readonly TestRepository _repository = new();
 
     [Fact]
-    public async Task A_real_prometheus_scraping_an_agent_answers_every_volunteer_dashboard_query()
+    public async Task A_real_prometheus_scraping_an_agent_and_its_tracker_answers_every_volunteer_and_tracker_query()
     {
         var original = _repository.Add("pool/main/a/apt_1.deb", 40_000);
         await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1")], startNow: []);
@@ -41,8 +42,11 @@ public sealed class VolunteerMetricsTests : IDisposable
             Assert.Equal(System.Net.HttpStatusCode.NotFound, fileOnMetrics.StatusCode);
         }
 
-        await using var prometheus = await PrometheusServer.StartAsync(AdaptedScrapeConfig(metricsUrl));
-        var missing = DashboardQueries();
+        // The gateway hosts the tracker the agent announces to: its tracker panels are checked here too.
+        await using var prometheus = await PrometheusServer.StartAsync(AdaptedScrapeConfig(metricsUrl, new Uri(bed.Gateway.Url)));
+        var missing = DashboardQueries("config/grafana/volunteer-dashboard.json", _ => true)
+            .Concat(DashboardQueries("config/grafana/gateway-dashboard.json", q => q.Contains("tracker_", StringComparison.Ordinal)))
+            .ToArray();
         await Eventually.HoldsAsync(
             async () =>
             {
@@ -69,26 +73,28 @@ public sealed class VolunteerMetricsTests : IDisposable
     public void Dispose() => _repository.Dispose();
 
     /// <summary>The shipped scrape config with the agent's control port as the volunteer job's only target.</summary>
-    private static string AdaptedScrapeConfig(Uri agentControl)
+    private static string AdaptedScrapeConfig(Uri agentControl, Uri gateway)
     {
         var shipped = File.ReadAllText(RepositoryFiles.PathOf("config/prometheus.yml"));
         var adapted = shipped
             .Replace("scrape_interval: 15s", "scrape_interval: 1s", StringComparison.Ordinal)
             .Replace("evaluation_interval: 15s", "evaluation_interval: 1s", StringComparison.Ordinal)
             .Replace("rule_files:\n  - alerts.yml\n", string.Empty, StringComparison.Ordinal)
-            .Replace(ShippedVolunteerTargets, $"      - targets:\n          - {agentControl.Authority}\n", StringComparison.Ordinal);
-        Assert.True(adapted.Contains(agentControl.Authority, StringComparison.Ordinal), "config/prometheus.yml changed shape; adapt this test:\n" + shipped);
+            .Replace(ShippedVolunteerTargets, $"      - targets:\n          - {agentControl.Authority}\n", StringComparison.Ordinal)
+            .Replace(ShippedGatewayTargets, $"      - targets:\n          - {gateway.Authority}\n", StringComparison.Ordinal);
+        Assert.True(adapted.Contains(agentControl.Authority, StringComparison.Ordinal) && adapted.Contains(gateway.Authority, StringComparison.Ordinal), "config/prometheus.yml changed shape; adapt this test:\n" + shipped);
         return adapted;
     }
 
-    private static string[] DashboardQueries()
+    private static string[] DashboardQueries(string file, Func<string, bool> which)
     {
-        using var dashboard = JsonDocument.Parse(File.ReadAllText(RepositoryFiles.PathOf("config/grafana/volunteer-dashboard.json")));
+        using var dashboard = JsonDocument.Parse(File.ReadAllText(RepositoryFiles.PathOf(file)));
         var queries = dashboard.RootElement.GetProperty("panels").EnumerateArray()
             .SelectMany(p => p.GetProperty("targets").EnumerateArray())
             .Select(t => t.GetProperty("expr").GetString()!.Replace("$__rate_interval", "10s", StringComparison.Ordinal))
+            .Where(which)
             .ToArray();
-        Assert.True(queries.Length >= 8, $"only {queries.Length} queries in the volunteer dashboard");
+        Assert.True(queries.Length >= 3, $"only {queries.Length} queries taken from {file}");
         return queries;
     }
 }

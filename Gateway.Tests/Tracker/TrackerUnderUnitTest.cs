@@ -4,6 +4,7 @@ using Gateway.Feedback.Torrents;
 using Gateway.Feedback.Tracker;
 using InMemoryPeerStore = Gateway.Feedback.Tracker.InMemoryPeerStore;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -17,6 +18,8 @@ public sealed class TrackerUnderUnitTest : IDisposable
 
     public static readonly InfoHash Torrent = InfoHash.Parse("0123456789abcdef0123456789abcdef01234567");
 
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+
     public TrackerUnderUnitTest(TrackerOptions? settings = null)
     {
         Options = settings ?? new TrackerOptions { RateLimitPerSecond = 0 };
@@ -26,11 +29,17 @@ public sealed class TrackerUnderUnitTest : IDisposable
         Limiter = new AddressRateLimiter(Microsoft.Extensions.Options.Options.Create(Options));
         Tracker = new SwarmTracker(Peers, Swarms, new Directory(), new Keys(), Holdings, new SyncRateEstimator(), monitor, Time, NullLogger<SwarmTracker>.Instance);
         ConnectionIds = new UdpConnectionIds(new byte[32], Time);
-        Udp = new UdpTrackerProtocol(Tracker, ConnectionIds, Limiter, monitor);
-        Http = new HttpTrackerFrontend(Tracker, Limiter, monitor, NullLogger<HttpTrackerFrontend>.Instance);
+        Metrics = new TrackerMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), Peers);
+        Udp = new UdpTrackerProtocol(Tracker, ConnectionIds, Limiter, Metrics, monitor);
+        Http = new HttpTrackerFrontend(Tracker, Limiter, Metrics, monitor, NullLogger<HttpTrackerFrontend>.Instance);
     }
 
     public TrackerOptions Options { get; }
+
+    /// <summary>The tracker's instruments, on a meter factory of this test's own.</summary>
+    public TrackerMetrics Metrics { get; }
+
+    public System.Diagnostics.Metrics.IMeterFactory MeterFactory => _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
 
@@ -56,6 +65,7 @@ public sealed class TrackerUnderUnitTest : IDisposable
     {
         Holdings.Dispose();
         Limiter.Dispose();
+        _services.Dispose();
     }
 
     private sealed class Directory : ITorrentDirectory
