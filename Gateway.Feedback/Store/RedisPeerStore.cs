@@ -20,18 +20,19 @@ namespace Gateway.Feedback.Store;
 /// </remarks>
 public sealed class RedisPeerStore(RedisConnection connection, SwarmStoreResilience resilience, IOptions<StoreOptions> options, TimeProvider time) : IPeerStore
 {
-    // A peer's record (hash value): address length, compact address, then the volunteer id (none: anonymous).
-    // Peer ids and the index's members are raw bytes (20, and 20 + 20).
-    // KEYS: 1 seeders, 2 leechers (sorted sets: peer id → expiry ms), 3 records (hash), 4 completed (counter).
+    // A peer is one sorted-set member: its id (20 raw bytes) then its record: address length, compact address,
+    // volunteer id (none: anonymous). So a reply's peers come straight out of ZRANDMEMBER, with no lookup per
+    // peer. The hash maps each id to its current member, to find and replace it on the next announce.
+    // KEYS: 1 seeders, 2 leechers (sorted sets: member → expiry ms), 3 members (hash: id → member), 4 completed (counter).
     private const string Purge = """
         local now = tonumber(ARGV[1])
         local function purge(key)
-          for _, id in ipairs(redis.call('ZRANGEBYSCORE', key, '-inf', '(' .. now, 'LIMIT', 0, 100)) do
-            local record = redis.call('HGET', KEYS[3], id)
+          for _, m in ipairs(redis.call('ZRANGEBYSCORE', key, '-inf', '(' .. now, 'LIMIT', 0, 100)) do
             -- A keyed peer stays (not listed, not counted) until the sweep reports it: its volunteer loses holdings.
-            if not record or #record == string.byte(record, 1) + 1 then
-              redis.call('ZREM', key, id)
-              redis.call('HDEL', KEYS[3], id)
+            if #m == 21 + string.byte(m, 21) then
+              local id = string.sub(m, 1, 20)
+              redis.call('ZREM', key, m)
+              if redis.call('HGET', KEYS[3], id) == m then redis.call('HDEL', KEYS[3], id) end
             end
           end
         end
@@ -39,24 +40,27 @@ public sealed class RedisPeerStore(RedisConnection connection, SwarmStoreResilie
         """;
 
     // ARGV: 1 now, 2 peer id, 3 record, 4 seeder '1'|'0', 5 expires at, 6 completed '1'|'0', 7 want, 8 keys' TTL.
-    // Returns previous (0 absent, 1 leecher, 2 seeder), seeders, leechers, completed, then id, record, seeder (1|0) per listed peer.
+    // Returns previous (0 absent, 1 leecher, 2 seeder), seeders, leechers, completed, then member, seeder (1|0) per listed peer.
     private const string AnnounceScript = Purge + """
         purge(KEYS[1])
         purge(KEYS[2])
         local previous = 0
-        local s = redis.call('ZSCORE', KEYS[1], ARGV[2])
-        if s and tonumber(s) >= now then
-          previous = 2
-        else
-          local l = redis.call('ZSCORE', KEYS[2], ARGV[2])
-          if l and tonumber(l) >= now then previous = 1 end
+        local old = redis.call('HGET', KEYS[3], ARGV[2])
+        if old then
+          local s = redis.call('ZSCORE', KEYS[1], old)
+          if s then
+            if tonumber(s) >= now then previous = 2 end
+            redis.call('ZREM', KEYS[1], old)
+          else
+            local l = redis.call('ZSCORE', KEYS[2], old)
+            if l and tonumber(l) >= now then previous = 1 end
+            redis.call('ZREM', KEYS[2], old)
+          end
         end
+        local member = ARGV[2] .. ARGV[3]
         local seeder = ARGV[4] == '1'
-        local into, from = KEYS[2], KEYS[1]
-        if seeder then into, from = KEYS[1], KEYS[2] end
-        redis.call('ZREM', from, ARGV[2])
-        redis.call('ZADD', into, ARGV[5], ARGV[2])
-        redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
+        redis.call('ZADD', seeder and KEYS[1] or KEYS[2], ARGV[5], member)
+        redis.call('HSET', KEYS[3], ARGV[2], member)
         if (seeder and previous == 1) or (ARGV[6] == '1' and previous ~= 2) then redis.call('INCR', KEYS[4]) end
         local result = {previous, redis.call('ZCOUNT', KEYS[1], now, '+inf'), redis.call('ZCOUNT', KEYS[2], now, '+inf'), tonumber(redis.call('GET', KEYS[4]) or '0')}
         local want = tonumber(ARGV[7])
@@ -68,17 +72,13 @@ public sealed class RedisPeerStore(RedisConnection connection, SwarmStoreResilie
             for k = 1, 2 do
               local list, i = lists[k], at[k]
               while i <= #list and taken < want do
-                local id, expires = list[i], tonumber(list[i + 1])
+                local m, expires = list[i], tonumber(list[i + 1])
                 i = i + 2
-                if id ~= ARGV[2] and expires >= now then
-                  local record = redis.call('HGET', KEYS[3], id)
-                  if record then
-                    result[#result + 1] = id
-                    result[#result + 1] = record
-                    result[#result + 1] = 2 - k
-                    taken = taken + 1
-                    break
-                  end
+                if expires >= now and m ~= member then
+                  result[#result + 1] = m
+                  result[#result + 1] = 2 - k
+                  taken = taken + 1
+                  break
                 end
               end
               at[k] = i
@@ -92,15 +92,15 @@ public sealed class RedisPeerStore(RedisConnection connection, SwarmStoreResilie
         return result
         """;
 
-    // ARGV: 1 peer id, 2 completed '1'|'0'. Returns record, was seeder (1|0); or nil.
+    // ARGV: 1 peer id, 2 completed '1'|'0'. Returns member, was seeder (1|0); or nil.
     private const string RemoveScript = """
-        local record = redis.call('HGET', KEYS[3], ARGV[1])
-        if not record then return nil end
-        local seeder = redis.call('ZREM', KEYS[1], ARGV[1])
-        redis.call('ZREM', KEYS[2], ARGV[1])
+        local m = redis.call('HGET', KEYS[3], ARGV[1])
+        if not m then return nil end
+        local seeder = redis.call('ZREM', KEYS[1], m)
+        redis.call('ZREM', KEYS[2], m)
         redis.call('HDEL', KEYS[3], ARGV[1])
         if ARGV[2] == '1' and seeder == 0 then redis.call('INCR', KEYS[4]) end
-        return {record, seeder}
+        return {m, seeder}
         """;
 
     // ARGV: 1 now.
@@ -110,18 +110,18 @@ public sealed class RedisPeerStore(RedisConnection connection, SwarmStoreResilie
         """;
 
     // ARGV: 1 now, 2 peer id. Removes the peer only if it really expired (it may have announced since the index
-    // was read). Returns record, was seeder (1|0); or nil.
+    // was read). Returns member, was seeder (1|0); or nil.
     private const string ExpirePeerScript = """
         local now = tonumber(ARGV[1])
+        local m = redis.call('HGET', KEYS[3], ARGV[2])
+        if not m then return nil end
         for k = 1, 2 do
-          local expires = redis.call('ZSCORE', KEYS[k], ARGV[2])
+          local expires = redis.call('ZSCORE', KEYS[k], m)
           if expires then
             if tonumber(expires) >= now then return nil end
-            local record = redis.call('HGET', KEYS[3], ARGV[2])
-            redis.call('ZREM', KEYS[k], ARGV[2])
+            redis.call('ZREM', KEYS[k], m)
             redis.call('HDEL', KEYS[3], ARGV[2])
-            if not record then return nil end
-            return {record, 2 - k}
+            return {m, 2 - k}
           end
         end
         return nil
@@ -162,9 +162,9 @@ public sealed class RedisPeerStore(RedisConnection connection, SwarmStoreResilie
 
         var written = 0;
         var span = peers.Span;
-        for (var i = 4; i + 2 < result.Length && written < span.Length; i += 3)
+        for (var i = 4; i + 1 < result.Length && written < span.Length; i += 2)
         {
-            span[written++] = ReadPeer((byte[])result[i]!, (byte[])result[i + 1]!, isSeeder: (long)result[i + 2] == 1);
+            span[written++] = ReadPeer((byte[])result[i]!, isSeeder: (long)result[i + 1] == 1);
         }
 
         var counts = new SwarmCounts((int)result[1], (int)result[2], (int)result[3]);
@@ -174,7 +174,7 @@ public sealed class RedisPeerStore(RedisConnection connection, SwarmStoreResilie
     public async ValueTask<SwarmPeer?> RemoveAsync(InfoHash swarm, PeerId peer, bool completed, CancellationToken cancellationToken)
     {
         var result = await EvaluateAsync(RemoveScript, swarm, [Id(peer), completed ? "1" : "0"], cancellationToken).ConfigureAwait(false);
-        return result.IsNull ? null : ReadRemoved(peer, (RedisResult[])result!);
+        return result.IsNull ? null : ReadRemoved((RedisResult[])result!);
     }
 
     public async ValueTask<SwarmCounts> ScrapeAsync(InfoHash swarm, CancellationToken cancellationToken)
@@ -201,7 +201,7 @@ public sealed class RedisPeerStore(RedisConnection connection, SwarmStoreResilie
             var swarm = new InfoHash(bytes.AsSpan(0, InfoHash.Length));
             var peer = new PeerId(bytes.AsSpan(InfoHash.Length));
             var result = await EvaluateAsync(ExpirePeerScript, swarm, [at, Id(peer)], cancellationToken).ConfigureAwait(false);
-            if (!result.IsNull && ReadRemoved(peer, (RedisResult[])result!) is { VolunteerId: not null } gone)
+            if (!result.IsNull && ReadRemoved((RedisResult[])result!) is { VolunteerId: not null } gone)
             {
                 expired.Add(new ExpiredPeer(swarm, gone));
             }
@@ -214,14 +214,15 @@ public sealed class RedisPeerStore(RedisConnection connection, SwarmStoreResilie
         return expired;
     }
 
-    private static SwarmPeer ReadRemoved(PeerId peer, RedisResult[] result) =>
-        ReadPeer(Id(peer), (byte[])result[0]!, isSeeder: (long)result[1] == 1);
+    private static SwarmPeer ReadRemoved(RedisResult[] result) => ReadPeer((byte[])result[0]!, isSeeder: (long)result[1] == 1);
 
-    private static SwarmPeer ReadPeer(byte[] id, byte[] record, bool isSeeder)
+    /// <summary>Reads a member: the peer id, then the record (address length, compact address, volunteer id).</summary>
+    private static SwarmPeer ReadPeer(byte[] member, bool isSeeder)
     {
+        var record = member.AsSpan(PeerId.Length);
         var length = record[0];
-        var volunteer = record.Length > length + 1 ? Encoding.UTF8.GetString(record.AsSpan(length + 1)) : null;
-        return new SwarmPeer(new PeerId(id), PeerAddress.FromCompact(record.AsSpan(1, length)), isSeeder, volunteer);
+        var volunteer = record.Length > length + 1 ? Encoding.UTF8.GetString(record[(length + 1)..]) : null;
+        return new SwarmPeer(new PeerId(member.AsSpan(0, PeerId.Length)), PeerAddress.FromCompact(record.Slice(1, length)), isSeeder, volunteer);
     }
 
     private static byte[] Id(PeerId peer)

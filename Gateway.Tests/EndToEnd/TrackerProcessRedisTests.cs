@@ -113,6 +113,29 @@ public sealed class TrackerProcessRedisTests : IAsyncLifetime, IDisposable
         }
     }
 
+    [Fact]
+    public async Task After_redis_restarts_empty_the_next_announces_rebuild_what_both_gateways_choose_from()
+    {
+        await AnnounceAsync("v1", transfers: 0);
+        await AnnounceAsync("v2", transfers: 1000);
+        await BothChooseAsync("v1");
+
+        // No persistence: Redis comes back empty, and the gateways' views empty with it (files go to the origin).
+        await _redis.KillAsync();
+        await _redis.RestartAsync();
+
+        // The tracker still remembers both seeders; their next announces write their holdings and load again.
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                await AnnounceAsync("v1", transfers: 1000);
+                await AnnounceAsync("v2", transfers: 0);
+                return (await Task.WhenAll(_gateways.Select(ChosenAsync))).All(c => c == "v2");
+            },
+            TimeSpan.FromSeconds(30),
+            () => $"the gateways never chose v2 again; tracker log:\n{_tracker.Output}");
+    }
+
     private static string KeyOf(string volunteer) => $"{volunteer}-key-0123456789abcdef";
 
     private static byte[] PeerIdOf(string volunteer) => System.Text.Encoding.ASCII.GetBytes($"-GW0001-{volunteer,12}");
