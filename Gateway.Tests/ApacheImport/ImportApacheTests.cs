@@ -78,7 +78,8 @@ public sealed class ImportApacheTests : IDisposable
         Assert.Contains("10-balancer.conf:3: connectiontimeout=2: connection tuning", errors, StringComparison.Ordinal);
         Assert.Contains("10-balancer.conf:7: Require: inside balancer://app", errors, StringComparison.Ordinal);
         Assert.Contains("httpd.conf:2: Listen: not balancer configuration", errors, StringComparison.Ordinal);
-        Assert.Contains("httpd.conf:5: stickysession=JSESSIONID: sticky sessions are not supported", errors, StringComparison.Ordinal);
+        Assert.Equal("JSESSIONID", (string)settings["Balancer"]!["StickySession"]!);
+        Assert.DoesNotContain("stickysession", errors, StringComparison.Ordinal);
     }
 
     [Theory]

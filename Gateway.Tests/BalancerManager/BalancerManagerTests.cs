@@ -88,14 +88,14 @@ public sealed class BalancerManagerTests : IDisposable
             Assert.Equal(["v1", "v2", "v3"], view["members"]!.AsArray().Select(m => (string)m!["id"]!));
             Assert.Equal("byrequests", (string)view["lbMethod"]!);
 
-            var edit = await PostAsync(s, (string)view["nonce"]!, ("w", "v2"), ("lf", "2.5"), ("ls", "1"), ("wr", "r2"), ("status_H", "1"));
+            var edit = await PostAsync(s, (string)view["nonce"]!, ("w", "v2"), ("lf", "2.5"), ("ls", "1"), ("wr", "r2"), ("rr", "r1"), ("status_H", "1"));
             Assert.Equal(HttpStatusCode.OK, edit.StatusCode);
             var method = await PostAsync(s, (string)(await JsonViewAsync(s))["nonce"]!, ("lbmethod", "bybusyness"));
             Assert.Equal(HttpStatusCode.OK, method.StatusCode);
 
             view = await JsonViewAsync(s);
             var v2 = view["members"]![1]!;
-            Assert.Equal((2.5, 1, "r2", "+H"), ((double)v2["factor"]!, (int)v2["set"]!, (string)v2["route"]!, (string)v2["statusFlags"]!));
+            Assert.Equal((2.5, 1, "r2", "r1", "+H"), ((double)v2["factor"]!, (int)v2["set"]!, (string)v2["route"]!, (string)v2["routeRedir"]!, (string)v2["statusFlags"]!));
             Assert.Equal("bybusyness", (string)view["lbMethod"]!);
             var reused = await PostAsync(s, (string)view["nonce"]!, ("w", "v2"), ("lf", "3"));
             Assert.Equal(HttpStatusCode.OK, reused.StatusCode);
@@ -106,7 +106,7 @@ public sealed class BalancerManagerTests : IDisposable
         {
             var view = await JsonViewAsync(restarted);
             var v2 = view["members"]![1]!;
-            Assert.Equal((3.0, 1, "r2", "+H"), ((double)v2["factor"]!, (int)v2["set"]!, (string)v2["route"]!, (string)v2["statusFlags"]!));
+            Assert.Equal((3.0, 1, "r2", "r1", "+H"), ((double)v2["factor"]!, (int)v2["set"]!, (string)v2["route"]!, (string)v2["routeRedir"]!, (string)v2["statusFlags"]!));
             Assert.Equal("bybusyness", (string)view["lbMethod"]!);
         }
     }

@@ -35,20 +35,30 @@ public sealed class ApacheDifferentialRig : IAsyncDisposable
     public string ImportLog { get; }
 
     /// <summary>Starts volunteers m0, m1, … with the given BalancerMember parameters, httpd with them, and the gateway from the import.</summary>
-    public static async Task<ApacheDifferentialRig> StartAsync(string balancerParameters, params string[] memberParameters)
+    public static Task<ApacheDifferentialRig> StartAsync(string balancerParameters, params string[] memberParameters) =>
+        StartAsync(balancerParameters, memberParameters, ownAddresses: false, extraConfig: string.Empty);
+
+    /// <summary>
+    /// As above; with <paramref name="ownAddresses"/> member i listens on 127.0.0.(i+2) instead of 127.0.0.1 (Apache's
+    /// heartbeat lbmethod tells members apart by address only), and <paramref name="extraConfig"/> goes before the balancer.
+    /// </summary>
+    public static async Task<ApacheDifferentialRig> StartAsync(string balancerParameters, string[] memberParameters, bool ownAddresses, string extraConfig)
     {
+        ArgumentNullException.ThrowIfNull(memberParameters);
         var repository = new TestRepository();
         repository.Add(File, 20_000);
         await repository.PublishAsync();
         var volunteers = new List<TestVolunteer>();
         for (var i = 0; i < memberParameters.Length; i++)
         {
-            volunteers.Add(await TestVolunteer.StartAsync($"m{i}", repository.MirrorFolder($"m{i}", [File])));
+            var address = ownAddresses ? new System.Net.IPAddress([127, 0, 0, (byte)(i + 2)]) : null;
+            volunteers.Add(await TestVolunteer.StartAsync($"m{i}", repository.MirrorFolder($"m{i}", [File]), address));
         }
 
         var block = string.Join('\n', [
+            extraConfig,
             "<Proxy \"balancer://app\">",
-            .. memberParameters.Select((p, i) => $"    BalancerMember \"http://127.0.0.1:{volunteers[i].Port}\" {p}"),
+            .. memberParameters.Select((p, i) => $"    BalancerMember \"http://{volunteers[i].Address}:{volunteers[i].Port}\" {p}"),
             $"    ProxySet {balancerParameters}",
             "</Proxy>",
             "ProxyPass \"/\" \"balancer://app/\"",
@@ -66,7 +76,7 @@ public sealed class ApacheDifferentialRig : IAsyncDisposable
         var gateway = await GatewayUnderTest.StartAsync(repository, volunteers, [.. settings]);
         for (var i = 0; i < volunteers.Count; i++)
         {
-            await gateway.HoldAsync($"127.0.0.1-{volunteers[i].Port}", File);
+            await gateway.HoldAsync($"{volunteers[i].Address}-{volunteers[i].Port}", File);
         }
 
         return new ApacheDifferentialRig(repository, volunteers, apache, gateway, errors.ToString());
@@ -88,10 +98,19 @@ public sealed class ApacheDifferentialRig : IAsyncDisposable
 
     public Task<string[]> ThroughGatewayAsync(int count) => SequenceAsync(new Uri(Gateway.Url + "/"), count);
 
-    public async Task<string> OneAsync(Uri baseUrl)
+    public async Task<string> OneAsync(Uri baseUrl) => await OneAsync(baseUrl, query: string.Empty, cookie: null);
+
+    /// <summary>One request for the file with a query string and a Cookie header (sticky sessions).</summary>
+    public async Task<string> OneAsync(Uri baseUrl, string query, string? cookie)
     {
         var before = Volunteers.Select(v => v.Hits.Count).ToArray();
-        using var response = await _client.GetAsync(new Uri(baseUrl, File));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseUrl, File + query));
+        if (cookie is not null)
+        {
+            request.Headers.Add("Cookie", cookie);
+        }
+
+        using var response = await _client.SendAsync(request);
         var body = await response.Content.ReadAsByteArrayAsync();
         if (!response.IsSuccessStatusCode)
         {

@@ -74,6 +74,36 @@ public sealed class HealthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_volunteer_marked_down_by_passive_checks_receives_customers_again_after_the_reactivation_period()
+    {
+        await using var s = await StartAsync(
+            "--Gateway:Mode=Proxy", "--Selection:Seed=3", "--Health:PassiveEnabled=true", "--Health:ReactivationPeriod=00:00:02");
+        await s.Gateway.HoldAsync("v1", Big);
+        await s.Gateway.HoldAsync("v2", Big);
+        s.Gateway["v1"].Behavior = VolunteerBehavior.Abort;
+        var expected = s.Repository.Read(Big);
+        for (var i = 0; i < 40 && s.Gateway.PassiveHealth("v1") != DestinationHealth.Unhealthy; i++)
+        {
+            Assert.Equal(expected, await s.Gateway.Client.GetByteArrayAsync(Big));
+        }
+
+        Assert.Equal(DestinationHealth.Unhealthy, s.Gateway.PassiveHealth("v1"));
+
+        // Repaired. Its old failures must not keep it out once the reactivation period has passed: the failure
+        // rate is judged over a window no longer than that period.
+        s.Gateway["v1"].Behavior = VolunteerBehavior.Serve;
+        var hitsWhenRepaired = s.Gateway["v1"].HitCount;
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                Assert.Equal(expected, await s.Gateway.Client.GetByteArrayAsync(Big));
+                return s.Gateway["v1"].HitCount > hitsWhenRepaired + 2 && s.Gateway.PassiveHealth("v1") != DestinationHealth.Unhealthy;
+            },
+            TimeSpan.FromSeconds(30),
+            () => $"v1 passive health {s.Gateway.PassiveHealth("v1")}, hits {s.Gateway["v1"].HitCount - hitsWhenRepaired} since repaired");
+    }
+
+    [Fact]
     public async Task A_disabled_volunteer_receives_nothing_and_no_healthy_holder_means_the_origin()
     {
         await using var disabled = await StartAsync("--Gateway:Mode=Redirect", "--Gateway:SmallFileThreshold=0", "--Volunteers:0:Enabled=false");

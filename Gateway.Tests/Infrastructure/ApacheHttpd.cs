@@ -11,7 +11,7 @@ namespace Gateway.Tests.Infrastructure;
 public sealed class ApacheHttpd : IAsyncDisposable
 {
     public const string Binary = "/usr/sbin/apache2";
-    private const string Modules = "/usr/lib/apache2/modules";
+    public const string Modules = "/usr/lib/apache2/modules";
 
     private readonly string _folder;
     private int _pid;
@@ -35,6 +35,15 @@ public sealed class ApacheHttpd : IAsyncDisposable
     {
         Assert.True(File.Exists(Binary), $"{Binary} is missing: ./test.sh installs Debian's apache2.");
         var folder = Directory.CreateTempSubdirectory("gw-httpd").FullName;
+
+        // The children run as nobody: mod_heartmonitor writes logs/hb.dat (its default) from them, and the
+        // heartbeat lbmethod reads it there.
+        var logs = Directory.CreateDirectory(Path.Combine(folder, "logs")).FullName;
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(folder, (UnixFileMode)0b111_101_101);
+            File.SetUnixFileMode(logs, (UnixFileMode)0b111_111_111);
+        }
         var port = FreePort();
         var config = Path.Combine(folder, "httpd.conf");
         await File.WriteAllTextAsync(config, $"""

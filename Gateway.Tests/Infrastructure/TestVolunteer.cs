@@ -44,6 +44,9 @@ public enum VolunteerBehavior
 
     /// <summary>Tampers: declares a Content-Length smaller than the file and sends that many bytes.</summary>
     WrongContentLength,
+
+    /// <summary>Waits <see cref="TestVolunteer.SlowDelay"/> before answering, then serves the file (a slow, honest mirror).</summary>
+    Slow,
 }
 
 /// <summary>
@@ -55,19 +58,26 @@ public sealed class TestVolunteer : IAsyncDisposable
     private readonly string _folder;
     private WebApplication? _app;
 
-    private TestVolunteer(string id, string folder)
+    private TestVolunteer(string id, string folder, IPAddress address)
     {
         Id = id;
         _folder = folder;
+        Address = address;
     }
+
+    /// <summary>The loopback address it listens on (127.0.0.1 unless a test gives each volunteer its own).</summary>
+    public IPAddress Address { get; }
 
     public string Id { get; }
 
     public int Port { get; private set; }
 
-    public Uri BaseUrl => new($"http://127.0.0.1:{Port}/");
+    public Uri BaseUrl => new($"http://{Address}:{Port}/");
 
     public VolunteerBehavior Behavior { get; set; } = VolunteerBehavior.Serve;
+
+    /// <summary>How long <see cref="VolunteerBehavior.Slow"/> waits before the status line.</summary>
+    public TimeSpan SlowDelay { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>File requests received (not probes), by path.</summary>
     public ConcurrentQueue<string> Hits { get; } = new();
@@ -77,9 +87,9 @@ public sealed class TestVolunteer : IAsyncDisposable
     /// <summary>The W3C <c>traceparent</c> header of each file request that carried one.</summary>
     public ConcurrentQueue<string> TraceParents { get; } = new();
 
-    public static async Task<TestVolunteer> StartAsync(string id, string folder)
+    public static async Task<TestVolunteer> StartAsync(string id, string folder, IPAddress? address = null)
     {
-        var volunteer = new TestVolunteer(id, folder);
+        var volunteer = new TestVolunteer(id, folder, address ?? IPAddress.Loopback);
         await volunteer.StartAsync(0);
         return volunteer;
     }
@@ -161,7 +171,7 @@ public sealed class TestVolunteer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
+        builder.WebHost.UseKestrel(o => o.Listen(Address, port));
         var app = builder.Build();
         app.MapGet("/healthz", () => "ok");
         app.Use(async (context, next) =>
@@ -191,6 +201,14 @@ public sealed class TestVolunteer : IAsyncDisposable
                     return;
                 case VolunteerBehavior.Serve:
                     await next(context);
+                    return;
+                case VolunteerBehavior.Slow:
+                    await Task.Delay(SlowDelay, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                    if (!context.RequestAborted.IsCancellationRequested)
+                    {
+                        await next(context);
+                    }
+
                     return;
                 default:
                     await TamperAsync(context, Behavior);

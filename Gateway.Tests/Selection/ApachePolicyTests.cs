@@ -181,12 +181,13 @@ public sealed class ApachePolicyTests
         h.Board.Record("a", ready: 10, busy: 1);
         h.Board.Record("b", ready: 30, busy: 1);
         h.Board.Record("c", ready: 40, busy: 0);  // just started: counts a quarter, 10
-        foreach (var draw in new[] { 0, 9, 10, 39, 40, 49 })
+        // Apache draws in [0, 50]; a boundary goes to the later member, so the last one has 11 draws.
+        foreach (var draw in new[] { 0, 9, 10, 39, 40, 49, 50 })
         {
             h.Random.Next.Enqueue(draw);
         }
 
-        Assert.Equal(["a", "a", "b", "b", "c", "c"], h.Picks(HeartbeatPolicy.PolicyName, 6));
+        Assert.Equal(["a", "a", "b", "b", "c", "c", "c"], h.Picks(HeartbeatPolicy.PolicyName, 7));
 
         h.Time.Advance(TimeSpan.FromSeconds(9));
         h.Board.Record("b", ready: 5, busy: 1);

@@ -15,6 +15,9 @@ public sealed class AgentEndpoints
     /// <summary>The customers' listener's base URL as bound, ending with '/'.</summary>
     public Uri? ListenUrl { get; set; }
 
+    /// <summary>The metrics listener's base URL when <c>Volunteer:MetricsListen</c> is set.</summary>
+    public Uri? MetricsUrl { get; set; }
+
     /// <summary>Where the engine announces: the relay on the control listener.</summary>
     public Uri AnnounceRelayUrl => new(ControlUrl, "announce");
 }

@@ -1,10 +1,13 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Gateway.Agent.Engine;
 using Gateway.Catalog;
 using Gateway.Hosting;
+using Gateway.Metrics;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 
 namespace Gateway.Agent;
 
@@ -25,6 +28,9 @@ public static class VolunteerAgentHost
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         configure?.Invoke(builder);
         var services = builder.Services;
+
+        // Type=notify under systemd (systemd/volunteer.service); nothing elsewhere.
+        services.AddSystemd();
         services.AddOptions<VolunteerAgentOptions>().Bind(builder.Configuration.GetSection(VolunteerAgentOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<VolunteerAgentOptions>, VolunteerAgentOptionsValidator>();
 
@@ -40,12 +46,18 @@ public static class VolunteerAgentHost
         var endpoints = new AgentEndpoints();
         var control = Bind(new Uri(settings.ControlUrl));
         var listen = Bind(new Uri(settings.Listen));
+        var metrics = string.IsNullOrEmpty(settings.MetricsListen) ? ((IPEndPoint EndPoint, Uri Url)?)null : Bind(new Uri(settings.MetricsListen));
         endpoints.ControlUrl = control.Url;
         endpoints.ListenUrl = listen.Url;
+        endpoints.MetricsUrl = metrics?.Url;
         builder.WebHost.UseKestrel(k =>
         {
             k.Listen(listen.EndPoint);
             k.Listen(control.EndPoint);
+            if (metrics is { } m)
+            {
+                k.Listen(m.EndPoint);
+            }
         });
         services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.DrainTimeout + TimeSpan.FromSeconds(45));
 
@@ -65,10 +77,26 @@ public static class VolunteerAgentHost
         services.AddHttpClient(nameof(AnnounceRelay), c => c.Timeout = TimeSpan.FromSeconds(30));
         services.AddSingleton<AgentDrain>();
         services.AddHostedService(sp => sp.GetRequiredService<AgentDrain>());
+        services.AddSingleton<AgentMetrics>();
+        services.AddOpenTelemetry().WithMetrics(m => m
+            .AddMeter(AgentMetrics.MeterName)
+            .AddInstrumentation(sp => sp.GetRequiredService<AgentMetrics>())
+            .AddPrometheusExporter());
+        services.ConfigureOpenTelemetryMeterProvider((sp, m) => m.AddView(GatewayTelemetry.OnlyThisHost(sp.GetRequiredService<IMeterFactory>())));
         services.AddHostedService<MirrorAgentService>();
 
         var app = builder.Build();
         var controlPort = control.Url.Port;
+        var metricsPort = metrics?.Url.Port ?? controlPort;
+
+        // Prometheus on the control port (loopback) and, when configured, on a listener of its own for a remote
+        // Prometheus; never on the customers' listener, and the metrics listener serves nothing else.
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(context => context.Request.Path == "/metrics" && (context.Connection.LocalPort == controlPort || context.Connection.LocalPort == metricsPort));
+        if (metricsPort != controlPort)
+        {
+            app.MapWhen(context => context.Connection.LocalPort == metricsPort, branch => branch.Run(context => Results.NotFound().ExecuteAsync(context)));
+        }
+
         app.MapWhen(context => context.Connection.LocalPort == controlPort, branch => branch.Run(context => ControlAsync(context, app.Services)));
         var files = app.Services.GetRequiredService<MirrorFileServer>();
         var state = app.Services.GetRequiredService<MirrorState>();

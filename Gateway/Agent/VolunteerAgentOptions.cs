@@ -37,6 +37,12 @@ public sealed class VolunteerAgentOptions
     /// <summary>Loopback URL of the control port: the engine's announce relay, status and drain. Never public.</summary>
     public string ControlUrl { get; set; } = "http://127.0.0.1:6980";
 
+    /// <summary>
+    /// Optional listener for a remote Prometheus (<c>/metrics</c> only), e.g. <c>http://0.0.0.0:9470</c>. Empty: the
+    /// metrics are served on the control port alone.
+    /// </summary>
+    public string MetricsListen { get; set; } = string.Empty;
+
     /// <summary>The BitTorrent engine: <c>aria2</c> (the only one built so far).</summary>
     public string Engine { get; set; } = "aria2";
 
@@ -93,6 +99,11 @@ public sealed class VolunteerAgentOptionsValidator : IValidateOptions<VolunteerA
         RequireHttp(errors, "Volunteer:ManifestUrl", options.ManifestUrl, "the origin's manifest.json, e.g. http://repo.example.org/manifest.json");
         RequireHttp(errors, "Volunteer:Listen", options.Listen, "the URL customers connect to, e.g. http://0.0.0.0:8081");
         RequireHttp(errors, "Volunteer:PublicUrl", options.PublicUrl, "the base URL the gateway sends customers to, e.g. http://mirror1.example.org:8081/");
+        if (!string.IsNullOrEmpty(options.MetricsListen))
+        {
+            RequireHttp(errors, "Volunteer:MetricsListen", options.MetricsListen, "a URL for Prometheus such as http://0.0.0.0:9470, or empty");
+        }
+
         if (RequireHttp(errors, "Volunteer:ControlUrl", options.ControlUrl, "a loopback URL such as http://127.0.0.1:6980")
             && !new Uri(options.ControlUrl).IsLoopback)
         {

@@ -233,6 +233,14 @@ public sealed class ApacheBalancerImporter
 
                 member["Route"] = value;
                 break;
+            case "redirect":
+                if (value.Length > 64)
+                {
+                    throw Invalid(d, "redirect is longer than Apache's 64 characters");
+                }
+
+                member["RouteRedirect"] = value;
+                break;
             default:
                 Note(d, parameter, MemberParameterReason(key));
                 break;
@@ -272,6 +280,7 @@ public sealed class ApacheBalancerImporter
                 if (OnOff(value, d, key))
                 {
                     balancer.Settings["Proxy:MaxAttempts"] = 1;
+                    balancer.Settings["Balancer:NoFailover"] = true;
                 }
 
                 break;
@@ -296,8 +305,24 @@ public sealed class ApacheBalancerImporter
             case "forcerecovery":
                 balancer.Settings["Balancer:ForceRecovery"] = OnOff(value, d, key);
                 break;
-            case "stickysession" or "stickysessionsep" or "scolonpathdelim":
-                Note(d, parameter, "sticky sessions are not supported: a download needs no session affinity (routes are kept for balancer-manager)");
+            case "stickysession":
+                if (value.Length == 0 || value.Split('|') is not { Length: 1 or 2 } names || names.Any(n => n.Length == 0))
+                {
+                    throw Invalid(d, $"stickysession={value} must be a cookie name or COOKIE|URLPARAM");
+                }
+
+                balancer.Settings["Balancer:StickySession"] = value;
+                break;
+            case "stickysessionsep":
+                if (value.Length != 1)
+                {
+                    throw Invalid(d, $"stickysessionsep={value} must be one character");
+                }
+
+                balancer.Settings["Balancer:StickySessionSeparator"] = value;
+                break;
+            case "scolonpathdelim":
+                balancer.Settings["Balancer:ScolonPathDelim"] = OnOff(value, d, key);
                 break;
             case "timeout":
                 Note(d, parameter, "waiting for a free member is not supported: with no usable volunteer the request goes to the origin at once");
@@ -319,7 +344,6 @@ public sealed class ApacheBalancerImporter
         "connectiontimeout" or "ping" or "ttl" or "keepalive" or "disablereuse" or "enablereuse" or "max" or "min" or "smax" or "acquire"
             or "iobuffersize" or "receivebuffersize" or "flushpackets" or "flushwait" or "responsefieldsize" or "addressttl"
             => "connection tuning is YARP's (HttpClient) and set for all volunteers, not per member",
-        "redirect" => "redirect routes serve sticky sessions, which are not supported",
         "secret" or "upgrade" or "mapping" or "hcmethod" or "hcexpr" or "hcinterval" or "hcuri" or "hcpasses" or "hcfails" or "hctemplate" or "hcport"
             => "health checks are the gateway's Health section (one probe for all volunteers)",
         _ => "no equivalent in the gateway",

@@ -120,7 +120,7 @@ public static class BalancerManagerEndpoints
             : Results.Redirect($"{options.CurrentValue.Path}?message={Uri.EscapeDataString(done)}", permanent: false, preserveMethod: false);
     }
 
-    /// <summary>Reads one member's edit (w, lf, ls, wr, status_X); returns the problem when a field is wrong.</summary>
+    /// <summary>Reads one member's edit (w, lf, ls, wr, rr, status_X); returns the problem when a field is wrong.</summary>
     private static string? ParseEdit(IFormCollection form, BalancerMembers members, out string id, out MemberEdit edit)
     {
         id = form["w"].ToString();
@@ -158,6 +158,12 @@ public static class BalancerManagerEndpoints
             return "Route (wr) must be at most 64 characters.";
         }
 
+        var redirect = form.TryGetValue("rr", out var rr) ? rr.ToString() : null;
+        if (redirect is { Length: > 64 })
+        {
+            return "RouteRedir (rr) must be at most 64 characters.";
+        }
+
         // The page marks its forms with "flags" and sends the whole set (an unchecked box is a flag
         // cleared); a script may instead send just the status_X fields it wants to change.
         var whole = form.ContainsKey("flags");
@@ -172,20 +178,35 @@ public static class BalancerManagerEndpoints
             status = flags;
         }
 
-        edit = new MemberEdit(factor, set, route, status);
+        edit = new MemberEdit(factor, set, route, status, redirect);
         return null;
     }
 
     private static async Task<IResult> HeartbeatAsync(HttpContext context, HeartbeatBoard board, VolunteerDirectory directory)
     {
         var id = context.Request.Query["id"].ToString();
-        if (directory.Find(id) is not { } volunteer)
+        VolunteerInfo? volunteer;
+        if (id.Length == 0)
+        {
+            // As mod_heartmonitor: without a name, the sender is the volunteer configured at its address.
+            var atAddress = context.Connection.RemoteIpAddress is { } from ? VolunteersAt(directory, from) : [];
+            if (atAddress.Count != 1)
+            {
+                return Results.Problem(
+                    statusCode: atAddress.Count == 0 ? 404 : 409,
+                    title: atAddress.Count == 0 ? "Unknown volunteer" : "Ambiguous heartbeat",
+                    detail: $"{atAddress.Count} volunteers are configured at {context.Connection.RemoteIpAddress}; name one with ?id=.");
+            }
+
+            volunteer = atAddress[0];
+        }
+        else if ((volunteer = directory.Find(id)) is null)
         {
             return Results.Problem(statusCode: 404, title: "Unknown volunteer", detail: $"Name a configured volunteer with ?id= (got '{id}').");
         }
 
         // Apache knows a heartbeat's sender by its address; a volunteer configured by IP must send from it.
-        if (IPAddress.TryParse(volunteer.BaseUrl.Host, out var address) && context.Connection.RemoteIpAddress is { } remote
+        if (id.Length > 0 && IPAddress.TryParse(volunteer.BaseUrl.Host, out var address) && context.Connection.RemoteIpAddress is { } remote
             && !remote.Equals(address) && !remote.Equals(address.MapToIPv6()))
         {
             return Results.Problem(statusCode: 403, title: "Heartbeat from the wrong address", detail: $"Volunteer '{id}' is at {address}; this heartbeat came from {remote}.");
@@ -205,5 +226,11 @@ public static class BalancerManagerEndpoints
 
         board.Record(volunteer.Id, ready, busy);
         return Results.Text("ok\n");
+    }
+
+    private static List<VolunteerInfo> VolunteersAt(VolunteerDirectory directory, IPAddress from)
+    {
+        var sender = from.IsIPv4MappedToIPv6 ? from.MapToIPv4() : from;
+        return [.. directory.All.Where(v => IPAddress.TryParse(v.BaseUrl.Host, out var address) && address.Equals(sender))];
     }
 }

@@ -60,6 +60,7 @@ public static class BalancerManagerPage
                 <label>Factor <input type="text" name="lf" value="{m.Factor}"></label>
                 <label>Set <input type="text" name="ls" value="{m.Set}"></label>
                 <label>Route <input type="text" name="wr" value="{e.Encode(m.Route)}"></label>
+                <label>RouteRedir <input type="text" name="rr" value="{e.Encode(m.RouteRedir)}"></label>
 
                 """);
             foreach (var (letter, name) in EditableFlags)

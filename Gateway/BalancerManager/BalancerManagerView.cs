@@ -60,7 +60,7 @@ public sealed class BalancerManagerView(
                 m.Id,
                 directory.Find(m.Id)?.BaseUrl.ToString() ?? string.Empty,
                 m.Route,
-                string.Empty,
+                m.RouteRedirect,
                 m.LbFactor / 100.0,
                 m.LbSet,
                 MemberStatusFlags.Describe(m.Status),

@@ -62,6 +62,7 @@ public static class GatewayHost
         builder.Services.AddSingleton(lbMethod);
         configure?.Invoke(builder);
         builder.Services.AddSystemd();
+        builder.Services.AddLastValidOptions();
         AddGateway(builder.Services, builder.Configuration);
         var app = builder.Build();
         ValidateOptions(app.Services);
@@ -100,6 +101,7 @@ public static class GatewayHost
             }
 
             pipeline.UseMiddleware<MemberAccountingMiddleware>();
+            pipeline.UseMiddleware<MemberTimeoutMiddleware>();
             pipeline.UsePassiveHealthChecks();
         });
         return app;
@@ -114,6 +116,12 @@ public static class GatewayHost
         AddValidatedOptions<OriginOptions, OriginOptionsValidator>(services, configuration.GetSection(OriginOptions.Section));
         AddValidatedOptions<CatalogOptions, CatalogOptionsValidator>(services, configuration.GetSection(CatalogOptions.Section));
         AddValidatedOptions<HealthOptions, HealthOptionsValidator>(services, configuration.GetSection(HealthOptions.Section));
+
+        // YARP waits max(ReactivationPeriod, failure-rate window) before it tries a volunteer again, so that old
+        // failures do not judge it; its window is 60 s, which made a 30 s (or 2 s) reactivation take a minute.
+        // A window no longer than the period keeps both promises: the period as configured, judged on fresh requests.
+        services.AddOptions<Yarp.ReverseProxy.Health.TransportFailureRateHealthPolicyOptions>()
+            .Configure<IOptions<HealthOptions>>((rate, health) => rate.DetectionWindowSize = health.Value.ReactivationPeriod < rate.DetectionWindowSize ? health.Value.ReactivationPeriod : rate.DetectionWindowSize);
         AddValidatedOptions<ProxyOptions, ProxyOptionsValidator>(services, configuration.GetSection(ProxyOptions.Section));
         AddValidatedOptions<SelectionOptions, SelectionOptionsValidator>(services, configuration.GetSection(SelectionOptions.Section));
         AddValidatedOptions<ReadinessOptions, ReadinessOptionsValidator>(services, configuration.GetSection(ReadinessOptions.Section));

@@ -100,7 +100,7 @@ public static class GatewayTelemetry
     /// process-wide: without this, two gateways in one process (the tests, or an embedding app) would each
     /// count the other's requests under the same names.
     /// </summary>
-    private static Func<Instrument, MetricStreamConfiguration?> OnlyThisHost(IMeterFactory own) =>
+    public static Func<Instrument, MetricStreamConfiguration?> OnlyThisHost(IMeterFactory own) =>
         instrument => instrument.Meter.Scope is IMeterFactory scope && !ReferenceEquals(scope, own) ? MetricStreamConfiguration.Drop : null;
 
     /// <summary>Maps the Prometheus scrape endpoint at <c>Telemetry:MetricsPath</c>.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Gateway.Feedback.Store;
 using Gateway.Selection;
+using Gateway.Verification;
 using Gateway.Volunteers;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
@@ -20,9 +21,10 @@ public sealed class VolunteerStateMetrics
     private readonly DispatchLedger _ledger;
     private readonly SwarmView _view;
     private readonly TimeProvider _time;
+    private readonly QuarantineList _quarantine;
 
     public VolunteerStateMetrics(
-        IMeterFactory meters, VolunteerDirectory directory, IProxyStateLookup proxyState, LoadEstimator estimator, DispatchLedger ledger, SwarmView view, TimeProvider time)
+        IMeterFactory meters, VolunteerDirectory directory, IProxyStateLookup proxyState, LoadEstimator estimator, DispatchLedger ledger, SwarmView view, TimeProvider time, QuarantineList quarantine)
     {
         ArgumentNullException.ThrowIfNull(meters);
         _directory = directory;
@@ -31,8 +33,10 @@ public sealed class VolunteerStateMetrics
         _ledger = ledger;
         _view = view;
         _time = time;
+        _quarantine = quarantine;
         var meter = meters.Create(GatewayTelemetry.MeterName);
-        meter.CreateObservableGauge("gateway.volunteer.available", ObserveAvailable, unit: null, "1 when the volunteer can be chosen: enabled and not marked unhealthy by either health check");
+        meter.CreateObservableGauge("gateway.volunteer.available", ObserveAvailable, unit: null, "1 when the volunteer can be chosen: enabled, not quarantined and not marked unhealthy by either health check");
+        meter.CreateObservableGauge("gateway.volunteer.quarantined", ObserveQuarantined, unit: null, "1 while the volunteer is quarantined for serving altered bytes (until an operator clears it)");
         meter.CreateObservableGauge("gateway.volunteer.health", ObserveHealth, unit: null, "Health check state per volunteer and check (active probe, passive failures): 1 for the current state");
         meter.CreateObservableGauge("gateway.volunteer.weight", ObserveWeight, unit: null, "Configured weight (relative capacity)");
         meter.CreateObservableGauge("gateway.volunteer.load", ObserveLoad, "{transfer}", "Estimated load: the volunteer's fresh reported load plus what this gateway dispatched since");
@@ -47,6 +51,7 @@ public sealed class VolunteerStateMetrics
         {
             var destination = Find(cluster, volunteer.Id);
             var up = volunteer.Enabled
+                && !_quarantine.Contains(volunteer.Id)
                 && destination is not null
                 && destination.Health.Active != DestinationHealth.Unhealthy
                 && destination.Health.Passive != DestinationHealth.Unhealthy;
@@ -74,6 +79,9 @@ public sealed class VolunteerStateMetrics
             }
         }
     }
+
+    private IEnumerable<Measurement<int>> ObserveQuarantined() =>
+        _directory.All.Select(v => new Measurement<int>(_quarantine.Contains(v.Id) ? 1 : 0, Volunteer(v.Id)));
 
     private IEnumerable<Measurement<int>> ObserveWeight() =>
         _directory.All.Select(v => new Measurement<int>(v.Weight, Volunteer(v.Id)));

@@ -100,6 +100,13 @@ public sealed partial class FailoverMiddleware
                 continue;
             }
 
+            if (Selection.Apache.BalancerMembers.IsPinned(context))
+            {
+                await PinnedRefusal(context).ExecuteAsync(context).ConfigureAwait(false);
+                _metrics.RecordRequest(context, RequestOutcome.Failed, destination.DestinationId);
+                return;
+            }
+
             await ToOriginAsync(context, download).ConfigureAwait(false);
             return;
         }
@@ -116,6 +123,12 @@ public sealed partial class FailoverMiddleware
         await _next(context).ConfigureAwait(false);
         _metrics.RecordRequest(context, Failed(context, download) ? RequestOutcome.Failed : RequestOutcome.Origin, null);
     }
+
+    /// <summary>Apache's answer when a sticky request's member fails under nofailover.</summary>
+    internal static IResult PinnedRefusal(HttpContext context) => Results.Problem(
+        statusCode: StatusCodes.Status503ServiceUnavailable,
+        title: "Routed volunteer unavailable",
+        detail: $"The request's sticky route '{context.Items[Selection.Apache.BalancerMembers.PinnedRouteKey]}' names a volunteer that cannot serve it, and Balancer:NoFailover is on.");
 
     private static bool Failed(HttpContext context, DownloadFeature? download) =>
         download?.VolunteerFailed == true || context.GetForwarderErrorFeature() is { Error: not ForwarderError.None };

@@ -41,6 +41,8 @@ public static class TrackerCommand
 
         var services = builder.Services;
         var configuration = builder.Configuration;
+        services.AddSystemd();
+        services.AddLastValidOptions();
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<CatalogOptions>().Bind(configuration.GetSection(CatalogOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CatalogOptions>, CatalogOptionsValidator>();

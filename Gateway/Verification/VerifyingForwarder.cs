@@ -118,7 +118,9 @@ public sealed partial class VerifyingForwarder : IDisposable
             Outcome outcome;
             try
             {
-                outcome = await FromAsync(transfer, destination.Model.Config.Address, id).ConfigureAwait(false);
+                // Apache's per-member timeout when the member has one, as MemberTimeoutMiddleware does for YARP's forwarder.
+                var timeout = member?.Timeout ?? _proxyOptions.CurrentValue.ActivityTimeout;
+                outcome = await FromAsync(transfer, destination.Model.Config.Address, id, timeout).ConfigureAwait(false);
             }
             finally
             {
@@ -143,7 +145,14 @@ public sealed partial class VerifyingForwarder : IDisposable
             destination = NextHolder(context, destination, candidates, ref remaining);
         }
 
-        var fromOrigin = await FromAsync(transfer, _holders.OriginBase(), null).ConfigureAwait(false);
+        if (Selection.Apache.BalancerMembers.IsPinned(context) && !transfer.Started)
+        {
+            _metrics.RecordRequest(context, RequestOutcome.Failed, null);
+            await FailoverMiddleware.PinnedRefusal(context).ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        var fromOrigin = await FromAsync(transfer, _holders.OriginBase(), null, _proxyOptions.CurrentValue.ActivityTimeout).ConfigureAwait(false);
         if (fromOrigin == Outcome.Completed)
         {
             _metrics.RecordRequest(context, RequestOutcome.Origin, null);
@@ -181,7 +190,7 @@ public sealed partial class VerifyingForwarder : IDisposable
     }
 
     /// <summary>One attempt from one source (a volunteer, or the origin when <paramref name="volunteer"/> is null).</summary>
-    private async Task<Outcome> FromAsync(Transfer transfer, string baseUrl, string? volunteer)
+    private async Task<Outcome> FromAsync(Transfer transfer, string baseUrl, string? volunteer, TimeSpan timeout)
     {
         // The same spans as AttemptTracingMiddleware makes around YARP's forwarder, so a trace reads alike either way.
         using var span = _activities.Source.HasListeners()
@@ -196,7 +205,7 @@ public sealed partial class VerifyingForwarder : IDisposable
             span?.SetTag("gateway.volunteer", volunteer);
         }
 
-        var outcome = await AttemptAsync(transfer, baseUrl, volunteer).ConfigureAwait(false);
+        var outcome = await AttemptAsync(transfer, baseUrl, volunteer, timeout).ConfigureAwait(false);
         if (outcome == Outcome.Failed)
         {
             span?.SetStatus(ActivityStatusCode.Error, "attempt failed");
@@ -206,7 +215,7 @@ public sealed partial class VerifyingForwarder : IDisposable
         return await transfer.DrainAsync().ConfigureAwait(false) ? outcome : Outcome.ClientGone;
     }
 
-    private async Task<Outcome> AttemptAsync(Transfer transfer, string baseUrl, string? volunteer)
+    private async Task<Outcome> AttemptAsync(Transfer transfer, string baseUrl, string? volunteer, TimeSpan timeout)
     {
         var verifier = transfer.Verifier;
         var context = transfer.Context;
@@ -220,7 +229,6 @@ public sealed partial class VerifyingForwarder : IDisposable
         }
 
         var conditional = !ranged && !transfer.Started && CopyConditionals(context.Request.Headers, request.Headers);
-        var timeout = _proxyOptions.CurrentValue.ActivityTimeout;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         try
         {

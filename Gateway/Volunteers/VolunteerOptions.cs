@@ -29,11 +29,14 @@ public sealed class VolunteerOptions
     /// <summary>Apache's <c>retry</c>: how long a member in error stays out before it is tried again.</summary>
     public TimeSpan Retry { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Apache's <c>timeout</c>, kept for balancer-manager and round trips; the enforced timeout is <c>Proxy:ActivityTimeout</c>.</summary>
+    /// <summary>Apache's <c>timeout</c>: how long an attempt on this volunteer may stay silent (proxy mode); null uses <c>Proxy:ActivityTimeout</c>.</summary>
     public TimeSpan? Timeout { get; set; }
 
-    /// <summary>Apache's <c>route</c> (sticky-session id), shown and editable on balancer-manager.</summary>
+    /// <summary>Apache's <c>route</c>: requests whose sticky-session value ends in ".route" go to this volunteer (Balancer:StickySession).</summary>
     public string? Route { get; set; }
+
+    /// <summary>Apache's <c>redirect</c> (RouteRedir): the route that serves this volunteer's sticky requests while it cannot.</summary>
+    public string? RouteRedirect { get; set; }
 
     /// <summary>The weight selection uses: <see cref="LoadFactor"/> rounded when set, else <see cref="Weight"/>.</summary>
     public int EffectiveWeight => LoadFactor is { } factor ? Math.Max(1, (int)Math.Round(factor)) : Weight;

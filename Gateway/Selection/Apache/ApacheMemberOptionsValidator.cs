@@ -44,6 +44,11 @@ internal static class ApacheMemberOptionsValidator
         {
             errors.Add($"{at}:Route must be at most 64 characters (Apache's limit).");
         }
+
+        if (v.RouteRedirect is { Length: > 64 })
+        {
+            errors.Add($"{at}:RouteRedirect must be at most 64 characters (Apache's limit).");
+        }
     }
 
     /// <summary>Apache keeps the load factor in hundredths; a plain Weight w is loadfactor w.</summary>

@@ -25,10 +25,16 @@ public sealed class BalancerMember(string id)
 
     public string Route { get; internal set; } = string.Empty;
 
+    /// <summary>Apache's <c>redirect</c> (RouteRedir): the route that takes this member's sticky requests while it cannot serve.</summary>
+    public string RouteRedirect { get; internal set; } = string.Empty;
+
     /// <summary>Flags set by configuration or balancer-manager; <see cref="MemberStatus.InError"/> is kept apart in <see cref="ErrorSince"/>.</summary>
     public MemberStatus AdminStatus { get; internal set; }
 
     public TimeSpan Retry { get; internal set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Apache's per-member <c>timeout</c>: how long an attempt may stay silent; null uses <c>Proxy:ActivityTimeout</c>.</summary>
+    public TimeSpan? Timeout { get; internal set; }
 
     /// <summary>byrequests'/bybusyness' running credit: how urgently this member should work to meet its share.</summary>
     public int LbStatus { get; internal set; }

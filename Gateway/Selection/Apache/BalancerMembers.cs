@@ -5,7 +5,7 @@ using Yarp.ReverseProxy.Model;
 namespace Gateway.Selection.Apache;
 
 /// <summary>A balancer-manager edit of one member; null fields keep the configured value.</summary>
-public sealed record MemberEdit(int? LbFactor = null, int? LbSet = null, string? Route = null, MemberStatus? Status = null);
+public sealed record MemberEdit(int? LbFactor = null, int? LbSet = null, string? Route = null, MemberStatus? Status = null, string? RouteRedirect = null);
 
 /// <summary>
 /// The Apache view of the volunteers: one <see cref="BalancerMember"/> per configured volunteer, in
@@ -46,6 +46,12 @@ public sealed class BalancerMembers : IDisposable
             }
         });
     }
+
+    /// <summary>HttpContext.Items key set while a request is pinned to its sticky route (nofailover): no origin fallback.</summary>
+    public static readonly object PinnedRouteKey = new();
+
+    /// <summary>True when the request carries a sticky route under nofailover: a failed attempt ends in 503, as in Apache.</summary>
+    public static bool IsPinned(HttpContext context) => context?.Items.ContainsKey(PinnedRouteKey) == true;
 
     /// <summary>Raised after a balancer-manager edit, with all edits in force (for persistence).</summary>
     public event Action<IReadOnlyDictionary<string, MemberEdit>>? Edited;
@@ -124,6 +130,57 @@ public sealed class BalancerMembers : IDisposable
         }
     }
 
+    /// <summary>
+    /// Apache's sticky sessions (<c>find_session_route</c>), run by every Apache lbmethod before its own pick:
+    /// returns true when the request's route decided — <paramref name="chosen"/> is the usable routed member
+    /// (or its RouteRedir member), or null when <see cref="BalancerOptions.NoFailover"/> refuses the request
+    /// because its routed member cannot serve it. False: no route, or one to balance normally.
+    /// A member that does not hold the file counts as unusable for the request, as in the lbmethods.
+    /// </summary>
+    public bool TryPickSticky(HttpContext context, IReadOnlyList<DestinationState> available, out DestinationState? chosen)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(available);
+        chosen = null;
+        var settings = _options.CurrentValue;
+        if (StickyRouteReader.RouteOf(context.Request, settings) is not { } route)
+        {
+            return false;
+        }
+
+        if (settings.NoFailover)
+        {
+            // The forwarders read this before they fall back to the origin: Apache answers 503 instead.
+            context.Items[PinnedRouteKey] = route;
+        }
+
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            var stamp = Mark(available);
+            if (FindRouted(route, stamp, now, depth: 0) is { } routed)
+            {
+                // As Apache without an lbmethod hook: the sticky pick counts in byrequests' credit like any other.
+                var total = 0;
+                foreach (var member in _ordered)
+                {
+                    if (member.IsUsable)
+                    {
+                        member.LbStatus += member.LbFactor;
+                        total += member.LbFactor;
+                    }
+                }
+
+                routed.LbStatus -= total;
+                routed.Elected++;
+                chosen = routed.Destination;
+                return true;
+            }
+
+            return settings.NoFailover && Array.Exists(_ordered, m => m.Route.Length > 0 && string.Equals(m.Route, route, StringComparison.Ordinal));
+        }
+    }
+
     /// <summary>Puts a member in error (a failed connection, a fail-on status), unless it ignores errors.</summary>
     public void MarkInError(string id)
     {
@@ -149,7 +206,7 @@ public sealed class BalancerMembers : IDisposable
             }
 
             var merged = _edits.GetValueOrDefault(id) is { } old
-                ? new MemberEdit(edit.LbFactor ?? old.LbFactor, edit.LbSet ?? old.LbSet, edit.Route ?? old.Route, edit.Status ?? old.Status)
+                ? new MemberEdit(edit.LbFactor ?? old.LbFactor, edit.LbSet ?? old.LbSet, edit.Route ?? old.Route, edit.Status ?? old.Status, edit.RouteRedirect ?? old.RouteRedirect)
                 : edit;
             _edits[id] = merged;
             Rebuild();
@@ -188,6 +245,35 @@ public sealed class BalancerMembers : IDisposable
     }
 
     public void Dispose() => _subscription?.Dispose();
+
+    // Apache's find_route_worker: members that are not standby first, then standbys; a routed member in error
+    // whose retry has passed comes back; one that still cannot serve hands over to its RouteRedir route.
+    private BalancerMember? FindRouted(string route, long stamp, DateTimeOffset now, int depth)
+    {
+        foreach (var standby in (ReadOnlySpan<bool>)[false, true])
+        {
+            foreach (var member in _ordered)
+            {
+                if (((member.AdminStatus & MemberStatus.HotStandby) != 0) != standby || member.Route.Length == 0 || !string.Equals(member.Route, route, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                ApachePickRules.TryRecover(member, now);
+                if (member.IsUsable && member.Stamp == stamp)
+                {
+                    return member;
+                }
+
+                if (member.RouteRedirect.Length > 0 && depth < _ordered.Length && FindRouted(member.RouteRedirect, stamp, now, depth + 1) is { } redirected)
+                {
+                    return redirected;
+                }
+            }
+        }
+
+        return null;
+    }
 
     private long Mark(IReadOnlyList<DestinationState> available)
     {
@@ -241,7 +327,9 @@ public sealed class BalancerMembers : IDisposable
             member.LbFactor = edit?.LbFactor ?? ApacheMemberOptionsValidator.LbFactorOf(options);
             member.LbSet = edit?.LbSet ?? options.LbSet;
             member.Route = edit?.Route ?? options.Route ?? string.Empty;
+            member.RouteRedirect = edit?.RouteRedirect ?? options.RouteRedirect ?? string.Empty;
             member.Retry = options.Retry;
+            member.Timeout = options.Timeout;
 
             // Error state is runtime, not configuration: "+E" in config starts the member in error.
             if ((status & MemberStatus.InError) != 0 && member.ErrorSince is null)

@@ -20,6 +20,22 @@ public sealed class BalancerOptions
     /// <summary>Apache's <c>forcerecovery</c>: when every member is in error, put them all back at once.</summary>
     public bool ForceRecovery { get; set; } = true;
 
+    /// <summary>
+    /// Apache's <c>stickysession</c>: the cookie (and URL parameter) naming a session's member, <c>NAME</c> or
+    /// <c>COOKIE|URLPARAM</c>. The value's part after <see cref="StickySessionSeparator"/> is matched against member
+    /// routes, and a usable routed member is chosen before the lbmethod. Empty (default): off.
+    /// </summary>
+    public string? StickySession { get; set; }
+
+    /// <summary>Apache's <c>stickysessionsep</c>: the route follows the first of this character in the session value.</summary>
+    public char StickySessionSeparator { get; set; } = '.';
+
+    /// <summary>Apache's <c>scolonpathdelim</c>: a ';' also ends the URL parameter's value.</summary>
+    public bool ScolonPathDelim { get; set; }
+
+    /// <summary>Apache's <c>nofailover</c>: a request routed to a member that cannot serve is refused (503), not balanced elsewhere.</summary>
+    public bool NoFailover { get; set; }
+
     /// <summary>heartbeat: a volunteer's heartbeat older than this is ignored (Apache: 10 seconds).</summary>
     public TimeSpan HeartbeatMaxAge { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -41,6 +57,16 @@ internal sealed class BalancerOptionsValidator : IValidateOptions<BalancerOption
             {
                 errors.Add($"Balancer:FailOnStatus:{i} {options.FailOnStatus[i]} must be an HTTP status between 100 and 599.");
             }
+        }
+
+        if (options.StickySession is { Length: > 0 } sticky && (sticky.Split('|') is not { Length: 1 or 2 } names || names.Any(n => n.Length == 0 || n.Any(c => c is ';' or ',' or '=' or '&' or '?' || char.IsWhiteSpace(c)))))
+        {
+            errors.Add($"Balancer:StickySession '{sticky}' must be a cookie name, or COOKIE|URLPARAM, without ; , = & ? or spaces.");
+        }
+
+        if (options.StickySessionSeparator is '\0' || char.IsWhiteSpace(options.StickySessionSeparator))
+        {
+            errors.Add("Balancer:StickySessionSeparator must be one visible character (Apache's default is '.').");
         }
 
         if (options.HeartbeatMaxAge <= TimeSpan.Zero)

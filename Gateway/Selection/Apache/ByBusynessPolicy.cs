@@ -15,6 +15,11 @@ public sealed class ByBusynessPolicy(BalancerMembers members) : ILoadBalancingPo
 
     public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations)
     {
+        if (members.TryPickSticky(context, availableDestinations, out var routed))
+        {
+            return routed;
+        }
+
         var scorer = new Scorer();
         return members.Pick(availableDestinations, ref scorer);
     }

@@ -1,0 +1,51 @@
+using System.Net;
+using Gateway.Hosting;
+using Gateway.Tests.EndToEnd;
+using Gateway.Tests.Infrastructure;
+using Gateway.Volunteers;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Tests.Hosting;
+
+/// <summary>What an operator's edit of appsettings does to a running gateway.</summary>
+public sealed class ConfigurationReloadTests : IDisposable
+{
+    private readonly string _file = Path.Combine(Path.GetTempPath(), "gw-tests", "reload-" + Guid.NewGuid().ToString("N") + ".json");
+
+    [Fact]
+    public async Task An_invalid_edit_is_refused_with_the_last_valid_settings_kept_and_a_later_valid_edit_applies()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_file)!);
+        await File.WriteAllTextAsync(_file, Weight(3));
+        await using var s = await DownloadScenario.StartAsync(
+            builder => builder.Configuration.AddJsonFile(_file, optional: false, reloadOnChange: true),
+            "--Gateway:Mode=Redirect");
+        await s.Gateway.HoldAsync("v1", DownloadScenario.Big);
+        var directory = s.Gateway.App.Services.GetRequiredService<VolunteerDirectory>();
+        Assert.Equal(3, directory.Find("v1")!.Weight);
+
+        // A typo: a weight out of range. The gateway keeps serving on the settings it had.
+        await File.WriteAllTextAsync(_file, Weight(-5));
+        var monitor = s.Gateway.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<VolunteerSetOptions>>();
+        var status = s.Gateway.App.Services.GetRequiredService<ConfigurationReloadStatus>();
+        await Eventually.HoldsAsync(() => status.Refused == 1, TimeSpan.FromSeconds(10), () => "the edit was not read");
+        Assert.Equal(3, monitor.CurrentValue.Members[0].Weight);
+        Assert.Equal(3, directory.Find("v1")!.Weight);
+        var exposition = await s.Gateway.Client.GetStringAsync("/metrics");
+        Assert.Matches(@"(?m)^gateway_config_refused(\{[^}]*\})? 1( |$)", exposition);
+        using (var response = await s.Gateway.Client.GetAsync(DownloadScenario.Big))
+        {
+            Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        }
+
+        // The fix applies without a restart.
+        await File.WriteAllTextAsync(_file, Weight(7));
+        await Eventually.HoldsAsync(() => directory.Find("v1")!.Weight == 7, TimeSpan.FromSeconds(10), () => $"weight is {directory.Find("v1")!.Weight}");
+        Assert.Equal(0, status.Refused);
+    }
+
+    public void Dispose() => File.Delete(_file);
+
+    private static string Weight(int weight) => $$"""{ "Volunteers": [ { "Weight": {{weight}} } ] }""";
+}

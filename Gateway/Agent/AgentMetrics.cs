@@ -1,0 +1,64 @@
+using System.Diagnostics.Metrics;
+
+namespace Gateway.Agent;
+
+/// <summary>
+/// The volunteer agent's instruments (<c>volunteer.*</c>), observed from its state at scrape time so the hot
+/// paths (file serving, the announce relay) pay nothing for them. A volunteer's operator scrapes them at the
+/// agent's <c>/metrics</c>; config/grafana/volunteer-dashboard.json shows them.
+/// </summary>
+public sealed class AgentMetrics
+{
+    public const string MeterName = "Gateway.Agent";
+
+    private static readonly TorrentPhase[] Phases = Enum.GetValues<TorrentPhase>();
+
+    private readonly MirrorState _state;
+    private readonly CustomerTransfers _transfers;
+
+    public AgentMetrics(IMeterFactory meters, MirrorState state, CustomerTransfers transfers)
+    {
+        ArgumentNullException.ThrowIfNull(meters);
+        _state = state;
+        _transfers = transfers;
+        var meter = meters.Create(MeterName);
+        meter.CreateObservableGauge("volunteer.healthy", () => _state.Healthy && !_state.Draining ? 1 : 0, unit: null, "1 while the agent takes customers: engine up and not draining");
+        meter.CreateObservableGauge("volunteer.draining", () => _state.Draining ? 1 : 0, unit: null, "1 once a drain began: in-flight transfers finish, new customers are refused");
+        meter.CreateObservableGauge("volunteer.engine.running", () => _state.EngineRunning ? 1 : 0, unit: null, "1 while the BitTorrent engine answers its RPC");
+        meter.CreateObservableCounter("volunteer.engine.restarts", () => (long)_state.EngineRestarts, "{restart}", "Times the agent restarted its BitTorrent engine");
+        meter.CreateObservableGauge("volunteer.sync.rate", ObserveSyncRate, "By/s", "BitTorrent transfer rate of the engine, by direction (synchronization traffic)");
+        meter.CreateObservableGauge("volunteer.sync.peers", () => _state.Engine.Connections, "{peer}", "BitTorrent peers the engine is connected to");
+        meter.CreateObservableGauge("volunteer.torrents", ObserveTorrents, "{torrent}", "Mirrored torrents by phase: fetching, verifying, verified (served), failed (a file did not match the catalog)");
+        meter.CreateObservableGauge("volunteer.served.contents", () => _state.Served.Count, "{file}", "Distinct verified contents the agent serves to customers");
+        meter.CreateObservableGauge("volunteer.customer.transfers", () => _transfers.Active, "{transfer}", "Customer HTTP transfers in flight (what the agent reports as x_http)");
+        meter.CreateObservableCounter("volunteer.customer.requests", ObserveCustomerRequests, "{request}", "Customer requests answered, by outcome: served, or refused (draining or unhealthy)");
+    }
+
+    private IEnumerable<Measurement<long>> ObserveSyncRate()
+    {
+        var engine = _state.Engine;
+        yield return new Measurement<long>(engine.DownloadBytesPerSecond, new KeyValuePair<string, object?>("direction", "download"));
+        yield return new Measurement<long>(engine.UploadBytesPerSecond, new KeyValuePair<string, object?>("direction", "upload"));
+    }
+
+    private IEnumerable<Measurement<int>> ObserveTorrents()
+    {
+        var torrents = _state.Torrents();
+        foreach (var phase in Phases)
+        {
+            var count = 0;
+            foreach (var torrent in torrents)
+            {
+                count += torrent.Phase == phase ? 1 : 0;
+            }
+
+            yield return new Measurement<int>(count, new KeyValuePair<string, object?>("phase", phase.ToString().ToLowerInvariant()));
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveCustomerRequests()
+    {
+        yield return new Measurement<long>(_transfers.Served, new KeyValuePair<string, object?>("outcome", "served"));
+        yield return new Measurement<long>(_transfers.Refused, new KeyValuePair<string, object?>("outcome", "refused"));
+    }
+}
