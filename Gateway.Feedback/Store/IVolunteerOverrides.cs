@@ -7,10 +7,11 @@ namespace Gateway.Feedback.Store;
 /// <param name="LbFactor">Apache's <c>loadfactor</c> in hundredths (balancer-manager's <c>lf</c> 1–100 → 100–10000).</param>
 /// <param name="LbSet">Apache's <c>lbset</c>: lower sets are tried first.</param>
 /// <param name="Route">Apache's <c>route</c>.</param>
+/// <param name="RouteRedirect">Apache's <c>redirect</c> (balancer-manager's <c>rr</c>): the route a sticky request for this member goes to instead.</param>
 /// <param name="Status">The administrative status flags as Apache writes them, e.g. <c>+D</c> (disabled), <c>+N</c>
 /// (drain), <c>+H</c> (hot standby); empty for none.</param>
 /// <param name="SetAt">When it was set.</param>
-public sealed record VolunteerOverride(int? LbFactor, int? LbSet, string? Route, string? Status, DateTimeOffset SetAt);
+public sealed record VolunteerOverride(int? LbFactor, int? LbSet, string? Route, string? Status, DateTimeOffset SetAt, string? RouteRedirect = null);
 
 /// <summary>
 /// Hand-set weights and status flags per volunteer, and the balancer's hand-set lbmethod, kept in the swarm

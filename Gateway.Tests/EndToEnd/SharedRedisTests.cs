@@ -200,7 +200,7 @@ public sealed class SharedRedisTests : IAsyncLifetime, IDisposable
         // No state file: the edits can only come back from Redis.
         string[] manager = [$"--BalancerManager:Credential={ManagerCredential}", "--BalancerManager:StateFile=", "--BalancerManager:SyncInterval=00:00:00.2"];
         await StartGatewaysAsync(manager);
-        var edit = await EditAsync(_a, ("w", "v2"), ("lf", "2.5"), ("ls", "1"), ("status_D", "1"));
+        var edit = await EditAsync(_a, ("w", "v2"), ("lf", "2.5"), ("ls", "1"), ("status_D", "1"), ("wr", "r2"), ("rr", "r1"));
         Assert.True(edit.IsSuccessStatusCode, await edit.Content.ReadAsStringAsync());
         var method = await EditAsync(_a, ("lbmethod", "bybusyness"));
         Assert.True(method.IsSuccessStatusCode, await method.Content.ReadAsStringAsync());
@@ -219,6 +219,8 @@ public sealed class SharedRedisTests : IAsyncLifetime, IDisposable
         _a = await GatewayUnderTest.StartAsync(_repository, _volunteers, [.. GatewaySettings(), .. manager]);
         Assert.Equal(expected, await ManagerStateAsync(_a, "v2"));
         Assert.Equal("+N", (await ManagerStateAsync(_a, "v1")).Item3);
+        var v2 = (await ManagerViewAsync(_a))["members"]!.AsArray().Single(x => (string)x!["id"]! == "v2")!;
+        Assert.Equal(("r2", "r1"), ((string)v2["route"]!, (string)v2["routeRedir"]!));
     }
 
     private const string ManagerCredential = "admin:correct-horse-battery";

@@ -157,11 +157,12 @@ public sealed partial class BalancerManagerStoreState(
     }
 
     private static VolunteerOverride ToOverride(MemberEdit edit, DateTimeOffset at) =>
-        new(edit.LbFactor, edit.LbSet, edit.Route, edit.Status is { } status ? MemberStatusFlags.Format(status) : null, at);
+        new(edit.LbFactor, edit.LbSet, edit.Route, edit.Status is { } status ? MemberStatusFlags.Format(status) : null, at, edit.RouteRedirect);
 
     private static MemberEdit ToEdit(VolunteerOverride value) =>
         new(value.LbFactor, value.LbSet, value.Route,
-            value.Status is { } text && MemberStatusFlags.TryApply(text, MemberStatus.None, out var status, out _) ? status : null);
+            value.Status is { } text && MemberStatusFlags.TryApply(text, MemberStatus.None, out var status, out _) ? status : null,
+            value.RouteRedirect);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "balancer-manager edits could not be read from the store ({Reason}); keeping the ones in force")]
     private static partial void LogNotRead(ILogger logger, string reason);
