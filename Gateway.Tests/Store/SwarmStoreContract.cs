@@ -30,12 +30,15 @@ public abstract class SwarmStoreContract : StoreClientOwner
         await using var changes = await WatchFromNowAsync(reader);
 
         // "alive" keeps announcing; the sweep (what SwarmExpirySweeper runs) removes "silent" once it expired.
+        // Wait for the sweep itself: in Redis the volunteer's keys may expire on their own a moment before the
+        // sweep finds its registry entry, and only the sweep publishes the removal.
+        var swept = 0;
         await Eventually.HoldsAsync(
             async () =>
             {
                 await writer.ReportLoadAsync("alive", Load, None);
-                await ((ISwarmExpiry)writer).SweepExpiredAsync(None);
-                return !(await reader.GetSnapshotAsync(None)).Holdings.ContainsKey("silent");
+                swept += await ((ISwarmExpiry)writer).SweepExpiredAsync(None);
+                return swept > 0 && !(await reader.GetSnapshotAsync(None)).Holdings.ContainsKey("silent");
             },
             TimeSpan.FromSeconds(15),
             () => "silent never expired");
