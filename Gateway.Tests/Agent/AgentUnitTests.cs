@@ -46,6 +46,32 @@ public sealed class AgentUnitTests
         Assert.Equal(new Uri("http://tracker.example.org:6969/announce/mirror1-key-0123456789"), options.KeyedAnnounceUrl);
     }
 
+    [Theory]
+    [InlineData("aria2", true)]
+    [InlineData("Transmission", true)]
+    [InlineData("rtorrent", false)]
+    [InlineData("", false)]
+    public void The_engine_is_aria2_or_transmission(string engine, bool valid)
+    {
+        var options = new VolunteerAgentOptions
+        {
+            TrackerUrl = "http://tracker.example.org:6969/announce",
+            Key = "mirror1-key-0123456789",
+            ManifestUrl = "http://repo.example.org/manifest.json",
+            PublicUrl = "http://mirror1.example.org:8081/",
+            Storage = "/srv/mirror",
+            Engine = engine,
+            TransmissionRpcPort = valid ? 0 : 70000,
+        };
+        var result = new VolunteerAgentOptionsValidator().Validate(null, options);
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains("Volunteer:Engine '" + engine + "' is not supported; use aria2 or transmission.", result.Failures!);
+            Assert.Contains(result.Failures!, f => f.StartsWith("Volunteer:TransmissionRpcPort", StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public void The_relay_adds_the_load_the_trackers_parser_reads_back_and_drops_the_engines_own()
     {

@@ -314,5 +314,34 @@ public sealed class VolunteerAgentTests : IDisposable
         Assert.Equal(["v1"], bed.HoldersOf("iso/disk.iso"));
     }
 
+    [Fact]
+    public async Task An_agent_on_transmission_syncs_from_the_web_seed_serves_customers_and_an_aria2_agent_and_reports_its_load()
+    {
+        const int size = 8 * 1024 * 1024 + 123;
+        var release = _repository.Add("iso/release.iso", size);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("t1"), new("v2")], startNow: []);
+        var t1 = await bed.StartAgentAsync("t1", "--Volunteer:Engine=transmission");
+        Assert.Equal("transmission", t1.Engine.Name);
+        await bed.HoldersBecomeAsync("iso/release.iso", ["t1"], Bound);
+        using (var response = await bed.Gateway.Client.GetAsync("/iso/release.iso"))
+        {
+            Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+            Assert.Equal(t1.Url.GetLeftPart(UriPartial.Authority), response.Headers.Location!.GetLeftPart(UriPartial.Authority));
+            Assert.Equal(release, await bed.Gateway.Client.GetByteArrayAsync(response.Headers.Location));
+        }
+
+        // The origin loses the file (its web seed answers 404): an aria2 agent can only get it from the Transmission
+        // agent, which it dials (Transmission itself never dials peers on 127.x: see docs/volunteer.md).
+        File.Delete(Path.Combine(_repository.Folder, "iso", "release.iso"));
+        await bed.StartAgentAsync("v2");
+        await bed.HoldersBecomeAsync("iso/release.iso", ["t1", "v2"], Bound);
+        await Eventually.HoldsAsync(() => t1.State.Torrents().Single().Engine is { UploadedLength: > 0 }, Bound, t1.Describe);
+
+        // The load rides on Transmission's own announces through the relay.
+        var view = bed.Gateway.App.Services.GetRequiredService<SwarmView>();
+        await using var customer = await SlowCustomer.StartAsync(new Uri(t1.Url, "iso/release.iso"));
+        await Eventually.HoldsAsync(() => view.TryGetLoad("t1", out var load) && load.ActiveTransfers == 1, Bound, () => view.TryGetLoad("t1", out var load) ? load.ToString() : "no report");
+    }
+
     public void Dispose() => _repository.Dispose();
 }

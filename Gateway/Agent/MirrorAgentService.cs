@@ -58,7 +58,7 @@ public sealed partial class MirrorAgentService(
                     await WatchEngineAsync(stoppingToken).ConfigureAwait(false);
                 }
             }
-            catch (Exception ex) when (ex is HttpRequestException or Aria2RpcException or IOException or InvalidDataException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is HttpRequestException or EngineRpcException or IOException or InvalidDataException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
             {
                 LogStepFailed(logger, ex.Message);
             }

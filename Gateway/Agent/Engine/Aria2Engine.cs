@@ -128,7 +128,7 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
         {
             using var removed = await CallAsync("aria2.remove", [id], cancellationToken).ConfigureAwait(false);
         }
-        catch (Aria2RpcException)
+        catch (EngineRpcException)
         {
             // Already stopped (an error or a finished check): nothing to stop, only the result to drop.
         }
@@ -137,7 +137,7 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
         {
             using var dropped = await CallAsync("aria2.removeDownloadResult", [id], cancellationToken).ConfigureAwait(false);
         }
-        catch (Aria2RpcException)
+        catch (EngineRpcException)
         {
             // aria2 drops the result itself once the removal finished; either way it is gone.
         }
@@ -188,7 +188,7 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
             timeout.CancelAfter(TimeSpan.FromSeconds(30));
             await _process!.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is HttpRequestException or Aria2RpcException or OperationCanceledException)
+        catch (Exception ex) when (ex is HttpRequestException or EngineRpcException or OperationCanceledException)
         {
             // Ctrl-C in a terminal reaches aria2 too (same process group): it is then already shutting down
             // gracefully by itself, and its RPC is gone. Give it the time to announce, then make sure.
@@ -282,7 +282,7 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
         {
             var message = error.TryGetProperty("message", out var m) ? m.GetString() : error.ToString();
             document.Dispose();
-            throw new Aria2RpcException($"aria2 {method}: {message}");
+            throw new EngineRpcException($"aria2 {method}: {message}");
         }
 
         return document;
@@ -349,6 +349,3 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
     [LoggerMessage(Level = LogLevel.Debug, Message = "aria2c: {Line}")]
     private static partial void LogEngineLine(ILogger logger, string line);
 }
-
-/// <summary>aria2 answered a JSON-RPC call with an error.</summary>
-public sealed class Aria2RpcException(string message) : Exception(message);
