@@ -70,6 +70,12 @@ public sealed class VolunteerAgentOptions
     /// <summary>BitTorrent download limit in bytes/s (0: none).</summary>
     public long DownloadLimitBytesPerSecond { get; set; }
 
+    /// <summary>Fetches of a torrent whose files fail the SHA-256 check (the first included) before the agent gives up on it.</summary>
+    public int VerifyAttempts { get; set; } = 3;
+
+    /// <summary>Wait before fetching a torrent again after a failed SHA-256 check; doubles with each attempt.</summary>
+    public TimeSpan VerifyRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How often the engine is asked for progress and rates.</summary>
     public TimeSpan EngineInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -158,6 +164,11 @@ public sealed class VolunteerAgentOptionsValidator : IValidateOptions<VolunteerA
         if (options.PollInterval < TimeSpan.FromMilliseconds(100) || options.EngineInterval < TimeSpan.FromMilliseconds(100))
         {
             errors.Add($"Volunteer:PollInterval {options.PollInterval} and Volunteer:EngineInterval {options.EngineInterval} must be at least 00:00:00.1.");
+        }
+
+        if (options.VerifyAttempts < 1 || options.VerifyRetryDelay < TimeSpan.Zero)
+        {
+            errors.Add($"Volunteer:VerifyAttempts {options.VerifyAttempts} must be 1 or more and Volunteer:VerifyRetryDelay {options.VerifyRetryDelay} 0 or more.");
         }
 
         if (options.EngineRestarts < 0)
