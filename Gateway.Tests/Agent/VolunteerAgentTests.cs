@@ -350,7 +350,7 @@ public sealed class VolunteerAgentTests : IDisposable
         var bytes = _repository.Add("iso/disk.iso", 2 * 1024 * 1024);
         await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1")], startNow: []);
         var manifest = await File.ReadAllTextAsync(bed.ManifestFile);
-        await File.WriteAllTextAsync(bed.ManifestFile, WithWrongDigest(manifest, bytes));
+        await ReplaceManifestAsync(bed, WithWrongDigest(manifest, bytes));
 
         // The engine's SHA-1 pieces match the torrent; the catalog's SHA-256 does not: never served, fetched again.
         var agent = await bed.StartAgentAsync("v1", "--Volunteer:VerifyAttempts=5", "--Volunteer:VerifyRetryDelay=00:00:01");
@@ -360,7 +360,9 @@ public sealed class VolunteerAgentTests : IDisposable
             Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
         }
 
-        await File.WriteAllTextAsync(bed.ManifestFile, manifest);
+        // A trailing newline: another length, so another ETag even within the same second (static files' ETags
+        // are the modification time in whole seconds and the length).
+        await ReplaceManifestAsync(bed, manifest + "\n");
         await bed.HoldersBecomeAsync("iso/disk.iso", ["v1"], Bound);
         Assert.Equal(TorrentPhase.Verified, agent.State.Torrents().Single().Phase);
         Assert.True(bed.OriginMeter.BytesSent >= 2L * bytes.Length, $"the origin sent {bed.OriginMeter.BytesSent} bytes: the file was not fetched again");
@@ -372,7 +374,7 @@ public sealed class VolunteerAgentTests : IDisposable
     {
         var bytes = _repository.Add("iso/disk.iso", 1024 * 1024);
         await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1")], startNow: []);
-        await File.WriteAllTextAsync(bed.ManifestFile, WithWrongDigest(await File.ReadAllTextAsync(bed.ManifestFile), bytes));
+        await ReplaceManifestAsync(bed, WithWrongDigest(await File.ReadAllTextAsync(bed.ManifestFile), bytes));
         var agent = await bed.StartAgentAsync("v1", "--Volunteer:VerifyAttempts=2", "--Volunteer:VerifyRetryDelay=00:00:00.2");
 
         await Eventually.HoldsAsync(() => agent.State.Torrents().SingleOrDefault() is { FailedVerifications: 2, Phase: TorrentPhase.Failed }, Bound, agent.Describe);
@@ -401,6 +403,13 @@ public sealed class VolunteerAgentTests : IDisposable
         Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
         Assert.Equal(0, agent.State.EngineRestarts);
         Assert.False(agent.Engine.IsRunning);
+    }
+
+    // As publish does: a whole new file renamed into place, so a reader never sees half of one.
+    private static async Task ReplaceManifestAsync(AgentTestBed bed, string text)
+    {
+        await File.WriteAllTextAsync(bed.ManifestFile + ".tmp", text);
+        File.Move(bed.ManifestFile + ".tmp", bed.ManifestFile, overwrite: true);
     }
 
     // The manifest with the file's SHA-256 replaced by another valid-looking digest (as a bad publish or a bad disk would give).
