@@ -33,14 +33,7 @@ public sealed class AgentUnitTests
     [Fact]
     public void A_valid_configuration_passes()
     {
-        var options = new VolunteerAgentOptions
-        {
-            TrackerUrl = "http://tracker.example.org:6969/announce",
-            Key = "mirror1-key-0123456789",
-            ManifestUrl = "http://repo.example.org/manifest.json",
-            PublicUrl = "http://mirror1.example.org:8081/",
-            Storage = "/srv/mirror",
-        };
+        var options = ValidOptions();
         options.Mirror.Add("pool/main");
         Assert.True(new VolunteerAgentOptionsValidator().Validate(null, options).Succeeded);
         Assert.Equal(new Uri("http://tracker.example.org:6969/announce/mirror1-key-0123456789"), options.KeyedAnnounceUrl);
@@ -53,16 +46,9 @@ public sealed class AgentUnitTests
     [InlineData("", false)]
     public void The_engine_is_aria2_or_transmission(string engine, bool valid)
     {
-        var options = new VolunteerAgentOptions
-        {
-            TrackerUrl = "http://tracker.example.org:6969/announce",
-            Key = "mirror1-key-0123456789",
-            ManifestUrl = "http://repo.example.org/manifest.json",
-            PublicUrl = "http://mirror1.example.org:8081/",
-            Storage = "/srv/mirror",
-            Engine = engine,
-            TransmissionRpcPort = valid ? 0 : 70000,
-        };
+        var options = ValidOptions();
+        options.Engine = engine;
+        options.TransmissionRpcPort = valid ? 0 : 70000;
         var result = new VolunteerAgentOptionsValidator().Validate(null, options);
         Assert.Equal(valid, result.Succeeded);
         if (!valid)
@@ -137,4 +123,13 @@ public sealed class AgentUnitTests
 
     private static ManifestTorrent Torrent(string id, string name, string folder, string[] files, long size, string[]? copies = null) =>
         new(id + new string('0', 39), name, folder, files.Length == 1, "torrents/x.torrent", 32768, size, false, null, null, files, copies);
+
+    private static VolunteerAgentOptions ValidOptions() => new()
+    {
+        TrackerUrl = "http://tracker.example.org:6969/announce",
+        Key = "mirror1-key-0123456789",
+        ManifestUrl = "http://repo.example.org/manifest.json",
+        PublicUrl = "http://mirror1.example.org:8081/",
+        Storage = "/srv/mirror",
+    };
 }

@@ -214,6 +214,10 @@ public sealed partial class MirrorAgentService(
                 }
 
                 LogFetchingAgain(logger, torrent.InfoHash, torrent.MismatchedFiles.Count, torrent.FailedVerifications + 1);
+
+                // aria2 finishes a removal after answering; adding the same info hash before that fails ("already
+                // registered") and costs the longer engine-error wait, so give the removal a moment.
+                torrent.RetryAt = now + TimeSpan.FromSeconds(2);
                 torrent.EngineId = null;
                 torrent.Verification = null;
                 torrent.Phase = TorrentPhase.Fetching;

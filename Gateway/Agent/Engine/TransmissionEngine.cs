@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Feedback.Torrents;
@@ -22,29 +20,16 @@ public sealed partial class TransmissionEngine(IOptions<VolunteerAgentOptions> o
 {
     private const string SessionHeader = "X-Transmission-Session-Id";
     private readonly HttpClient _rpc = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
-    private Process? _process;
+    private readonly EngineProcess _process = new("transmission-daemon", logger);
     private Uri? _rpcUrl;
     private string? _session;
     private int _listenPort;
 
     public string Name => "transmission";
 
-    public bool IsRunning
-    {
-        get
-        {
-            try
-            {
-                return _process is { HasExited: false };
-            }
-            catch (InvalidOperationException)
-            {
-                return false;
-            }
-        }
-    }
+    public bool IsRunning => _process.IsRunning;
 
-    public int? ProcessId => _process?.Id;
+    public int? ProcessId => _process.Id;
 
     /// <summary>Transmission's BitTorrent listen port, once started.</summary>
     public int ListenPort => _listenPort;
@@ -52,10 +37,9 @@ public sealed partial class TransmissionEngine(IOptions<VolunteerAgentOptions> o
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        _process?.Dispose();
         _session = null;
-        var rpcPort = settings.TransmissionRpcPort > 0 ? settings.TransmissionRpcPort : FreePort();
-        _listenPort = settings.TransmissionListenPort > 0 ? settings.TransmissionListenPort : (_listenPort > 0 ? _listenPort : FreePort());
+        var rpcPort = settings.TransmissionRpcPort > 0 ? settings.TransmissionRpcPort : EngineProcess.FreePort();
+        _listenPort = settings.TransmissionListenPort > 0 ? settings.TransmissionListenPort : (_listenPort > 0 ? _listenPort : EngineProcess.FreePort());
         _rpcUrl = new Uri($"http://127.0.0.1:{rpcPort.ToString(CultureInfo.InvariantCulture)}/transmission/rpc");
 
         // Its own config folder: settings.json written fresh each start (the daemon keeps resume files beside it).
@@ -74,49 +58,19 @@ public sealed partial class TransmissionEngine(IOptions<VolunteerAgentOptions> o
             }
         }
 
-        var start = new ProcessStartInfo(settings.TransmissionPath)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { "--foreground", "--config-dir", config, "--no-portmap", "--no-dht", "--no-lpd", "--no-auth", "--rpc-bind-address", "127.0.0.1" })
-        {
-            start.ArgumentList.Add(argument);
-        }
+        _process.Start(
+            settings.TransmissionPath,
+            ["--foreground", "--config-dir", config, "--no-portmap", "--no-dht", "--no-lpd", "--no-auth", "--rpc-bind-address", "127.0.0.1"],
+            "Install Transmission (Debian: apt-get install transmission-daemon) or set Volunteer:TransmissionPath.");
 
-        try
-        {
-            _process = Process.Start(start) ?? throw new InvalidOperationException($"{settings.TransmissionPath} did not start.");
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new InvalidOperationException($"Could not run '{settings.TransmissionPath}' ({ex.Message}). Install Transmission (Debian: apt-get install transmission-daemon) or set Volunteer:TransmissionPath.", ex);
-        }
-
-        _process.OutputDataReceived += (_, e) => LogEngineOutput(e.Data);
-        _process.ErrorDataReceived += (_, e) => LogEngineOutput(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
+        await _process.WaitUntilAnswersAsync(
+            async ct =>
             {
-                using var version = await CallAsync("session-get", new JsonObject { ["fields"] = new JsonArray("version") }, cancellationToken).ConfigureAwait(false);
-                LogStarted(logger, _process.Id, rpcPort, _listenPort);
-                return;
-            }
-            catch (HttpRequestException) when (deadline.Elapsed < TimeSpan.FromSeconds(15) && !_process.HasExited)
-            {
-                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
-            }
-            catch (HttpRequestException ex)
-            {
-                throw new InvalidOperationException($"transmission-daemon (pid {_process.Id}) did not answer on {_rpcUrl} (exited: {_process.HasExited}).", ex);
-            }
-        }
+                using var session = await CallAsync("session-get", new JsonObject { ["fields"] = new JsonArray("version") }, ct).ConfigureAwait(false);
+            },
+            _rpcUrl,
+            cancellationToken).ConfigureAwait(false);
+        LogStarted(logger, _process.Id!.Value, rpcPort, _listenPort);
     }
 
     public async Task<string> AddAsync(ReadOnlyMemory<byte> torrent, string directory, CancellationToken cancellationToken)
@@ -204,14 +158,14 @@ public sealed partial class TransmissionEngine(IOptions<VolunteerAgentOptions> o
         try
         {
             using var close = await CallAsync("session-close", null, cancellationToken).ConfigureAwait(false);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(30));
-            await _process!.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+            if (!await _process.WaitForExitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false))
+            {
+                _process.Kill("session-close did not end it within 30 s");
+            }
         }
         catch (Exception ex) when (ex is HttpRequestException or EngineRpcException or OperationCanceledException)
         {
-            LogForcedStop(logger, _process!.Id, ex.Message);
-            _process.Kill();
+            _process.Kill(ex.Message);
         }
     }
 
@@ -222,7 +176,7 @@ public sealed partial class TransmissionEngine(IOptions<VolunteerAgentOptions> o
             await StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
-        _process?.Dispose();
+        _process.Dispose();
         _rpc.Dispose();
     }
 
@@ -321,27 +275,6 @@ public sealed partial class TransmissionEngine(IOptions<VolunteerAgentOptions> o
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private void LogEngineOutput(string? line)
-    {
-        if (!string.IsNullOrWhiteSpace(line))
-        {
-            LogEngineLine(logger, line);
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "transmission-daemon started (pid {Pid}, RPC port {RpcPort}, BitTorrent port {ListenPort})")]
     private static partial void LogStarted(ILogger logger, int pid, int rpcPort, int listenPort);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "transmission-daemon (pid {Pid}) did not shut down gracefully ({Reason}); killed")]
-    private static partial void LogForcedStop(ILogger logger, int pid, string reason);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "transmission-daemon: {Line}")]
-    private static partial void LogEngineLine(ILogger logger, string line);
 }
