@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests drive as real clients and servers.
-packages=(curl wget dpkg-dev aria2 mktorrent prometheus docker-compose python3-yaml systemd apache2 chromium redis-server redis-tools iproute2 python3 python3-libtorrent)
+packages=(curl wget dpkg-dev aria2 mktorrent prometheus docker-compose python3-yaml systemd apache2 chromium redis-server redis-tools iproute2 python3 python3-libtorrent transmission-daemon)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -33,17 +33,29 @@ public sealed class AgentUnitTests
     [Fact]
     public void A_valid_configuration_passes()
     {
-        var options = new VolunteerAgentOptions
-        {
-            TrackerUrl = "http://tracker.example.org:6969/announce",
-            Key = "mirror1-key-0123456789",
-            ManifestUrl = "http://repo.example.org/manifest.json",
-            PublicUrl = "http://mirror1.example.org:8081/",
-            Storage = "/srv/mirror",
-        };
+        var options = ValidOptions();
         options.Mirror.Add("pool/main");
         Assert.True(new VolunteerAgentOptionsValidator().Validate(null, options).Succeeded);
         Assert.Equal(new Uri("http://tracker.example.org:6969/announce/mirror1-key-0123456789"), options.KeyedAnnounceUrl);
+    }
+
+    [Theory]
+    [InlineData("aria2", true)]
+    [InlineData("Transmission", true)]
+    [InlineData("rtorrent", false)]
+    [InlineData("", false)]
+    public void The_engine_is_aria2_or_transmission(string engine, bool valid)
+    {
+        var options = ValidOptions();
+        options.Engine = engine;
+        options.TransmissionRpcPort = valid ? 0 : 70000;
+        var result = new VolunteerAgentOptionsValidator().Validate(null, options);
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains("Volunteer:Engine '" + engine + "' is not supported; use aria2 or transmission.", result.Failures!);
+            Assert.Contains(result.Failures!, f => f.StartsWith("Volunteer:TransmissionRpcPort", StringComparison.Ordinal));
+        }
     }
 
     [Fact]
@@ -111,4 +123,13 @@ public sealed class AgentUnitTests
 
     private static ManifestTorrent Torrent(string id, string name, string folder, string[] files, long size, string[]? copies = null) =>
         new(id + new string('0', 39), name, folder, files.Length == 1, "torrents/x.torrent", 32768, size, false, null, null, files, copies);
+
+    private static VolunteerAgentOptions ValidOptions() => new()
+    {
+        TrackerUrl = "http://tracker.example.org:6969/announce",
+        Key = "mirror1-key-0123456789",
+        ManifestUrl = "http://repo.example.org/manifest.json",
+        PublicUrl = "http://mirror1.example.org:8081/",
+        Storage = "/srv/mirror",
+    };
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Gateway.Agent;
 using Gateway.Feedback.Store;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -312,6 +313,111 @@ public sealed class VolunteerAgentTests : IDisposable
         await Eventually.HoldsAsync(() => bed["v1"].State.EngineRestarts == 1 && bed["v1"].Engine.ProcessId != first, Bound, bed["v1"].Describe);
         await Eventually.HoldsAsync(() => bed["v1"].State.Torrents().Single().LastAnnounce is { Left: 0, Downloaded: 0 }, Bound, bed["v1"].Describe);
         Assert.Equal(["v1"], bed.HoldersOf("iso/disk.iso"));
+    }
+
+    [Fact]
+    public async Task An_agent_on_transmission_syncs_from_the_web_seed_serves_customers_and_an_aria2_agent_and_reports_its_load()
+    {
+        const int size = 8 * 1024 * 1024 + 123;
+        var release = _repository.Add("iso/release.iso", size);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("t1"), new("v2")], startNow: []);
+        var t1 = await bed.StartAgentAsync("t1", "--Volunteer:Engine=transmission");
+        Assert.Equal("transmission", t1.Engine.Name);
+        await bed.HoldersBecomeAsync("iso/release.iso", ["t1"], Bound);
+        using (var response = await bed.Gateway.Client.GetAsync("/iso/release.iso"))
+        {
+            Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+            Assert.Equal(t1.Url.GetLeftPart(UriPartial.Authority), response.Headers.Location!.GetLeftPart(UriPartial.Authority));
+            Assert.Equal(release, await bed.Gateway.Client.GetByteArrayAsync(response.Headers.Location));
+        }
+
+        // The origin loses the file (its web seed answers 404): an aria2 agent can only get it from the Transmission
+        // agent, which it dials (Transmission itself never dials peers on 127.x: see docs/volunteer.md).
+        File.Delete(Path.Combine(_repository.Folder, "iso", "release.iso"));
+        await bed.StartAgentAsync("v2");
+        await bed.HoldersBecomeAsync("iso/release.iso", ["t1", "v2"], Bound);
+        await Eventually.HoldsAsync(() => t1.State.Torrents().Single().Engine is { UploadedLength: > 0 }, Bound, t1.Describe);
+
+        // The load rides on Transmission's own announces through the relay.
+        var view = bed.Gateway.App.Services.GetRequiredService<SwarmView>();
+        await using var customer = await SlowCustomer.StartAsync(new Uri(t1.Url, "iso/release.iso"));
+        await Eventually.HoldsAsync(() => view.TryGetLoad("t1", out var load) && load.ActiveTransfers == 1, Bound, () => view.TryGetLoad("t1", out var load) ? load.ToString() : "no report");
+    }
+
+    [Fact]
+    public async Task A_file_that_fails_its_sha256_check_is_fetched_again_and_served_once_it_matches()
+    {
+        var bytes = _repository.Add("iso/disk.iso", 2 * 1024 * 1024);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1")], startNow: []);
+        var manifest = await File.ReadAllTextAsync(bed.ManifestFile);
+        await ReplaceManifestAsync(bed, WithWrongDigest(manifest, bytes));
+
+        // The engine's SHA-1 pieces match the torrent; the catalog's SHA-256 does not: never served, fetched again.
+        var agent = await bed.StartAgentAsync("v1", "--Volunteer:VerifyAttempts=5", "--Volunteer:VerifyRetryDelay=00:00:01");
+        await Eventually.HoldsAsync(() => agent.State.Torrents().SingleOrDefault() is { FailedVerifications: 1 }, Bound, agent.Describe);
+        using (var refused = await bed.Gateway.Client.GetAsync(new Uri(agent.Url, "iso/disk.iso")))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+        }
+
+        // A trailing newline: another length, so another ETag even within the same second (static files' ETags
+        // are the modification time in whole seconds and the length).
+        await ReplaceManifestAsync(bed, manifest + "\n");
+        await bed.HoldersBecomeAsync("iso/disk.iso", ["v1"], Bound);
+        Assert.Equal(TorrentPhase.Verified, agent.State.Torrents().Single().Phase);
+        Assert.True(bed.OriginMeter.BytesSent >= 2L * bytes.Length, $"the origin sent {bed.OriginMeter.BytesSent} bytes: the file was not fetched again");
+        Assert.Equal(bytes, await bed.Gateway.Client.GetByteArrayAsync(new Uri(agent.Url, "iso/disk.iso")));
+    }
+
+    [Fact]
+    public async Task A_file_that_never_matches_its_sha256_is_fetched_a_bounded_number_of_times_then_reported_unhealthy()
+    {
+        var bytes = _repository.Add("iso/disk.iso", 1024 * 1024);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1")], startNow: []);
+        await ReplaceManifestAsync(bed, WithWrongDigest(await File.ReadAllTextAsync(bed.ManifestFile), bytes));
+        var agent = await bed.StartAgentAsync("v1", "--Volunteer:VerifyAttempts=2", "--Volunteer:VerifyRetryDelay=00:00:00.2");
+
+        await Eventually.HoldsAsync(() => agent.State.Torrents().SingleOrDefault() is { FailedVerifications: 2, Phase: TorrentPhase.Failed }, Bound, agent.Describe);
+        var torrent = agent.State.Torrents().Single();
+        Assert.Contains("gave up after 2 failed checks", torrent.Problem, StringComparison.Ordinal);
+        Assert.Contains("gave up after 2 failed checks", await bed.Gateway.Client.GetStringAsync(new Uri(agent.Url, ".well-known/volunteer-status")), StringComparison.Ordinal);
+        var sent = bed.OriginMeter.BytesSent;
+        Assert.InRange(sent, 2L * bytes.Length, 3L * bytes.Length - 1);
+        Assert.Empty(bed.HoldersOf("iso/disk.iso"));
+    }
+
+    [Fact]
+    public async Task An_agent_whose_engine_dies_more_often_than_allowed_reports_itself_unhealthy()
+    {
+        _repository.Add("iso/disk.iso", 512 * 1024);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1")], startNow: []);
+        var agent = await bed.StartAgentAsync("v1", "--Volunteer:EngineRestarts=0");
+        await bed.HoldersBecomeAsync("iso/disk.iso", ["v1"], Bound);
+        using (var process = System.Diagnostics.Process.GetProcessById(agent.Engine.ProcessId!.Value))
+        {
+            process.Kill();
+        }
+
+        await Eventually.HoldsAsync(() => !agent.State.Healthy, Bound, agent.Describe);
+        using var health = await bed.Gateway.Client.GetAsync(new Uri(agent.Url, "healthz"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        Assert.Equal(0, agent.State.EngineRestarts);
+        Assert.False(agent.Engine.IsRunning);
+    }
+
+    // As publish does: a whole new file renamed into place, so a reader never sees half of one.
+    private static async Task ReplaceManifestAsync(AgentTestBed bed, string text)
+    {
+        await File.WriteAllTextAsync(bed.ManifestFile + ".tmp", text);
+        File.Move(bed.ManifestFile + ".tmp", bed.ManifestFile, overwrite: true);
+    }
+
+    // The manifest with the file's SHA-256 replaced by another valid-looking digest (as a bad publish or a bad disk would give).
+    private static string WithWrongDigest(string manifest, byte[] bytes)
+    {
+        var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        Assert.Contains(digest, manifest, StringComparison.Ordinal);
+        return manifest.Replace(digest, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes.AsSpan(1))), StringComparison.Ordinal);
     }
 
     public void Dispose() => _repository.Dispose();

@@ -34,7 +34,7 @@ public sealed class AgentUnderTest(AgentSpec spec, WebApplication app, Uri url)
 
     public MirrorState State => App.Services.GetRequiredService<MirrorState>();
 
-    public Aria2Engine Engine => App.Services.GetRequiredService<Aria2Engine>();
+    public ITorrentEngine Engine => App.Services.GetRequiredService<ITorrentEngine>();
 
     public string Storage { get; init; } = string.Empty;
 
@@ -246,7 +246,7 @@ public sealed class AgentTestBed : IAsyncDisposable
         try
         {
             using var process = System.Diagnostics.Process.GetProcessById(pid.Value);
-            if (process.ProcessName.StartsWith("aria2c", StringComparison.Ordinal) && !process.HasExited)
+            if ((process.ProcessName.StartsWith("aria2c", StringComparison.Ordinal) || process.ProcessName.StartsWith("transmission", StringComparison.Ordinal)) && !process.HasExited)
             {
                 process.Kill();
             }

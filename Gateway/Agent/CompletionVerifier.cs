@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Agent;
 
@@ -6,7 +7,7 @@ namespace Gateway.Agent;
 /// Checks a torrent the engine completed against the catalog's SHA-256 of each file (BitTorrent's SHA-1 pieces
 /// come from the same publisher, but customers are promised the catalog's digest), then stores the content once.
 /// </summary>
-public sealed partial class CompletionVerifier(MirrorState state, ContentStore store, ILogger<CompletionVerifier> logger)
+public sealed partial class CompletionVerifier(MirrorState state, ContentStore store, IOptions<VolunteerAgentOptions> options, TimeProvider time, ILogger<CompletionVerifier> logger)
 {
     /// <summary>Starts the check once per completion and returns it; later callers get the same task.</summary>
     public Task<bool> EnsureVerifiedAsync(MirroredTorrent torrent)
@@ -27,6 +28,8 @@ public sealed partial class CompletionVerifier(MirrorState state, ContentStore s
     private async Task<bool> VerifyAsync(MirroredTorrent torrent)
     {
         var catalog = state.Catalog;
+        var mismatched = new List<string>();
+        var problems = new List<string>();
         try
         {
             foreach (var (local, published) in torrent.Files())
@@ -35,10 +38,9 @@ public sealed partial class CompletionVerifier(MirrorState state, ContentStore s
                 var actual = await HashAsync(store.FilePath(local)).ConfigureAwait(false);
                 if (expected is null || actual != expected)
                 {
-                    torrent.Phase = TorrentPhase.Failed;
-                    torrent.Problem = $"{local}: SHA-256 {actual} does not match the catalog's {expected ?? "(not in the catalog)"}";
-                    LogMismatch(logger, torrent.InfoHash, torrent.Problem);
-                    return false;
+                    mismatched.Add(local);
+                    problems.Add($"{local}: SHA-256 {actual} does not match the catalog's {expected ?? "(not in the catalog)"}");
+                    continue;
                 }
 
                 store.Keep(local, actual);
@@ -46,9 +48,12 @@ public sealed partial class CompletionVerifier(MirrorState state, ContentStore s
         }
         catch (IOException ex)
         {
-            torrent.Phase = TorrentPhase.Failed;
-            torrent.Problem = ex.Message;
-            LogMismatch(logger, torrent.InfoHash, ex.Message);
+            problems.Add(ex.Message);
+        }
+
+        if (problems.Count > 0)
+        {
+            Fail(torrent, mismatched, string.Join("; ", problems));
             return false;
         }
 
@@ -57,6 +62,29 @@ public sealed partial class CompletionVerifier(MirrorState state, ContentStore s
         state.RefreshServed();
         LogVerified(logger, torrent.InfoHash, torrent.Torrent.Name, torrent.Torrent.Files.Count);
         return true;
+    }
+
+    /// <summary>Marks the torrent failed and, while attempts are left, when it is fetched again (the wait doubles each time).</summary>
+    private void Fail(MirroredTorrent torrent, List<string> mismatched, string problem)
+    {
+        var settings = options.Value;
+        torrent.FailedVerifications++;
+        torrent.MismatchedFiles = mismatched;
+        if (torrent.FailedVerifications < settings.VerifyAttempts)
+        {
+            var wait = settings.VerifyRetryDelay * Math.Pow(2, torrent.FailedVerifications - 1);
+            torrent.RetryAt = time.GetUtcNow() + wait;
+            torrent.Problem = $"{problem} (check {torrent.FailedVerifications} of {settings.VerifyAttempts} failed; fetching again in {wait.TotalSeconds:F1} s)";
+            LogMismatch(logger, torrent.InfoHash, torrent.Problem);
+        }
+        else
+        {
+            torrent.Problem = $"{problem} (gave up after {torrent.FailedVerifications} failed checks: not served)";
+            LogGaveUp(logger, torrent.InfoHash, torrent.Problem);
+        }
+
+        // Last: the agent's loop acts on the phase, and must see the retry time and the files first.
+        torrent.Phase = TorrentPhase.Failed;
     }
 
     private static async Task<string> HashAsync(string path)
@@ -72,6 +100,9 @@ public sealed partial class CompletionVerifier(MirrorState state, ContentStore s
     [LoggerMessage(Level = LogLevel.Information, Message = "Torrent {InfoHash} ({Name}, {Files} files) verified against the catalog: serving it")]
     private static partial void LogVerified(ILogger logger, Gateway.Feedback.Torrents.InfoHash infoHash, string name, int files);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Torrent {InfoHash} failed verification, not served: {Problem}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Torrent {InfoHash} failed verification, not served: {Problem}")]
     private static partial void LogMismatch(ILogger logger, Gateway.Feedback.Torrents.InfoHash infoHash, string problem);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Torrent {InfoHash} is unhealthy: {Problem}")]
+    private static partial void LogGaveUp(ILogger logger, Gateway.Feedback.Torrents.InfoHash infoHash, string problem);
 }

@@ -58,7 +58,7 @@ public sealed partial class MirrorAgentService(
                     await WatchEngineAsync(stoppingToken).ConfigureAwait(false);
                 }
             }
-            catch (Exception ex) when (ex is HttpRequestException or Aria2RpcException or IOException or InvalidDataException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is HttpRequestException or EngineRpcException or IOException or InvalidDataException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
             {
                 LogStepFailed(logger, ex.Message);
             }
@@ -119,19 +119,26 @@ public sealed partial class MirrorAgentService(
                 store.DeleteFile(local);
             }
 
-            // aria2 keeps a control file beside each torrent's name while it runs.
-            store.DeleteFile((gone.Placement.Length == 0 ? string.Empty : gone.Placement + "/") + gone.Torrent.Name + ".aria2");
+            DropControlFile(gone);
 
             LogRemoved(logger, gone.InfoHash, gone.Torrent.Name);
         }
 
         store.Prune(state.RefreshServed());
         var origin = new Uri(settings.ManifestUrl);
+        var now = time.GetUtcNow();
+        var waiting = false;
         foreach (var (hash, (torrent, placement)) in wanted)
         {
             var mirrored = state.Find(hash);
-            if (mirrored?.EngineId is not null || mirrored?.RetryAt > time.GetUtcNow())
+            if (mirrored?.EngineId is not null)
             {
+                continue;
+            }
+
+            if (mirrored?.RetryAt > now)
+            {
+                waiting = true;
                 continue;
             }
 
@@ -145,12 +152,26 @@ public sealed partial class MirrorAgentService(
             }
 
             var bytes = await clients.CreateClient(nameof(MirrorAgentService)).GetByteArrayAsync(new Uri(origin, torrent.Torrent), cancellationToken).ConfigureAwait(false);
+            DropControlFile(mirrored);
             mirrored.EngineId = await engine.AddAsync(bytes, store.FolderPath(placement), cancellationToken).ConfigureAwait(false);
             state.Add(mirrored);
             LogAdded(logger, hash, torrent.Name, placement, torrent.Size);
         }
 
-        _reconcile = false;
+        // Torrents waiting for their retry time (after an engine error or a failed check) need another round.
+        _reconcile = waiting;
+    }
+
+    // aria2 keeps a control file <name>.aria2 beside a torrent while it runs, and leaves it when the torrent is removed
+    // unfinished. Batches of one folder share a name, so a batch would find another's file and stop ("info hash
+    // mismatch"); every add checks the files on disk anyway, so the control file is dropped first.
+    private void DropControlFile(MirroredTorrent torrent)
+    {
+        var controlFile = (torrent.Placement.Length == 0 ? string.Empty : torrent.Placement + "/") + torrent.Torrent.Name + ".aria2";
+        if (File.Exists(store.FilePath(controlFile)))
+        {
+            store.DeleteFile(controlFile);
+        }
     }
 
     private async Task WatchEngineAsync(CancellationToken cancellationToken)
@@ -166,6 +187,7 @@ public sealed partial class MirrorAgentService(
             }
 
             torrent.Engine = seen;
+            var now = time.GetUtcNow();
             if (seen.Status == "error")
             {
                 // aria2 gave up on it (a tracker or web seed it could not reach, a file it could not write):
@@ -180,6 +202,26 @@ public sealed partial class MirrorAgentService(
             else if (seen.IsComplete && torrent.Phase == TorrentPhase.Fetching)
             {
                 _ = verifier.EnsureVerifiedAsync(torrent);
+            }
+            else if (torrent.Phase == TorrentPhase.Failed && torrent.FailedVerifications < options.Value.VerifyAttempts && now >= torrent.RetryAt)
+            {
+                // The engine's pieces matched the torrent but a file did not match the catalog (a disk that changed
+                // it, or a torrent that disagrees with the catalog): drop the files that failed and fetch them again.
+                await engine.RemoveAsync(seen.Id, cancellationToken).ConfigureAwait(false);
+                foreach (var local in torrent.MismatchedFiles)
+                {
+                    store.DeleteFile(local);
+                }
+
+                LogFetchingAgain(logger, torrent.InfoHash, torrent.MismatchedFiles.Count, torrent.FailedVerifications + 1);
+
+                // aria2 finishes a removal after answering; adding the same info hash before that fails ("already
+                // registered") and costs the longer engine-error wait, so give the removal a moment.
+                torrent.RetryAt = now + TimeSpan.FromSeconds(2);
+                torrent.EngineId = null;
+                torrent.Verification = null;
+                torrent.Phase = TorrentPhase.Fetching;
+                _reconcile = true;
             }
         }
     }
@@ -233,6 +275,9 @@ public sealed partial class MirrorAgentService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The engine stopped torrent {InfoHash} with an error ({Error}); adding it again shortly")]
     private static partial void LogEngineError(ILogger logger, Gateway.Feedback.Torrents.InfoHash infoHash, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Torrent {InfoHash}: {Files} files failed the SHA-256 check; fetching them again (attempt {Attempt})")]
+    private static partial void LogFetchingAgain(ILogger logger, Gateway.Feedback.Torrents.InfoHash infoHash, int files, int attempt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent step failed (retried next round): {Reason}")]
     private static partial void LogStepFailed(ILogger logger, string reason);

@@ -17,7 +17,7 @@ public enum TorrentPhase
     /// <summary>Every file matched the catalog: served to customers and announced as seeding.</summary>
     Verified,
 
-    /// <summary>A file did not match the catalog: never served, never announced as complete.</summary>
+    /// <summary>A file did not match the catalog: never served, never announced as complete; fetched again a bounded number of times.</summary>
     Failed,
 }
 
@@ -47,8 +47,14 @@ public sealed class MirroredTorrent(ManifestTorrent torrent, InfoHash infoHash, 
 
     public string? Problem { get; set; }
 
-    /// <summary>After an engine error, when the torrent may be added again.</summary>
+    /// <summary>After an engine error or a failed SHA-256 check, when the torrent may be added again.</summary>
     public DateTimeOffset RetryAt { get; set; }
+
+    /// <summary>SHA-256 checks that failed so far; the torrent is fetched again until <see cref="VolunteerAgentOptions.VerifyAttempts"/>.</summary>
+    public int FailedVerifications { get; set; }
+
+    /// <summary>The repository paths whose SHA-256 did not match at the last check (deleted before fetching again).</summary>
+    public IReadOnlyList<string> MismatchedFiles { get; set; } = [];
 
     /// <summary>Each file's repository path at <see cref="Placement"/>, with the path it has in the manifest.</summary>
     public IEnumerable<(string Local, string Published)> Files() =>

@@ -70,8 +70,14 @@ public static class VolunteerAgentHost
         services.AddSingleton<AnnounceRelay>();
         services.AddSingleton<MirrorFileServer>();
         services.AddSingleton<AgentStatusReporter>();
-        services.AddSingleton<Aria2Engine>();
-        services.AddSingleton<ITorrentEngine>(sp => sp.GetRequiredService<Aria2Engine>());
+        if (settings.UsesTransmission)
+        {
+            services.AddSingleton<ITorrentEngine, TransmissionEngine>();
+        }
+        else
+        {
+            services.AddSingleton<ITorrentEngine, Aria2Engine>();
+        }
         services.AddHttpClient<ManifestSource>();
         services.AddHttpClient(nameof(MirrorAgentService));
         services.AddHttpClient(nameof(AnnounceRelay), c => c.Timeout = TimeSpan.FromSeconds(30));

@@ -43,8 +43,11 @@ public sealed class VolunteerAgentOptions
     /// </summary>
     public string MetricsListen { get; set; } = string.Empty;
 
-    /// <summary>The BitTorrent engine: <c>aria2</c> (the only one built so far).</summary>
+    /// <summary>The BitTorrent engine: <c>aria2</c> (aria2c over JSON-RPC) or <c>transmission</c> (transmission-daemon over its RPC).</summary>
     public string Engine { get; set; } = "aria2";
+
+    /// <summary>True when <see cref="Engine"/> names Transmission.</summary>
+    public bool UsesTransmission => string.Equals(Engine, "transmission", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The aria2c executable.</summary>
     public string Aria2Path { get; set; } = "aria2c";
@@ -55,6 +58,15 @@ public sealed class VolunteerAgentOptions
     /// <summary>aria2's BitTorrent listen port; 0 picks a free one.</summary>
     public int Aria2ListenPort { get; set; }
 
+    /// <summary>The transmission-daemon executable.</summary>
+    public string TransmissionPath { get; set; } = "transmission-daemon";
+
+    /// <summary>Transmission's RPC port on 127.0.0.1; 0 picks a free one.</summary>
+    public int TransmissionRpcPort { get; set; }
+
+    /// <summary>Transmission's BitTorrent listen port; 0 picks a free one.</summary>
+    public int TransmissionListenPort { get; set; }
+
     /// <summary>Seconds between the engine's announces; 0 follows the tracker's interval.</summary>
     public int AnnounceIntervalSeconds { get; set; }
 
@@ -63,6 +75,12 @@ public sealed class VolunteerAgentOptions
 
     /// <summary>BitTorrent download limit in bytes/s (0: none).</summary>
     public long DownloadLimitBytesPerSecond { get; set; }
+
+    /// <summary>Fetches of a torrent whose files fail the SHA-256 check (the first included) before the agent gives up on it.</summary>
+    public int VerifyAttempts { get; set; } = 3;
+
+    /// <summary>Wait before fetching a torrent again after a failed SHA-256 check; doubles with each attempt.</summary>
+    public TimeSpan VerifyRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How often the engine is asked for progress and rates.</summary>
     public TimeSpan EngineInterval { get; set; } = TimeSpan.FromSeconds(1);
@@ -129,14 +147,19 @@ public sealed class VolunteerAgentOptionsValidator : IValidateOptions<VolunteerA
             errors.Add($"Volunteer:QuotaBytes {options.QuotaBytes} must be 0 (no limit) or more.");
         }
 
-        if (options.Engine != "aria2")
+        if (!string.Equals(options.Engine, "aria2", StringComparison.OrdinalIgnoreCase) && !options.UsesTransmission)
         {
-            errors.Add($"Volunteer:Engine '{options.Engine}' is not supported; use aria2.");
+            errors.Add($"Volunteer:Engine '{options.Engine}' is not supported; use aria2 or transmission.");
         }
 
         if (options.Aria2RpcPort is < 0 or > 65535 || options.Aria2ListenPort is < 0 or > 65535)
         {
             errors.Add("Volunteer:Aria2RpcPort and Volunteer:Aria2ListenPort must be 0 (any free port) or a port up to 65535.");
+        }
+
+        if (options.TransmissionRpcPort is < 0 or > 65535 || options.TransmissionListenPort is < 0 or > 65535)
+        {
+            errors.Add("Volunteer:TransmissionRpcPort and Volunteer:TransmissionListenPort must be 0 (any free port) or a port up to 65535.");
         }
 
         if (options.AnnounceIntervalSeconds is < 0 or > 86400)
@@ -152,6 +175,11 @@ public sealed class VolunteerAgentOptionsValidator : IValidateOptions<VolunteerA
         if (options.PollInterval < TimeSpan.FromMilliseconds(100) || options.EngineInterval < TimeSpan.FromMilliseconds(100))
         {
             errors.Add($"Volunteer:PollInterval {options.PollInterval} and Volunteer:EngineInterval {options.EngineInterval} must be at least 00:00:00.1.");
+        }
+
+        if (options.VerifyAttempts < 1 || options.VerifyRetryDelay < TimeSpan.Zero)
+        {
+            errors.Add($"Volunteer:VerifyAttempts {options.VerifyAttempts} must be 1 or more and Volunteer:VerifyRetryDelay {options.VerifyRetryDelay} 0 or more.");
         }
 
         if (options.EngineRestarts < 0)

@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Gateway.Feedback.Torrents;
@@ -18,85 +15,35 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
 {
     private readonly HttpClient _rpc = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
     private readonly string _secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-    private Process? _process;
+    private readonly EngineProcess _process = new("aria2c", logger);
     private Uri? _rpcUrl;
     private int _listenPort;
 
     public string Name => "aria2";
 
-    public bool IsRunning
-    {
-        get
-        {
-            try
-            {
-                return _process is { HasExited: false };
-            }
-            catch (InvalidOperationException)
-            {
-                // The process object was never bound to a started process (a failed start).
-                return false;
-            }
-        }
-    }
+    public bool IsRunning => _process.IsRunning;
 
     /// <summary>aria2's BitTorrent listen port, once started.</summary>
     public int ListenPort => _listenPort;
 
-    /// <summary>The aria2c process id, once started (tests stop it by PID to play a crash).</summary>
-    public int? ProcessId => _process?.Id;
+    public int? ProcessId => _process.Id;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        _process?.Dispose();
-        var rpcPort = settings.Aria2RpcPort > 0 ? settings.Aria2RpcPort : FreePort();
-        _listenPort = settings.Aria2ListenPort > 0 ? settings.Aria2ListenPort : (_listenPort > 0 ? _listenPort : FreePort());
+        var rpcPort = settings.Aria2RpcPort > 0 ? settings.Aria2RpcPort : EngineProcess.FreePort();
+        _listenPort = settings.Aria2ListenPort > 0 ? settings.Aria2ListenPort : (_listenPort > 0 ? _listenPort : EngineProcess.FreePort());
         _rpcUrl = new Uri($"http://127.0.0.1:{rpcPort.ToString(CultureInfo.InvariantCulture)}/jsonrpc");
-        var start = new ProcessStartInfo(settings.Aria2Path)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in Arguments(settings, rpcPort, _listenPort))
-        {
-            start.ArgumentList.Add(argument);
-        }
+        _process.Start(settings.Aria2Path, Arguments(settings, rpcPort, _listenPort), "Install aria2 (Debian: apt-get install aria2) or set Volunteer:Aria2Path.");
 
-        try
-        {
-            _process = Process.Start(start) ?? throw new InvalidOperationException($"{settings.Aria2Path} did not start.");
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new InvalidOperationException($"Could not run '{settings.Aria2Path}' ({ex.Message}). Install aria2 (Debian: apt-get install aria2) or set Volunteer:Aria2Path.", ex);
-        }
-
-        // Drain its output so a chatty engine never blocks on a full pipe; warnings go to our log.
-        _process.OutputDataReceived += (_, e) => LogEngineOutput(e.Data);
-        _process.ErrorDataReceived += (_, e) => LogEngineOutput(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
+        await _process.WaitUntilAnswersAsync(
+            async ct =>
             {
-                await CallAsync("aria2.getVersion", [], cancellationToken).ConfigureAwait(false);
-                LogStarted(logger, _process.Id, rpcPort, _listenPort);
-                return;
-            }
-            catch (HttpRequestException) when (deadline.Elapsed < TimeSpan.FromSeconds(15) && !_process.HasExited)
-            {
-                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
-            }
-            catch (HttpRequestException ex)
-            {
-                throw new InvalidOperationException($"aria2c (pid {_process.Id}) did not answer on {_rpcUrl} (exited: {_process.HasExited}).", ex);
-            }
-        }
+                using var version = await CallAsync("aria2.getVersion", [], ct).ConfigureAwait(false);
+            },
+            _rpcUrl,
+            cancellationToken).ConfigureAwait(false);
+        LogStarted(logger, _process.Id!.Value, rpcPort, _listenPort);
     }
 
     public async Task<string> AddAsync(ReadOnlyMemory<byte> torrent, string directory, CancellationToken cancellationToken)
@@ -128,7 +75,7 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
         {
             using var removed = await CallAsync("aria2.remove", [id], cancellationToken).ConfigureAwait(false);
         }
-        catch (Aria2RpcException)
+        catch (EngineRpcException)
         {
             // Already stopped (an error or a finished check): nothing to stop, only the result to drop.
         }
@@ -137,7 +84,7 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
         {
             using var dropped = await CallAsync("aria2.removeDownloadResult", [id], cancellationToken).ConfigureAwait(false);
         }
-        catch (Aria2RpcException)
+        catch (EngineRpcException)
         {
             // aria2 drops the result itself once the removal finished; either way it is gone.
         }
@@ -184,23 +131,18 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
         try
         {
             using var shutdown = await CallAsync("aria2.shutdown", [], cancellationToken).ConfigureAwait(false);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(30));
-            await _process!.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+            if (!await _process.WaitForExitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false))
+            {
+                _process.Kill("aria2.shutdown did not end it within 30 s");
+            }
         }
-        catch (Exception ex) when (ex is HttpRequestException or Aria2RpcException or OperationCanceledException)
+        catch (Exception ex) when (ex is HttpRequestException or EngineRpcException or OperationCanceledException)
         {
             // Ctrl-C in a terminal reaches aria2 too (same process group): it is then already shutting down
             // gracefully by itself, and its RPC is gone. Give it the time to announce, then make sure.
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            try
+            if (!await _process.WaitForExitAsync(TimeSpan.FromSeconds(15), CancellationToken.None).ConfigureAwait(false))
             {
-                await _process!.WaitForExitAsync(grace.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                LogForcedStop(logger, _process!.Id, ex.Message);
-                _process.Kill();
+                _process.Kill(ex.Message);
             }
         }
     }
@@ -212,7 +154,7 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
             await StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
-        _process?.Dispose();
+        _process.Dispose();
         _rpc.Dispose();
     }
 
@@ -282,7 +224,7 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
         {
             var message = error.TryGetProperty("message", out var m) ? m.GetString() : error.ToString();
             document.Dispose();
-            throw new Aria2RpcException($"aria2 {method}: {message}");
+            throw new EngineRpcException($"aria2 {method}: {message}");
         }
 
         return document;
@@ -324,31 +266,6 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
     private static long Number(JsonElement item, string name) =>
         item.TryGetProperty(name, out var value) && long.TryParse(value.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
 
-    // A loopback port free a moment ago; aria2 binds it right after (the gap is the usual port-0 race).
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private void LogEngineOutput(string? line)
-    {
-        if (!string.IsNullOrWhiteSpace(line))
-        {
-            LogEngineLine(logger, line);
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "aria2c started (pid {Pid}, RPC port {RpcPort}, BitTorrent port {ListenPort})")]
     private static partial void LogStarted(ILogger logger, int pid, int rpcPort, int listenPort);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "aria2c (pid {Pid}) did not shut down gracefully ({Reason}); killed")]
-    private static partial void LogForcedStop(ILogger logger, int pid, string reason);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "aria2c: {Line}")]
-    private static partial void LogEngineLine(ILogger logger, string line);
 }
-
-/// <summary>aria2 answered a JSON-RPC call with an error.</summary>
-public sealed class Aria2RpcException(string message) : Exception(message);

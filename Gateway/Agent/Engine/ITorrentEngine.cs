@@ -3,8 +3,8 @@ using Gateway.Feedback.Torrents;
 namespace Gateway.Agent.Engine;
 
 /// <summary>
-/// The BitTorrent engine an agent drives (aria2 today; Transmission would be a second implementation): it
-/// fetches and seeds torrents into folders, announcing to the tracker URL it was started with.
+/// The BitTorrent engine an agent drives (<see cref="Aria2Engine"/> or <see cref="TransmissionEngine"/>): it
+/// fetches and seeds torrents into folders, announcing only to the agent's announce relay.
 /// </summary>
 public interface ITorrentEngine : IAsyncDisposable
 {
@@ -13,6 +13,9 @@ public interface ITorrentEngine : IAsyncDisposable
 
     /// <summary>False once the engine process has exited (crashed, killed, or stopped).</summary>
     bool IsRunning { get; }
+
+    /// <summary>The engine's process id once started (tests stop it by PID to play a crash).</summary>
+    int? ProcessId { get; }
 
     /// <summary>Starts the engine (again, after it died); every torrent must then be added again.</summary>
     Task StartAsync(CancellationToken cancellationToken);
@@ -54,3 +57,6 @@ public sealed record EngineSnapshot(long DownloadBytesPerSecond, long UploadByte
 
     public int Connections => Torrents.Sum(t => t.Connections);
 }
+
+/// <summary>The engine answered an RPC call with an error (or not at all in the way its protocol says).</summary>
+public sealed class EngineRpcException(string message) : Exception(message);
