@@ -6,6 +6,7 @@ namespace Gateway.Feedback.Store;
 public sealed class InMemoryVolunteerOverrides : IVolunteerOverrides
 {
     private readonly ConcurrentDictionary<string, VolunteerOverride> _overrides = new(StringComparer.Ordinal);
+    private volatile string? _lbMethod;
 
     public ValueTask SetAsync(string volunteerId, VolunteerOverride value, CancellationToken cancellationToken)
     {
@@ -24,4 +25,12 @@ public sealed class InMemoryVolunteerOverrides : IVolunteerOverrides
 
     public ValueTask<IReadOnlyDictionary<string, VolunteerOverride>> GetAllAsync(CancellationToken cancellationToken) =>
         ValueTask.FromResult<IReadOnlyDictionary<string, VolunteerOverride>>(new Dictionary<string, VolunteerOverride>(_overrides, StringComparer.Ordinal));
+
+    public ValueTask SetLbMethodAsync(string? lbMethod, CancellationToken cancellationToken)
+    {
+        _lbMethod = lbMethod;
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<string?> GetLbMethodAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_lbMethod);
 }

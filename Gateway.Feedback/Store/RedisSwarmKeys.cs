@@ -24,6 +24,9 @@ public sealed class RedisSwarmKeys(string prefix)
     /// <summary>Hash: field = volunteer id, value = its hand-set weight and status (no expiry).</summary>
     public RedisKey Overrides => _tag + ":overrides";
 
+    /// <summary>String: the balancer's hand-set lbmethod (no expiry; absent when configuration decides).</summary>
+    public RedisKey LbMethod => _tag + ":lbmethod";
+
     /// <summary>Set of the content ids the volunteer holds completely (expires with the volunteer).</summary>
     public RedisKey Holdings(string volunteerId) => _tag + ":holds:" + volunteerId;
 

@@ -32,11 +32,11 @@ public sealed partial class RedisSwarmStore(
     private readonly RedisValue _ttl = (long)options.Value.VolunteerTtl.TotalMilliseconds;
     private readonly TimeSpan _retryInterval = options.Value.RetryInterval;
     private readonly PendingSwarmWrites _pending = new();
-    private readonly Lock _flushGate = new();
-    private readonly CancellationTokenSource _disposing = new();
-    private bool _flushRunning;
+    private RetryLoop? _flusher;
     private int _disposed;
-    private Task _flushing = Task.CompletedTask;
+
+    // Made on first need: its pass is an instance method, which a field initializer cannot name.
+    private RetryLoop Flusher => LazyInitializer.EnsureInitialized(ref _flusher, () => new RetryLoop(_retryInterval, _time, FlushPassAsync, () => _pending.Count == 0));
 
     private IDatabase Database => _connection.Multiplexer.GetDatabase();
 
@@ -137,9 +137,10 @@ public sealed partial class RedisSwarmStore(
             return;
         }
 
-        await _disposing.CancelAsync().ConfigureAwait(false);
-        await _flushing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _disposing.Dispose();
+        if (_flusher is { } flusher)
+        {
+            await flusher.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     internal static string EncodeLoad(LoadReport report) => string.Create(CultureInfo.InvariantCulture,
@@ -352,60 +353,32 @@ public sealed partial class RedisSwarmStore(
     private void StartFlushing()
     {
         _health.SetPendingWrites(_pending.Count);
-        lock (_flushGate)
-        {
-            if (_flushRunning)
-            {
-                return;
-            }
-
-            _flushRunning = true;
-            _flushing = FlushAsync(_disposing.Token);
-        }
+        Flusher.Start();
     }
 
-    /// <summary>Writes the buffer through, volunteer by volunteer, every retry interval until it is empty.</summary>
-    private async Task FlushAsync(CancellationToken cancellationToken)
+    /// <summary>One pass of the write-through: volunteer by volunteer, until Redis fails again.</summary>
+    private async Task FlushPassAsync(CancellationToken cancellationToken)
     {
-        try
+        foreach (var pending in _pending.Peek())
         {
-            while (true)
+            try
             {
-                await Task.Delay(_retryInterval, _time, cancellationToken).ConfigureAwait(false);
-                foreach (var pending in _pending.Peek())
-                {
-                    try
-                    {
-                        await _resilience.Pipeline.ExecuteAsync(ct => WritePendingAsync(pending, ct), cancellationToken).ConfigureAwait(false);
-                        _pending.Complete(pending);
-                    }
-                    catch (Exception ex) when (SwarmStoreResilience.IsStoreFailure(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-                    {
-                        break;
-                    }
-                    catch (RedisException ex)
-                    {
-                        // Not an outage: Redis refused this write, and would refuse it again.
-                        LogPendingDropped(_logger, pending.VolunteerId, ex.Message);
-                        _pending.Complete(pending);
-                    }
-                }
-
-                _health.SetPendingWrites(_pending.Count);
-                lock (_flushGate)
-                {
-                    if (_pending.Count == 0)
-                    {
-                        _flushRunning = false;
-                        return;
-                    }
-                }
+                await _resilience.Pipeline.ExecuteAsync(ct => WritePendingAsync(pending, ct), cancellationToken).ConfigureAwait(false);
+                _pending.Complete(pending);
+            }
+            catch (Exception ex) when (SwarmStoreResilience.IsStoreFailure(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                break;
+            }
+            catch (RedisException ex)
+            {
+                // Not an outage: Redis refused this write, and would refuse it again.
+                LogPendingDropped(_logger, pending.VolunteerId, ex.Message);
+                _pending.Complete(pending);
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Disposed: what is still buffered is lost with the process, as an unsent announce would be.
-        }
+
+        _health.SetPendingWrites(_pending.Count);
     }
 
     private async ValueTask WritePendingAsync(PendingVolunteerWrite pending, CancellationToken cancellationToken)

@@ -6,8 +6,9 @@ using StackExchange.Redis;
 namespace Gateway.Feedback.Store;
 
 /// <summary>
-/// Hand-set overrides in one Redis hash (<c>{prefix}:overrides</c>, field = volunteer id, value = JSON), with no
-/// expiry: they survive gateway restarts and are the same for every gateway. Unlike swarm writes they are not
+/// Hand-set overrides in one Redis hash (<c>{prefix}:overrides</c>, field = volunteer id, value = JSON) and the
+/// lbmethod in a string (<c>{prefix}:lbmethod</c>), with no expiry: they survive gateway restarts and are the
+/// same for every gateway. Unlike swarm writes they are not
 /// buffered: an operator must see at once that a change did not take.
 /// </summary>
 public sealed class RedisVolunteerOverrides(RedisConnection connection, SwarmStoreResilience resilience, IOptions<StoreOptions> options) : IVolunteerOverrides
@@ -48,6 +49,18 @@ public sealed class RedisVolunteerOverrides(RedisConnection connection, SwarmSto
 
         return result;
     }
+
+    public async ValueTask SetLbMethodAsync(string? lbMethod, CancellationToken cancellationToken) =>
+        await resilience.Pipeline.ExecuteAsync(
+            async ct => await (lbMethod is null
+                ? connection.Multiplexer.GetDatabase().KeyDeleteAsync(_keys.LbMethod)
+                : connection.Multiplexer.GetDatabase().StringSetAsync(_keys.LbMethod, lbMethod)).WaitAsync(ct).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask<string?> GetLbMethodAsync(CancellationToken cancellationToken) =>
+        await resilience.Pipeline.ExecuteAsync(
+            async ct => (string?)await connection.Multiplexer.GetDatabase().StringGetAsync(_keys.LbMethod).WaitAsync(ct).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
 }
 
 [JsonSerializable(typeof(VolunteerOverride))]

@@ -1,3 +1,4 @@
+using Gateway.Feedback.Tracker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -34,13 +35,12 @@ public static class SwarmStoreServiceCollectionExtensions
             ? ActivatorUtilities.CreateInstance<RedisVolunteerOverrides>(sp)
             : new InMemoryVolunteerOverrides());
 
-        services.TryAddSingleton<IPeerStore>(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<StoreOptions>>().Value;
-            return options.Kind == StoreKind.Redis
-                ? ActivatorUtilities.CreateInstance<RedisPeerStore>(sp)
-                : new InMemoryPeerStore(sp.GetRequiredService<TimeProvider>(), options.PeerTtl, new Random());
-        });
+        // The tracker's swarms: with Redis, through the store that keeps answering while Redis is down.
+        services.TryAddSingleton<RedisPeerStore>();
+        services.TryAddSingleton<ResilientPeerStore>();
+        services.TryAddSingleton<IPeerStore>(sp => IsRedis(sp)
+            ? sp.GetRequiredService<ResilientPeerStore>()
+            : new InMemoryPeerStore(sp.GetRequiredService<TimeProvider>()));
 
         services.TryAddSingleton<SwarmView>();
         services.TryAddSingleton(sp =>

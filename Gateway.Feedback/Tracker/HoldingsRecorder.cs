@@ -14,8 +14,12 @@ public sealed class HoldingsRecorder(ISwarmStore store) : IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, Dictionary<InfoHash, Seeding>> _byVolunteer = new(StringComparer.Ordinal);
 
-    /// <summary>The peer seeds the torrent: the volunteer holds its contents.</summary>
-    public async ValueTask SeedingAsync(string volunteerId, InfoHash torrent, PeerId peer, IReadOnlyCollection<string> contents, CancellationToken cancellationToken)
+    /// <summary>
+    /// The peer seeds the torrent: the volunteer holds its contents. With <paramref name="rewrite"/> (the peer store did
+    /// not know the peer: a Redis restarted empty, or an expiry not swept yet) the contents are written again even
+    /// when they were recorded before, so a lost swarm state rebuilds from the next announces.
+    /// </summary>
+    public async ValueTask SeedingAsync(string volunteerId, InfoHash torrent, PeerId peer, IReadOnlyCollection<string> contents, bool rewrite, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -28,6 +32,11 @@ public sealed class HoldingsRecorder(ISwarmStore store) : IDisposable
             if (torrents.TryGetValue(torrent, out var seeding))
             {
                 seeding.Peers.Add(peer);
+                if (rewrite)
+                {
+                    await store.UpdateHoldingsAsync(volunteerId, seeding.Contents, [], cancellationToken).ConfigureAwait(false);
+                }
+
                 return;
             }
 

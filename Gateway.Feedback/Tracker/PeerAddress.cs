@@ -96,6 +96,14 @@ public readonly struct PeerAddress : IEquatable<PeerAddress>
     /// <summary>An IPv4 peer from the 4 big-endian address bytes of a UDP announce's <c>ip</c> field.</summary>
     public static PeerAddress FromV4(uint address, ushort port) => new(0, address, port, isV6: false);
 
+    /// <summary>Reads the compact form <see cref="WriteCompact"/> wrote (6 bytes for IPv4, 18 for IPv6).</summary>
+    public static PeerAddress FromCompact(ReadOnlySpan<byte> compact) => compact.Length switch
+    {
+        CompactV4Length => new PeerAddress(0, BinaryPrimitives.ReadUInt32BigEndian(compact), BinaryPrimitives.ReadUInt16BigEndian(compact[4..]), isV6: false),
+        CompactV6Length => new PeerAddress(BinaryPrimitives.ReadUInt64BigEndian(compact), BinaryPrimitives.ReadUInt64BigEndian(compact[8..]), BinaryPrimitives.ReadUInt16BigEndian(compact[16..]), isV6: true),
+        _ => throw new ArgumentException($"A compact peer is {CompactV4Length} or {CompactV6Length} bytes, not {compact.Length}.", nameof(compact)),
+    };
+
     /// <summary>Writes the compact form (address then port, big-endian) and returns its length.</summary>
     public int WriteCompact(Span<byte> destination)
     {

@@ -114,7 +114,7 @@ public sealed partial class SwarmTracker(
     {
         if (request.Left == 0)
         {
-            await holdings.SeedingAsync(volunteer.Id, request.InfoHash, request.PeerId, contents, cancellationToken).ConfigureAwait(false);
+            await holdings.SeedingAsync(volunteer.Id, request.InfoHash, request.PeerId, contents, rewrite: previous == PreviousState.Absent, cancellationToken).ConfigureAwait(false);
             if (previous != PreviousState.Seeder)
             {
                 LogVolunteerSeeding(logger, volunteer.Id, request.InfoHash);

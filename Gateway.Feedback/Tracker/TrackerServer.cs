@@ -101,8 +101,9 @@ public sealed partial class TrackerServer(
     }
 
     // A blocking receive on a dedicated thread per core, as opentracker's UDP workers do: no epoll round trip and
-    // no thread-pool hop per packet. With the in-memory store the handler completes synchronously; a store
-    // that awaits the network blocks only this thread.
+    // no thread-pool hop per packet. With the in-memory store the handler completes synchronously; a store that
+    // awaits the network (Redis) finishes on the thread pool with its own buffers, so this thread goes on
+    // receiving instead of waiting out one round trip per announce.
     private void ReceiveLoop(Socket socket, CancellationToken stoppingToken)
     {
         var packet = new byte[2048];
@@ -115,7 +116,17 @@ public sealed partial class TrackerServer(
                 var received = socket.ReceiveFrom(packet, SocketFlags.None, source);
                 var from = PeerAddress.From(source);
                 var handling = udp.HandleAsync(packet.AsMemory(0, received), from, source.Buffer[..source.Size], reply, stoppingToken);
-                var length = handling.IsCompletedSuccessfully ? handling.Result : handling.AsTask().GetAwaiter().GetResult();
+                if (!handling.IsCompletedSuccessfully)
+                {
+                    // The handler still owns this packet and reply: give them to it and take fresh ones.
+                    _ = ReplyLaterAsync(socket, handling, reply, source, stoppingToken);
+                    packet = new byte[packet.Length];
+                    reply = new byte[reply.Length];
+                    source = new SocketAddress(socket.AddressFamily);
+                    continue;
+                }
+
+                var length = handling.Result;
                 if (length > 0)
                 {
                     socket.SendTo(reply.AsSpan(0, length), SocketFlags.None, source);
@@ -134,6 +145,29 @@ public sealed partial class TrackerServer(
             {
                 LogUdpFailed(_logger, ex);
             }
+        }
+    }
+
+    private async Task ReplyLaterAsync(Socket socket, ValueTask<int> handling, byte[] reply, SocketAddress destination, CancellationToken stoppingToken)
+    {
+        try
+        {
+            var length = await handling.ConfigureAwait(false);
+            if (length > 0)
+            {
+                await socket.SendToAsync(reply.AsMemory(0, length), SocketFlags.None, destination, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (stoppingToken.IsCancellationRequested && ex is ObjectDisposedException or SocketException or OperationCanceledException)
+        {
+        }
+        catch (SocketException ex)
+        {
+            LogUdpSocketError(_logger, ex.SocketErrorCode);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogUdpFailed(_logger, ex);
         }
     }
 

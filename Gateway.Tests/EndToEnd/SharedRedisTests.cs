@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
 using Gateway.Catalog;
 using Gateway.Feedback.Store;
 using Gateway.Tests.Infrastructure;
@@ -192,14 +194,77 @@ public sealed class SharedRedisTests : IAsyncLifetime, IDisposable
         await BothChooseAsync("v2");
     }
 
+    [Fact]
+    public async Task A_balancer_manager_edit_on_one_gateway_lives_in_redis_the_other_follows_and_it_survives_a_restart()
+    {
+        // No state file: the edits can only come back from Redis.
+        string[] manager = [$"--BalancerManager:Credential={ManagerCredential}", "--BalancerManager:StateFile=", "--BalancerManager:SyncInterval=00:00:00.2"];
+        await StartGatewaysAsync(manager);
+        var edit = await EditAsync(_a, ("w", "v2"), ("lf", "2.5"), ("ls", "1"), ("status_D", "1"), ("wr", "r2"), ("rr", "r1"));
+        Assert.True(edit.IsSuccessStatusCode, await edit.Content.ReadAsStringAsync());
+        var method = await EditAsync(_a, ("lbmethod", "bybusyness"));
+        Assert.True(method.IsSuccessStatusCode, await method.Content.ReadAsStringAsync());
+
+        var expected = (2.5, 1, "+D", "bybusyness");
+        var seen = default((double, int, string, string));
+        await Eventually.HoldsAsync(async () => (seen = await ManagerStateAsync(_b, "v2")) == expected, TimeSpan.FromSeconds(10), () => $"gateway B shows {seen}");
+
+        // B edits another member; A follows too (both ways, not only from the first writer).
+        var other = await EditAsync(_b, ("w", "v1"), ("status_N", "1"));
+        Assert.True(other.IsSuccessStatusCode, await other.Content.ReadAsStringAsync());
+        await Eventually.HoldsAsync(async () => (await ManagerStateAsync(_a, "v1")).Item3 == "+N", TimeSpan.FromSeconds(10), () => "gateway A never took B's edit");
+
+        await _a.DisposeAsync();
+        _a = null!;
+        _a = await GatewayUnderTest.StartAsync(_repository, _volunteers, [.. GatewaySettings(), .. manager]);
+        Assert.Equal(expected, await ManagerStateAsync(_a, "v2"));
+        Assert.Equal("+N", (await ManagerStateAsync(_a, "v1")).Item3);
+        var v2 = (await ManagerViewAsync(_a))["members"]!.AsArray().Single(x => (string)x!["id"]! == "v2")!;
+        Assert.Equal(("r2", "r1"), ((string)v2["route"]!, (string)v2["routeRedir"]!));
+    }
+
+    private const string ManagerCredential = "admin:correct-horse-battery";
+
+    /// <summary>One balancer-manager edit through its JSON API (with a fresh nonce from the JSON view), as a script sends it.</summary>
+    private static async Task<HttpResponseMessage> EditAsync(GatewayUnderTest gateway, params (string Name, string Value)[] fields)
+    {
+        var nonce = (string)(await ManagerViewAsync(gateway))["nonce"]!;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/balancer-manager?format=json")
+        {
+            Content = new FormUrlEncodedContent([new("nonce", nonce), .. fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value))]),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ManagerCredential);
+        return await gateway.Client.SendAsync(request);
+    }
+
+    private static async Task<JsonNode> ManagerViewAsync(GatewayUnderTest gateway)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/balancer-manager?format=json");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ManagerCredential);
+        using var response = await gateway.Client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        return JsonNode.Parse(body)!;
+    }
+
+    /// <summary>The member's factor, set and status flags, and the lbmethod, as the gateway's balancer-manager shows them.</summary>
+    private static async Task<(double Factor, int Set, string Flags, string LbMethod)> ManagerStateAsync(GatewayUnderTest gateway, string member)
+    {
+        var view = await ManagerViewAsync(gateway);
+        var m = view["members"]!.AsArray().Single(x => (string)x!["id"]! == member)!;
+        return ((double)m["factor"]!, (int)m["set"]!, (string)m["statusFlags"]!, (string)view["lbMethod"]!);
+    }
+
+    private string[] GatewaySettings() =>
+    [
+        "--Store:Kind=Redis", $"--Store:Redis={_redis.ConnectionString}", $"--Store:KeyPrefix={_prefix}",
+        "--Store:OperationTimeout=00:00:01", "--Store:RetryInterval=00:00:00.2",
+        "--Gateway:Mode=Redirect", "--Gateway:SmallFileThreshold=0", "--Selection:Seed=7",
+    ];
+
     private async Task StartGatewaysAsync(params string[] settings)
     {
-        string[] shared =
-        [
-            "--Store:Kind=Redis", $"--Store:Redis={_redis.ConnectionString}", $"--Store:KeyPrefix={_prefix}",
-            "--Store:OperationTimeout=00:00:01", "--Store:RetryInterval=00:00:00.2",
-            "--Gateway:Mode=Redirect", "--Gateway:SmallFileThreshold=0", "--Selection:Seed=7",
-        ];
+        var shared = GatewaySettings();
         _a = await GatewayUnderTest.StartAsync(_repository, _volunteers, [.. shared, .. settings]);
         _b = await GatewayUnderTest.StartAsync(_repository, _volunteers, [.. shared, .. settings]);
     }

@@ -1,4 +1,5 @@
 using Gateway.Feedback.Store;
+using Gateway.Feedback.Tracker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -41,7 +42,11 @@ public sealed class StoreClient : IAsyncDisposable
     }
 
     /// <summary>A client of the Redis store at <paramref name="connectionString"/> under <paramref name="keyPrefix"/>, with extra <c>Store:*</c> settings.</summary>
-    public static StoreClient Redis(string connectionString, string keyPrefix, params (string Key, string Value)[] settings)
+    public static StoreClient Redis(string connectionString, string keyPrefix, params (string Key, string Value)[] settings) =>
+        Redis(connectionString, keyPrefix, TimeProvider.System, settings);
+
+    /// <summary>As the overload without a clock, on the clock <paramref name="time"/>.</summary>
+    public static StoreClient Redis(string connectionString, string keyPrefix, TimeProvider time, params (string Key, string Value)[] settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(
             new Dictionary<string, string?>
@@ -53,6 +58,7 @@ public sealed class StoreClient : IAsyncDisposable
                 ["Store:RetryInterval"] = "00:00:00.2",
             }.Concat(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))).Build();
         var services = new ServiceCollection();
+        services.AddSingleton(time);
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.AddSwarmStore(configuration);
         return new StoreClient(services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true }));

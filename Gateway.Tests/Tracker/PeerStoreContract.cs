@@ -1,15 +1,17 @@
 using System.Net;
 using Gateway.Feedback.Torrents;
 using Gateway.Feedback.Tracker;
+using Gateway.Tests.Infrastructure;
+using Gateway.Tests.Store;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Tracker;
 
 /// <summary>
-/// What every <see cref="IPeerStore"/> must do (the contract in its remarks). A store's tests derive from this
-/// and say how to make the store on a fake clock.
+/// What every <see cref="IPeerStore"/> must do (the contract in its remarks), run against memory, one Redis and a
+/// 3-master Redis Cluster. A store's tests derive from this and say how to make the store on a fake clock.
 /// </summary>
-public abstract class PeerStoreContract
+public abstract class PeerStoreContract : StoreClientOwner
 {
     private static readonly InfoHash Swarm = InfoHash.Parse("00000000000000000000000000000000000000aa");
 
@@ -74,6 +76,49 @@ public abstract class PeerStoreContract
         Assert.Null(await store.RemoveAsync(Swarm, Peer(2, seeder: false).Id, completed: true, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_listed_peer_keeps_its_address_v4_or_v6_its_state_and_its_volunteer()
+    {
+        var store = CreateStore();
+        var seeder = Peer(1, seeder: true, volunteer: "v-1") with { Address = PeerAddress.From(IPAddress.Parse("2001:db8::7"), 51413) };
+        var leecher = Peer(2, seeder: false);
+        await AnnounceAsync(store, seeder);
+        await AnnounceAsync(store, leecher);
+        var (_, listed) = await AnnounceAsync(store, Peer(3, seeder: false));
+        Assert.Equal([leecher, seeder], listed.OrderBy(p => p.Address.Port));
+    }
+
+    [Fact]
+    public async Task A_peer_that_announces_again_is_refreshed_and_switches_between_seeders_and_leechers()
+    {
+        var store = CreateStore();
+        var (first, _) = await AnnounceAsync(store, Peer(1, seeder: false));
+        Assert.Equal(PreviousState.Absent, first.Previous);
+        Time.Advance(TimeSpan.FromSeconds(50));
+        var (second, _) = await AnnounceAsync(store, Peer(1, seeder: true));
+        Assert.Equal(PreviousState.Leecher, second.Previous);
+        Time.Advance(TimeSpan.FromSeconds(50));
+
+        // Refreshed by the second announce: still live 100 s after the first, whose lifetime was one minute.
+        Assert.Equal(new SwarmCounts(1, 0, 1), await store.ScrapeAsync(Swarm, CancellationToken.None));
+        Assert.Empty(await store.ExpireAsync(Time.GetUtcNow(), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_keyed_peer_that_announced_again_is_not_expired()
+    {
+        var store = CreateStore();
+        await AnnounceAsync(store, Peer(1, seeder: true, volunteer: "v1"));
+        Time.Advance(TimeSpan.FromSeconds(50));
+        await AnnounceAsync(store, Peer(1, seeder: true, volunteer: "v1"));
+        Time.Advance(TimeSpan.FromSeconds(50));
+        Assert.Empty(await store.ExpireAsync(Time.GetUtcNow(), CancellationToken.None));
+        Time.Advance(TimeSpan.FromSeconds(50));
+        var expired = await store.ExpireAsync(Time.GetUtcNow(), CancellationToken.None);
+        Assert.Equal([new ExpiredPeer(Swarm, Peer(1, seeder: true, volunteer: "v1"))], expired);
+        Assert.Empty(await store.ExpireAsync(Time.GetUtcNow(), CancellationToken.None));
+    }
+
     private static SwarmPeer Peer(int n, bool seeder, string? volunteer = null)
     {
         var id = new byte[PeerId.Length];
@@ -93,4 +138,16 @@ public abstract class PeerStoreContract
 public sealed class InMemoryPeerStoreTests : PeerStoreContract
 {
     protected override IPeerStore CreateStore() => new InMemoryPeerStore(Time);
+}
+
+/// <summary>The Redis peer store (as a tracker uses it: through <c>ResilientPeerStore</c>) keeps the contract on one redis-server.</summary>
+public sealed class RedisPeerStoreTests(RedisServerFixture redis) : PeerStoreContract, IClassFixture<RedisServerFixture>
+{
+    protected override IPeerStore CreateStore() => Own(StoreClient.Redis(redis.Server.ConnectionString, StoreClient.NewPrefix(), Time)).Peers;
+}
+
+/// <summary>The Redis peer store keeps the contract on a 3-master Redis Cluster (swarms in their own slots, the keyed index in another).</summary>
+public sealed class RedisClusterPeerStoreTests(RedisClusterFixture cluster) : PeerStoreContract, IClassFixture<RedisClusterFixture>
+{
+    protected override IPeerStore CreateStore() => Own(StoreClient.Redis(cluster.Cluster.ConnectionString, StoreClient.NewPrefix(), Time)).Peers;
 }

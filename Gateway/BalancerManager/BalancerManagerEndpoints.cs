@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Gateway.Feedback.Store;
 using Gateway.Selection.Apache;
 using Gateway.Volunteers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -21,7 +22,13 @@ public static class BalancerManagerEndpoints
         services.AddSingleton<ManagerAccess>();
         services.AddSingleton<BalancerManagerView>();
         services.AddSingleton<BalancerManagerStateFile>();
-        services.AddHostedService(sp => sp.GetRequiredService<BalancerManagerStateFile>());
+        services.AddSingleton<BalancerManagerStoreState>();
+
+        // With Redis, edits live in the store every gateway shares; otherwise in this gateway's file.
+        services.AddSingleton<IBalancerManagerState>(sp => sp.GetRequiredService<IOptions<StoreOptions>>().Value.Kind == StoreKind.Redis
+            ? sp.GetRequiredService<BalancerManagerStoreState>()
+            : sp.GetRequiredService<BalancerManagerStateFile>());
+        services.AddHostedService(sp => sp.GetRequiredService<IBalancerManagerState>());
     }
 
     public static void MapBalancerManager(this WebApplication app)
@@ -54,7 +61,7 @@ public static class BalancerManagerEndpoints
         BalancerMembers members,
         LbMethodOverride lbMethod,
         BalancerManagerView view,
-        BalancerManagerStateFile state,
+        IBalancerManagerState state,
         IOptionsMonitor<BalancerManagerOptions> options)
     {
         if (access.Refusal(context) is { } refused)
@@ -102,7 +109,12 @@ public static class BalancerManagerEndpoints
             done = $"{id} updated";
         }
 
-        await state.SaveAsync(context.RequestAborted).ConfigureAwait(false);
+        if (!await state.SaveAsync(context.RequestAborted).ConfigureAwait(false))
+        {
+            return Results.Problem(statusCode: 503, title: "Edit not kept",
+                detail: $"{done} on this gateway, but the edit could not be stored: it lasts until this gateway restarts and other gateways do not see it. Submit it again when the store is back.");
+        }
+
         return context.Request.Query["format"] == "json"
             ? Results.Json(new { message = done })
             : Results.Redirect($"{options.CurrentValue.Path}?message={Uri.EscapeDataString(done)}", permanent: false, preserveMethod: false);

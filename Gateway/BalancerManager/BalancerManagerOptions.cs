@@ -16,8 +16,14 @@ public sealed class BalancerManagerOptions
     /// </summary>
     public string? Credential { get; set; }
 
-    /// <summary>File that keeps edits across restarts (relative to the working folder). Empty: edits last until restart.</summary>
+    /// <summary>
+    /// File that keeps edits across restarts (relative to the working folder). Empty: edits last until restart.
+    /// Not used with <c>Store:Kind=Redis</c>: edits then live in Redis, shared by every gateway.
+    /// </summary>
     public string? StateFile { get; set; } = "balancer-manager-state.json";
+
+    /// <summary>With <c>Store:Kind=Redis</c>: how often a gateway reads the edits from Redis (and so takes the other gateways' edits).</summary>
+    public TimeSpan SyncInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long a page's nonce stays valid for one edit.</summary>
     public TimeSpan NonceLifetime { get; set; } = TimeSpan.FromMinutes(30);
@@ -49,6 +55,11 @@ internal sealed class BalancerManagerOptionsValidator : IValidateOptions<Balance
         if (options.NonceLifetime < TimeSpan.FromSeconds(10) || options.NonceLifetime > TimeSpan.FromDays(1))
         {
             errors.Add($"BalancerManager:NonceLifetime {options.NonceLifetime} must be between 00:00:10 and 1.00:00:00.");
+        }
+
+        if (options.SyncInterval < TimeSpan.FromMilliseconds(100) || options.SyncInterval > TimeSpan.FromHours(1))
+        {
+            errors.Add($"BalancerManager:SyncInterval {options.SyncInterval} must be between 00:00:00.1 and 01:00:00.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

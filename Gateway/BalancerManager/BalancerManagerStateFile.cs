@@ -15,7 +15,7 @@ public sealed partial class BalancerManagerStateFile(
     BalancerMembers members,
     LbMethodOverride lbMethod,
     IOptionsMonitor<BalancerManagerOptions> options,
-    ILogger<BalancerManagerStateFile> logger) : IHostedService, IDisposable
+    ILogger<BalancerManagerStateFile> logger) : IBalancerManagerState, IDisposable
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
     private readonly SemaphoreSlim _writing = new(1, 1);
@@ -60,12 +60,12 @@ public sealed partial class BalancerManagerStateFile(
     }
 
     /// <summary>Writes the current edits and lbmethod now.</summary>
-    public async Task SaveAsync(CancellationToken cancellationToken)
+    public async Task<bool> SaveAsync(CancellationToken cancellationToken)
     {
         var path = options.CurrentValue.StateFile;
         if (string.IsNullOrEmpty(path))
         {
-            return;
+            return true;
         }
 
         await _writing.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -80,10 +80,12 @@ public sealed partial class BalancerManagerStateFile(
             }
 
             File.Move(temporary, full, overwrite: true);
+            return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             LogStateNotSaved(logger, path, ex.Message);
+            return false;
         }
         finally
         {

@@ -7,12 +7,13 @@ namespace Gateway.Tracker;
 
 /// <summary>
 /// The <c>tracker</c> subcommand: the tracker alone, with the catalog (which torrents to track) and the
-/// volunteers' keys from the same configuration as the gateway. With the in-memory store it shares nothing
-/// with a gateway process; it is for a shared store (Redis) and for benchmarks.
+/// volunteers' keys from the same configuration as the gateway. With <c>Store:Kind=Redis</c> its swarms, the
+/// volunteers' holdings and load live in the Redis the gateways follow; with the in-memory store it shares
+/// nothing with a gateway process (benchmarks).
 /// </summary>
 public static class TrackerCommand
 {
-    public const string Usage = "  tracker [--config FILE] [--Tracker:Urls=http://0.0.0.0:6969] [--Tracker:UdpPort=6969] [--Catalog:Source=manifest.json]";
+    public const string Usage = "  tracker [--config FILE] [--Tracker:Urls=http://0.0.0.0:6969] [--Tracker:UdpPort=6969] [--Catalog:Source=manifest.json] [--Store:Kind=Redis --Store:Redis=host:6379]";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -50,7 +51,7 @@ public static class TrackerCommand
         services.AddHttpClient<ManifestSource>();
         services.AddSingleton<CatalogReloadService>();
         services.AddHostedService(sp => sp.GetRequiredService<CatalogReloadService>());
-        services.AddSingleton<ISwarmStore, InMemorySwarmStore>();
+        services.AddSwarmStore(configuration);
         services.AddGatewayTracker(configuration, host: true);
         using var host = builder.Build();
         await host.RunAsync().ConfigureAwait(false);

@@ -1,0 +1,79 @@
+using System.Net;
+using Gateway.Feedback.Torrents;
+using Gateway.Feedback.Tracker;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Tests.Store;
+
+/// <summary>What only the tracker's Redis store has to do: expiry by the store shared by several trackers, and answering while Redis is down.</summary>
+public sealed class RedisPeerStoreTests(RedisServerFixture shared) : IClassFixture<RedisServerFixture>
+{
+    private static readonly InfoHash Swarm = InfoHash.Parse("00000000000000000000000000000000000000bb");
+
+    [Fact]
+    public async Task Two_trackers_on_one_redis_share_swarms_and_one_sweep_reports_an_expired_volunteer_peer_once()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
+        var prefix = StoreClient.NewPrefix();
+        await using var first = StoreClient.Redis(shared.Server.ConnectionString, prefix, time);
+        await using var second = StoreClient.Redis(shared.Server.ConnectionString, prefix, time);
+
+        await AnnounceAsync(first.Peers, time, Peer(1, volunteer: "v1"));
+        await AnnounceAsync(second.Peers, time, Peer(2, volunteer: null));
+        var (outcome, listed) = await AnnounceAsync(second.Peers, time, Peer(3, volunteer: null));
+        Assert.Equal(new SwarmCounts(3, 0, 0), outcome.Counts);
+        Assert.Equal([1, 2], listed.Select(p => p.Address.Port - 6000).Order());
+
+        time.Advance(TimeSpan.FromMinutes(2));
+        var sweeps = await Task.WhenAll(
+            first.Peers.ExpireAsync(time.GetUtcNow(), CancellationToken.None).AsTask(),
+            second.Peers.ExpireAsync(time.GetUtcNow(), CancellationToken.None).AsTask());
+        Assert.Equal([new ExpiredPeer(Swarm, Peer(1, volunteer: "v1"))], sweeps.SelectMany(s => s));
+
+        // The anonymous peers are purged by the store on the swarm's next announce: only the newcomer's record is left.
+        await AnnounceAsync(first.Peers, time, Peer(4, volunteer: null));
+        var records = await shared.Server.CliAsync("hlen", $"{{{prefix}:t:{Swarm}}}:peers");
+        Assert.Equal("1", records.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task The_tracker_answers_while_redis_is_down_and_writes_its_announces_through_when_it_is_back()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var prefix = StoreClient.NewPrefix();
+        await using var tracker = StoreClient.Redis(redis.ConnectionString, prefix);
+        await AnnounceAsync(tracker.Peers, TimeProvider.System, Peer(1, volunteer: "v1"));
+
+        await redis.KillAsync();
+
+        // Each announce gives up on Redis within the operation timeout (1 s here) and is answered from local swarms.
+        await AnnounceAsync(tracker.Peers, TimeProvider.System, Peer(2, volunteer: null)).WaitAsync(TimeSpan.FromSeconds(10));
+        var (outcome, listed) = await AnnounceAsync(tracker.Peers, TimeProvider.System, Peer(3, volunteer: "v3")).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal([Peer(2, volunteer: null)], listed);
+        Assert.Equal(new SwarmCounts(2, 0, 0), outcome.Counts);
+
+        // Restarted empty (no persistence): what announced during the outage is written through.
+        await redis.RestartAsync();
+        await Eventually.HoldsAsync(
+            async () => (await redis.CliAsync("zcard", $"{{{prefix}:t:{Swarm}}}:seeders")).Stdout.Trim() == "2",
+            TimeSpan.FromSeconds(20),
+            () => "the announces made while Redis was down never reached it");
+        var (_, fromRedis) = await AnnounceAsync(tracker.Peers, TimeProvider.System, Peer(4, volunteer: null));
+        Assert.Equal([2, 3], fromRedis.Select(p => p.Address.Port - 6000).Order());
+    }
+
+    private static SwarmPeer Peer(int n, string? volunteer)
+    {
+        var id = new byte[PeerId.Length];
+        id[^1] = (byte)n;
+        return new SwarmPeer(new PeerId(id), PeerAddress.From(IPAddress.Loopback, (ushort)(6000 + n)), IsSeeder: true, volunteer);
+    }
+
+    private static async Task<(AnnounceOutcome Outcome, SwarmPeer[] Listed)> AnnounceAsync(IPeerStore store, TimeProvider time, SwarmPeer peer)
+    {
+        var buffer = new SwarmPeer[50];
+        var outcome = await store.AnnounceAsync(Swarm, peer, time.GetUtcNow() + TimeSpan.FromMinutes(1), completed: false, buffer, CancellationToken.None);
+        return (outcome, buffer[..outcome.PeersWritten]);
+    }
+}
