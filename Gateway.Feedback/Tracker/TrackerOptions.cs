@@ -62,6 +62,12 @@ public sealed class TrackerOptions
     /// </summary>
     public int UdpBatchSize { get; set; } = 16;
 
+    /// <summary>
+    /// The standalone <c>tracker</c> command's Prometheus listener (<c>/metrics</c> only), e.g. <c>http://0.0.0.0:9471</c>;
+    /// empty: none. A tracker hosted by a gateway exports on the gateway's <c>/metrics</c> and ignores it.
+    /// </summary>
+    public string MetricsUrl { get; set; } = string.Empty;
+
     /// <summary>Base64 key (16+ bytes) for UDP connection ids; empty: a random key per process (ids then last one process).</summary>
     public string UdpSecret { get; set; } = string.Empty;
 
@@ -124,6 +130,11 @@ public sealed class TrackerOptionsValidator : IValidateOptions<TrackerOptions>
         if (options.HttpRequestTimeout < TimeSpan.FromMilliseconds(100) || options.HttpRequestTimeout > TimeSpan.FromMinutes(5))
         {
             errors.Add($"Tracker:HttpRequestTimeout {options.HttpRequestTimeout} must be between 00:00:00.1 and 00:05:00.");
+        }
+
+        if (options.MetricsUrl.Length > 0 && !TrackerOptions.TryListenEndPoint(options.MetricsUrl, out _))
+        {
+            errors.Add($"Tracker:MetricsUrl '{options.MetricsUrl}' must be empty or http://ADDRESS:PORT, such as http://0.0.0.0:9471 (Prometheus scrapes /metrics there).");
         }
 
         if (options.UdpBatchSize is < 1 or > 64)

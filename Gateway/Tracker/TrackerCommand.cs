@@ -1,7 +1,14 @@
+using System.Diagnostics.Metrics;
 using Gateway.Catalog;
 using Gateway.Feedback.Store;
+using Gateway.Feedback.Tracker;
 using Gateway.Hosting;
+using Gateway.Metrics;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace Gateway.Tracker;
 
@@ -32,7 +39,7 @@ public static class TrackerCommand
             }
         }
 
-        var builder = Host.CreateApplicationBuilder([.. rest]);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [.. rest] });
         if (configFile is not null)
         {
             builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: true);
@@ -41,6 +48,7 @@ public static class TrackerCommand
 
         var services = builder.Services;
         var configuration = builder.Configuration;
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         services.AddSystemd();
         services.AddLastValidOptions();
         services.AddSingleton(TimeProvider.System);
@@ -53,8 +61,48 @@ public static class TrackerCommand
         services.AddHostedService(sp => sp.GetRequiredService<CatalogReloadService>());
         services.AddSwarmStore(configuration);
         services.AddGatewayTracker(configuration, host: true);
-        using var host = builder.Build();
-        await host.RunAsync().ConfigureAwait(false);
+
+        // The tracker serves its own ports; Kestrel only carries /metrics, and only when asked to.
+        var metricsUrl = configuration[$"{TrackerOptions.Section}:{nameof(TrackerOptions.MetricsUrl)}"];
+        var exportMetrics = !string.IsNullOrEmpty(metricsUrl);
+        if (exportMetrics)
+        {
+            builder.WebHost.UseUrls(metricsUrl!);
+            services.AddOpenTelemetry()
+                .ConfigureResource(resource => resource.AddService("tracker"))
+                .WithMetrics(metrics => metrics.AddMeter(TrackerMetrics.MeterName, StoreMetrics.MeterName).AddPrometheusExporter());
+            services.ConfigureOpenTelemetryMeterProvider((sp, metrics) => metrics.AddView(GatewayTelemetry.OnlyThisHost(sp.GetRequiredService<IMeterFactory>())));
+        }
+        else
+        {
+            services.AddSingleton<IServer, NoListener>();
+        }
+
+        await using var app = builder.Build();
+
+        // A wrong Tracker:MetricsUrl (or any tracker setting) stops the start with its own message, before Kestrel binds.
+        _ = app.Services.GetRequiredService<IOptions<TrackerOptions>>().Value;
+        if (exportMetrics)
+        {
+            app.MapPrometheusScrapingEndpoint("/metrics");
+        }
+
+        await app.RunAsync().ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>Stands in for Kestrel when the tracker has no metrics listener: the host runs, nothing more listens.</summary>
+    private sealed class NoListener : IServer
+    {
+        public IFeatureCollection Features { get; } = new FeatureCollection();
+
+        public Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
+            where TContext : notnull => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public void Dispose()
+        {
+        }
     }
 }
