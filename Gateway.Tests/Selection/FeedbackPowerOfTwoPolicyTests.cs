@@ -25,13 +25,15 @@ public sealed class FeedbackPowerOfTwoPolicyTests
     private FeedbackPowerOfTwoPolicy Policy(int seed = 1)
     {
         var directory = new VolunteerDirectory(new FixedOptionsMonitor<VolunteerSetOptions>(_volunteers));
-        return new FeedbackPowerOfTwoPolicy(new LoadEstimator(_view, _ledger, _selection, _time), directory, new SeededRandom(seed));
+        return new FeedbackPowerOfTwoPolicy(Estimator(), directory, new SeededRandom(seed), _selection);
     }
+
+    private LoadEstimator Estimator() => new(_view, _ledger, _selection, _time);
 
     private void Volunteer(string id, int weight = 1) => _volunteers.Members.Add(new VolunteerOptions { Id = id, Url = $"http://{id}.example/", Weight = weight });
 
-    private void Report(string id, int transfers, TimeSpan age, long up = 0, long cap = 0) =>
-        _view.Apply(new LoadReported(id, new LoadReport(transfers, 0, up, 0, cap, _time.GetUtcNow() - age)));
+    private void Report(string id, int transfers, TimeSpan age, long up = 0, long cap = 0, int peers = 0) =>
+        _view.Apply(new LoadReported(id, new LoadReport(transfers, peers, up, 0, cap, _time.GetUtcNow() - age)));
 
     private static DestinationState[] Destinations(params string[] ids) => [.. ids.Select(id => new DestinationState(id))];
 
@@ -148,6 +150,113 @@ public sealed class FeedbackPowerOfTwoPolicyTests
         Assert.InRange(counts["v1"], 950, 1050);
         Assert.InRange(counts["v2"], 1950, 2050);
         Assert.InRange(counts["v3"], 4950, 5050);
+    }
+
+    [Fact]
+    public void With_no_more_holders_than_candidates_every_holder_is_compared()
+    {
+        var ids = Enumerable.Range(0, 8).Select(i => $"v{i}").ToArray();
+        foreach (var id in ids)
+        {
+            Volunteer(id);
+            Report(id, id == "v5" ? 0 : 6, TimeSpan.Zero);
+        }
+
+        var policy = Policy();
+        var destinations = Destinations(ids);
+        Assert.All(Enumerable.Range(0, 50), _ => Assert.Equal("v5", Pick(policy, destinations)));
+    }
+
+    [Fact]
+    public void With_two_candidates_the_idle_holder_is_missed_when_neither_draw_is_it()
+    {
+        _selection.CurrentValue.Candidates = 2;
+        var ids = Enumerable.Range(0, 8).Select(i => $"v{i}").ToArray();
+        foreach (var id in ids)
+        {
+            Volunteer(id);
+            Report(id, id == "v5" ? 0 : 6, TimeSpan.Zero);
+        }
+
+        var policy = Policy();
+        var destinations = Destinations(ids);
+        var idle = Enumerable.Range(0, 400).Count(_ => Pick(policy, destinations) == "v5");
+
+        // Two of eight drawn: the idle one is among them in 1 − (7/8)(6/7) = 1/4 of the picks.
+        Assert.InRange(idle, 60, 140);
+    }
+
+    [Fact]
+    public void More_holders_than_candidates_compares_that_many_distinct_ones()
+    {
+        _selection.CurrentValue.Candidates = 4;
+        var ids = Enumerable.Range(0, 8).Select(i => $"v{i}").ToArray();
+        foreach (var id in ids)
+        {
+            Volunteer(id);
+            Report(id, int.Parse(id[1..], System.Globalization.CultureInfo.InvariantCulture), TimeSpan.Zero);
+        }
+
+        var policy = Policy();
+        var destinations = Destinations(ids);
+        var picks = Enumerable.Range(0, 400).Select(_ => Pick(policy, destinations)).ToList();
+
+        // The best of 4 distinct out of 8 is never among the 3 most loaded, and is the least loaded half the time.
+        Assert.DoesNotContain(picks, p => p is "v5" or "v6" or "v7");
+        Assert.InRange(picks.Count(p => p == "v0"), 160, 240);
+    }
+
+    [Fact]
+    public void A_redirect_counts_only_for_its_expected_transfer_time()
+    {
+        _selection.CurrentValue.AssumedCapacityBytesPerSecond = 1_000_000;
+        Volunteer("v1");
+        Volunteer("v2");
+        Report("v1", 0, TimeSpan.Zero);
+        Report("v2", 1, TimeSpan.Zero);
+        var estimator = Estimator();
+
+        // An idle link of 1 MB/s: 2 MB alone take 2 s.
+        var expected = estimator.ExpectedTransfer("v1", 2_000_000);
+        Assert.Equal(TimeSpan.FromSeconds(2), expected);
+        _ledger.RecordRedirect("v1", expected);
+        _ledger.RecordRedirect("v1", estimator.ExpectedTransfer("v1", 2_000_000));
+        var policy = Policy();
+        Assert.Equal("v2", Pick(policy, Destinations("v1", "v2")));
+
+        // The transfers are over well before the next announce: v1 is idle again for the estimate.
+        _time.Advance(TimeSpan.FromSeconds(4.5));
+        Assert.Equal("v1", Pick(policy, Destinations("v1", "v2")));
+    }
+
+    [Fact]
+    public void Without_a_known_capacity_a_redirect_counts_for_the_dispatch_memory()
+    {
+        Volunteer("v1");
+        Assert.Equal(_selection.CurrentValue.DispatchMemory, Estimator().ExpectedTransfer("v1", 1_000));
+    }
+
+    [Fact]
+    public void Sync_load_is_the_upload_connections_reported_not_the_rate_customers_push_down()
+    {
+        Volunteer("v1");
+        Volunteer("v2");
+
+        // v1's sync rate is squeezed by its own customers to 1% of the link, but its 4 peers still take their share.
+        Report("v1", 2, TimeSpan.Zero, up: 10_000, cap: 1_000_000, peers: 6);
+        Report("v2", 5, TimeSpan.Zero, cap: 1_000_000);
+        Assert.Equal(6.0, Estimator().ReportedLoad("v1", out _));
+        Assert.Equal("v2", Pick(Policy(), Destinations("v1", "v2")));
+    }
+
+    [Fact]
+    public void Connections_that_upload_nothing_are_not_load()
+    {
+        Volunteer("v1");
+        Volunteer("v2");
+        Report("v1", 1, TimeSpan.Zero, up: 0, cap: 1_000_000, peers: 4);
+        Report("v2", 2, TimeSpan.Zero, cap: 1_000_000);
+        Assert.Equal("v1", Pick(Policy(), Destinations("v1", "v2")));
     }
 
     [Fact]
