@@ -11,9 +11,9 @@ internal readonly record struct RealCell(SizeModel Sizes, GatewayMode Mode, doub
 internal sealed record RealOptions
 {
     public const string Usage = """
-        usage: real [--quick] [--volunteers 8] [--capacity-mbit 10] [--loads 0.2,0.5,1] [--window 20] [--announce 2]
-                    [--policies byrequests,bybusyness,yarp-p2c,feedback,oracle] [--equal-mib 2] [--sync-share 0.75]
-                    [--origin-share 0.5] [--no-extras] [--seed 1] [--out DIR] [--name real]
+        usage: real [--quick] [--volunteers 8] [--capacity-mbit 10] [--loads 0.2,0.5,1] [--window 12] [--announce 2]
+                    [--policies byrequests,bybusyness,yarp-p2c,feedback,oracle] [--equal-mib 2] [--sync-share 1.5]
+                    [--origin-share 0.25] [--no-extras] [--seed 1] [--out DIR] [--name real]
           cells: trace sizes in redirect mode at every load, plus (unless --no-extras) trace sizes in proxy mode
                  and equal sizes in redirect mode at the highest load. --quick: 100% load, 6 s windows, redirect+proxy.
         """;
@@ -25,7 +25,7 @@ internal sealed record RealOptions
     public IReadOnlyList<double> Loads { get; init; } = [0.2, 0.5, 1.0];
 
     /// <summary>Seconds of arrivals per run (then the run drains).</summary>
-    public double WindowSeconds { get; init; } = 20;
+    public double WindowSeconds { get; init; } = 12;
 
     public int AnnounceSeconds { get; init; } = 2;
 
@@ -37,10 +37,10 @@ internal sealed record RealOptions
     public long LargestBytes { get; init; } = 16 * 1024 * 1024;
 
     /// <summary>What each syncing volunteer must download, as a share of its upload capacity (new batches are published at this rate).</summary>
-    public double SyncShare { get; init; } = 0.75;
+    public double SyncShare { get; init; } = 1.5;
 
     /// <summary>The origin's uplink (its web seed) as a share of one volunteer's capacity: most sync bytes must come from peers.</summary>
-    public double OriginShare { get; init; } = 0.5;
+    public double OriginShare { get; init; } = 0.25;
 
     public bool Extras { get; init; } = true;
 

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Model;
 
+
 namespace Gateway.Simulation.Real;
 
 /// <summary>
@@ -27,7 +28,8 @@ internal sealed class ServedByRecorder : IStartupFilter
             await following(context).ConfigureAwait(false);
             if (context.Request.Headers.TryGetValue(LoadGenerator.RequestHeader, out var value)
                 && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var request)
-                && context.Features.Get<IReverseProxyFeature>()?.ProxiedDestination is { } destination)
+                && context.Features.Get<IReverseProxyFeature>() is { } proxy
+                && (proxy.ProxiedDestination ?? (proxy.AvailableDestinations.Count == 1 ? proxy.AvailableDestinations[0] : null)) is { } destination)
             {
                 _chosen[request] = destination.DestinationId;
             }

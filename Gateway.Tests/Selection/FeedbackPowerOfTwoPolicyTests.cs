@@ -237,16 +237,30 @@ public sealed class FeedbackPowerOfTwoPolicyTests
     }
 
     [Fact]
-    public void Sync_load_is_the_upload_connections_reported_not_the_rate_customers_push_down()
+    public void Sync_flows_squeezed_by_customers_still_count_as_whole_flows()
     {
         Volunteer("v1");
         Volunteer("v2");
 
-        // v1's sync rate is squeezed by its own customers to 1% of the link, but its 4 peers still take their share.
-        Report("v1", 2, TimeSpan.Zero, up: 10_000, cap: 1_000_000, peers: 6);
+        // v1: 2 customers and 4 sync peers share its link equally, so the peers get 4/6 of it. By rate alone that
+        // would be 4 · 0.67 = 2.7 transfers (v1 at 4.7 < 5); they are 4 flows taking their shares (v1 at 6).
+        Report("v1", 2, TimeSpan.Zero, up: 666_667, cap: 1_000_000, peers: 4);
         Report("v2", 5, TimeSpan.Zero, cap: 1_000_000);
-        Assert.Equal(6.0, Estimator().ReportedLoad("v1", out _));
+        Assert.Equal(6.0, Estimator().ReportedLoad("v1", out _)!.Value, 3);
         Assert.Equal("v2", Pick(Policy(), Destinations("v1", "v2")));
+    }
+
+    [Fact]
+    public void Sync_connections_that_take_less_than_their_share_count_for_less()
+    {
+        Volunteer("v1");
+        Volunteer("v2");
+
+        // v1 has 3 peers connected but uploads only 27% of its link: 0.81 of a flow, less than v2's one customer.
+        Report("v1", 0, TimeSpan.Zero, up: 270_000, cap: 1_000_000, peers: 3);
+        Report("v2", 1, TimeSpan.Zero, cap: 1_000_000);
+        Assert.Equal(0.81, Estimator().ReportedLoad("v1", out _)!.Value, 3);
+        Assert.Equal("v1", Pick(Policy(), Destinations("v1", "v2")));
     }
 
     [Fact]

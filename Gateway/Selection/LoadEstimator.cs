@@ -28,9 +28,11 @@ public sealed class LoadEstimator(SwarmView view, DispatchLedger ledger, IOption
     }
 
     /// <summary>
-    /// BitTorrent's share of the link in customer-transfer units. From the connections it reports while uploading,
-    /// not from its rate: customers sharing the link push the sync rate down exactly when the sync load matters,
-    /// while the number of sync flows taking their equal share stays the same.
+    /// BitTorrent's share of the link in customer-transfer units: the upload connections it reports (<c>x_peers</c>,
+    /// at most <see cref="SelectionOptions.SyncLoadWeight"/>), each a whole flow when it gets its equal share of the
+    /// link and less when it uploads less than that. Not the rate alone: customers sharing the link push the sync
+    /// rate down exactly when the sync load matters, while the sync flows still take their equal shares. Not the
+    /// connections alone: a seeding volunteer's peers that want little take little (seen in the real run).
     /// </summary>
     private static double SyncLoad(LoadReport report, SelectionOptions settings)
     {
@@ -39,12 +41,20 @@ public sealed class LoadEstimator(SwarmView view, DispatchLedger ledger, IOption
             return 0;
         }
 
+        var capacity = report.CapacityBytesPerSecond > 0 ? report.CapacityBytesPerSecond : settings.AssumedCapacityBytesPerSecond;
         if (report.Peers > 0)
         {
-            return Math.Min(report.Peers, settings.SyncLoadWeight);
+            var connections = Math.Min(report.Peers, settings.SyncLoadWeight);
+            if (capacity <= 0)
+            {
+                return connections;
+            }
+
+            // With n customers and k sync flows sharing the link equally, the sync flows together send k/(n+k) of it.
+            var shares = (double)report.UploadBytesPerSecond * (report.ActiveTransfers + connections) / capacity;
+            return Math.Min(connections, shares);
         }
 
-        var capacity = report.CapacityBytesPerSecond > 0 ? report.CapacityBytesPerSecond : settings.AssumedCapacityBytesPerSecond;
         return capacity > 0 ? Math.Min(1.0, (double)report.UploadBytesPerSecond / capacity) * settings.SyncLoadWeight : 0;
     }
 
