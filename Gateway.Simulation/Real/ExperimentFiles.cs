@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Gateway.Publish;
+using Gateway.Simulation.Model;
 
 namespace Gateway.Simulation.Real;
 
@@ -11,16 +12,8 @@ namespace Gateway.Simulation.Real;
 /// </summary>
 internal sealed class ExperimentFiles
 {
-    private const int Kb = 1024;
-    private const int Mb = 1024 * 1024;
-
-    // The paper's Section 2 bands (4–256 KB 81%, 256 KB–4 MB 14%, 4–64 MB 5%) divided by 4, so a run fits in minutes.
-    private static readonly (double Share, double Low, double High)[] Bands =
-    [
-        (0.81, 1 * Kb, 64 * Kb),
-        (0.14, 64 * Kb, 1 * Mb),
-        (0.05, 1 * Mb, 16 * Mb),
-    ];
+    // The paper's Section 2 bands (FileSizes: 4–256 KB 81%, 256 KB–4 MB 14%, 4–64 MB 5%) divided by 4, so a run fits in minutes.
+    private const double Scale = 0.25;
 
     private readonly RepositoryPublisher _publisher;
 
@@ -52,20 +45,7 @@ internal sealed class ExperimentFiles
     public static double TraceMeanBytes(int count = 100) => Enumerable.Range(0, count).Average(i => (double)SizeAt((i + 0.5) / count));
 
     /// <summary>The size at quantile <paramref name="q"/> of the scaled mix (each band log-uniform).</summary>
-    public static long SizeAt(double q)
-    {
-        foreach (var (share, low, high) in Bands)
-        {
-            if (q < share)
-            {
-                return (long)Math.Round(low * Math.Pow(high / low, q / share));
-            }
-
-            q -= share;
-        }
-
-        return (long)Bands[^1].High;
-    }
+    public static long SizeAt(double q) => FileSizes.SizeAt(q, Scale);
 
     /// <summary>Writes the customers' files (random bytes from the seed) and publishes them.</summary>
     public async Task CreateAsync(long equalSize, long largest, int seed, CancellationToken cancellationToken)

@@ -236,41 +236,25 @@ public sealed class FeedbackPowerOfTwoPolicyTests
         Assert.Equal(_selection.CurrentValue.DispatchMemory, Estimator().ExpectedTransfer("v1", 1_000));
     }
 
-    [Fact]
-    public void Sync_flows_squeezed_by_customers_still_count_as_whole_flows()
+    [Theory]
+
+    // 2 customers and 4 sync peers share the link equally, so the peers get 4/6 of it: 4 whole flows, v1 at 6.
+    // By rate alone they would be 4 · 0.67 = 2.7 transfers and v1 (4.7) would win over v2 (5).
+    [InlineData(2, 4, 666_667, 6.0, 5, "v2")]
+
+    // 3 peers connected but only 27% of the link uploaded: 0.81 of a flow, less than v2's one customer.
+    [InlineData(0, 3, 270_000, 0.81, 1, "v1")]
+
+    // Peers connected, nothing uploaded: no sync load.
+    [InlineData(1, 4, 0, 1.0, 2, "v1")]
+    public void Sync_load_is_the_reported_connections_each_up_to_its_equal_share_of_the_link(int transfers, int peers, long up, double load, int otherTransfers, string picked)
     {
         Volunteer("v1");
         Volunteer("v2");
-
-        // v1: 2 customers and 4 sync peers share its link equally, so the peers get 4/6 of it. By rate alone that
-        // would be 4 · 0.67 = 2.7 transfers (v1 at 4.7 < 5); they are 4 flows taking their shares (v1 at 6).
-        Report("v1", 2, TimeSpan.Zero, up: 666_667, cap: 1_000_000, peers: 4);
-        Report("v2", 5, TimeSpan.Zero, cap: 1_000_000);
-        Assert.Equal(6.0, Estimator().ReportedLoad("v1", out _)!.Value, 3);
-        Assert.Equal("v2", Pick(Policy(), Destinations("v1", "v2")));
-    }
-
-    [Fact]
-    public void Sync_connections_that_take_less_than_their_share_count_for_less()
-    {
-        Volunteer("v1");
-        Volunteer("v2");
-
-        // v1 has 3 peers connected but uploads only 27% of its link: 0.81 of a flow, less than v2's one customer.
-        Report("v1", 0, TimeSpan.Zero, up: 270_000, cap: 1_000_000, peers: 3);
-        Report("v2", 1, TimeSpan.Zero, cap: 1_000_000);
-        Assert.Equal(0.81, Estimator().ReportedLoad("v1", out _)!.Value, 3);
-        Assert.Equal("v1", Pick(Policy(), Destinations("v1", "v2")));
-    }
-
-    [Fact]
-    public void Connections_that_upload_nothing_are_not_load()
-    {
-        Volunteer("v1");
-        Volunteer("v2");
-        Report("v1", 1, TimeSpan.Zero, up: 0, cap: 1_000_000, peers: 4);
-        Report("v2", 2, TimeSpan.Zero, cap: 1_000_000);
-        Assert.Equal("v1", Pick(Policy(), Destinations("v1", "v2")));
+        Report("v1", transfers, TimeSpan.Zero, up: up, cap: 1_000_000, peers: peers);
+        Report("v2", otherTransfers, TimeSpan.Zero, cap: 1_000_000);
+        Assert.Equal(load, Estimator().ReportedLoad("v1", out _)!.Value, 3);
+        Assert.Equal(picked, Pick(Policy(), Destinations("v1", "v2")));
     }
 
     [Fact]

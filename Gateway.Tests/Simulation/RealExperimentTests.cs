@@ -57,29 +57,14 @@ public sealed class RealExperimentTests
         await AssertRemovedAsync(experiment.Lab);
     }
 
-    // Gone, or a zombie waiting for whoever adopted it to reap it (it no longer runs).
-    private static bool Runs(int pid)
-    {
-        try
-        {
-            return !File.ReadAllLines($"/proc/{pid}/status").Any(line => line.StartsWith("State:", StringComparison.Ordinal) && line.Contains('Z', StringComparison.Ordinal));
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
     private static async Task AssertRemovedAsync(NetworkLab? lab)
     {
-        Assert.NotNull(lab);
-        Assert.Empty(await NetworkLab.NamespacesAsync(lab.Prefix, CancellationToken.None));
-        Assert.Empty(await NetworkLab.HostLinksAsync(lab.Prefix, CancellationToken.None));
-        Assert.All(lab.Volunteers, v =>
+        await LabChecks.NetworkRemovedAsync(lab);
+        Assert.All(lab!.Volunteers, v =>
         {
             // The agent and the aria2c it started were both seen in the namespace, and neither runs any more.
             Assert.True(v.ProcessIds.Count >= 2, $"{v.Namespace}: processes seen {string.Join(",", v.ProcessIds)}");
-            Assert.All(v.ProcessIds, pid => Assert.False(Runs(pid), $"process {pid} of {v.Namespace} still runs"));
+            Assert.All(v.ProcessIds, pid => Assert.False(LabChecks.Runs(pid), $"process {pid} of {v.Namespace} still runs"));
         });
     }
 }
