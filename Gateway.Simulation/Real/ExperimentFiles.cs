@@ -47,18 +47,21 @@ internal sealed class ExperimentFiles
     /// <summary>The size at quantile <paramref name="q"/> of the scaled mix (each band log-uniform).</summary>
     public static long SizeAt(double q) => FileSizes.SizeAt(q, Scale);
 
+    /// <summary>The trace-like files: 100, at the quantiles of the scaled mix, none above <paramref name="largest"/>.</summary>
+    public static IReadOnlyList<(string Path, long Size)> TraceSet(long largest) =>
+        [.. Enumerable.Range(0, 100).Select(i => Math.Min(largest, SizeAt((i + 0.5) / 100)))
+            .Select((size, i) => (string.Create(CultureInfo.InvariantCulture, $"pool/main/t/trace-{i:D3}_{size}.deb"), size))];
+
+    /// <summary>The equal-size files: 8 of <paramref name="size"/> bytes.</summary>
+    public static IReadOnlyList<(string Path, long Size)> EqualSet(long size) =>
+        [.. Enumerable.Range(0, 8).Select(i => (string.Create(CultureInfo.InvariantCulture, $"pool/main/e/equal-{i}.deb"), size))];
+
     /// <summary>Writes the customers' files (random bytes from the seed) and publishes them.</summary>
     public async Task CreateAsync(long equalSize, long largest, int seed, CancellationToken cancellationToken)
     {
         var random = new Random(seed);
-        var trace = new List<(string, long)>();
-        for (var i = 0; i < 100; i++)
-        {
-            var size = Math.Min(largest, SizeAt((i + 0.5) / 100));
-            trace.Add((string.Create(CultureInfo.InvariantCulture, $"pool/main/t/trace-{i:D3}_{size}.deb"), size));
-        }
-
-        var equal = Enumerable.Range(0, 8).Select(i => (string.Create(CultureInfo.InvariantCulture, $"pool/main/e/equal-{i}.deb"), equalSize)).ToList();
+        var trace = TraceSet(largest);
+        var equal = EqualSet(equalSize);
         foreach (var (path, size) in trace.Concat(equal))
         {
             _sha256[path] = await WriteAsync(path, size, random, cancellationToken).ConfigureAwait(false);

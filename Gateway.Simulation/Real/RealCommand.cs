@@ -16,6 +16,12 @@ internal static class RealCommand
             return 2;
         }
 
+        if (options.SimulateOnly)
+        {
+            await output.WriteLineAsync(SimulatorComparison.SimulateOnly(options)).ConfigureAwait(false);
+            return 0;
+        }
+
         Directory.CreateDirectory(options.Out);
         var experiment = new RealExperiment(options, output);
         var runs = await experiment.RunAsync(cancellationToken).ConfigureAwait(false);

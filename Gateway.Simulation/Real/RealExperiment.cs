@@ -129,12 +129,9 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
         ExperimentFiles files, string[] ids, bool[] syncing, Uri gatewayUrl, CancellationToken cancellationToken)
     {
         var set = cell.Sizes == SizeModel.Equal ? files.Equal : files.Trace;
-        var mean = set.Average(f => (double)f.Size);
-        var rate = cell.Load * options.Volunteers * options.CapacityBytesPerSecond / mean;
-        var count = Math.Max(1, (int)Math.Round(rate * options.WindowSeconds));
-        var generator = new LoadGenerator(gatewayUrl, rate, options.Seed) { RequestTimeout = TimeSpan.FromSeconds(Math.Max(60, 8 * options.WindowSeconds)) };
-        var schedule = generator.Schedule([.. set.Select(f => f.Path)], count);
-        Arrivals[cell] = SimulatorComparison.Requests(schedule, set.ToDictionary(f => f.Path, f => f.Size, StringComparer.Ordinal));
+        var (generator, schedule) = Customers(options, cell, set, gatewayUrl);
+        var count = schedule.Count;
+        Arrivals[cell] = SimulatorComparison.Requests(schedule, set.ToDictionary(f => f.Path, f => f.Size, StringComparer.Ordinal), warmUp: 3 * options.AnnounceSeconds);
         var runs = new List<RealRun>();
         foreach (var policy in options.Policies)
         {
@@ -156,6 +153,18 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
         }
 
         return runs;
+    }
+
+    /// <summary>A cell's customers: the Poisson rate for its load over the file set's mean size, and their schedule (a function of the seed).</summary>
+    public static (LoadGenerator Generator, IReadOnlyList<Arrival> Schedule) Customers(RealOptions options, RealCell cell, IReadOnlyList<(string Path, long Size)> set, Uri gatewayUrl)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(set);
+        var mean = set.Average(f => (double)f.Size);
+        var rate = cell.Load * options.Volunteers * options.CapacityBytesPerSecond / mean;
+        var count = Math.Max(1, (int)Math.Round(rate * options.WindowSeconds));
+        var generator = new LoadGenerator(gatewayUrl, rate, options.Seed) { RequestTimeout = TimeSpan.FromSeconds(Math.Max(60, 8 * options.WindowSeconds)) };
+        return (generator, generator.Schedule([.. set.Select(f => f.Path)], count));
     }
 
     private static string GatewayPolicyName(PolicyKind policy) => policy switch

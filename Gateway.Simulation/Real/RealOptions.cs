@@ -13,7 +13,7 @@ internal sealed record RealOptions
     public const string Usage = """
         usage: real [--quick] [--volunteers 8] [--capacity-mbit 10] [--loads 0.2,0.5,1] [--window 12] [--announce 2]
                     [--policies byrequests,bybusyness,yarp-p2c,feedback,oracle] [--equal-mib 2] [--sync-share 1.5]
-                    [--origin-share 0.25] [--no-extras] [--seed 1] [--out DIR] [--name real]
+                    [--origin-share 0.25] [--no-extras] [--simulate-only] [--seed 1] [--out DIR] [--name real]
           cells: trace sizes in redirect mode at every load, plus (unless --no-extras) trace sizes in proxy mode
                  and equal sizes in redirect mode at the highest load. --quick: 100% load, 6 s windows, redirect+proxy.
         """;
@@ -45,6 +45,9 @@ internal sealed record RealOptions
     public bool Extras { get; init; } = true;
 
     public bool Quick { get; init; }
+
+    /// <summary>Only the simulator's side of the validation, on the schedules the real run would use.</summary>
+    public bool SimulateOnly { get; init; }
 
     public int Seed { get; init; } = 1;
 
@@ -90,6 +93,7 @@ internal sealed record RealOptions
                 "--sync-share" => options with { SyncShare = Number() },
                 "--origin-share" => options with { OriginShare = Number() },
                 "--no-extras" => options with { Extras = false },
+                "--simulate-only" => options with { SimulateOnly = true },
                 "--seed" => options with { Seed = (int)Number() },
                 "--out" => options with { Out = Next() },
                 "--name" => options with { Name = Next() },

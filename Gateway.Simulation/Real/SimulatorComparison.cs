@@ -48,7 +48,50 @@ internal static class SimulatorComparison
         return text.ToString();
     }
 
-    /// <summary>The simulator's requests for a real schedule: the same submission times and file sizes.</summary>
-    public static IReadOnlyList<Request> Requests(IEnumerable<Harness.Arrival> schedule, IReadOnlyDictionary<string, long> sizes) =>
-        [.. schedule.Select(a => new Request(a.At, sizes[a.Path], Hot: false))];
+    /// <summary>
+    /// The simulator's side alone, for every cell of <paramref name="options"/> (the schedules are a function of
+    /// the seed): to compare with a real run's log without running it again (<c>real --simulate-only</c>).
+    /// </summary>
+    public static string SimulateOnly(RealOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var text = new StringBuilder();
+        text.AppendLine("| cell | policy | sim mean s | sim p50 s | sim p95 s | sim p99 s | sim max s |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        foreach (var cell in options.Cells())
+        {
+            var set = cell.Sizes == SizeModel.Equal ? ExperimentFiles.EqualSet(options.EqualSizeBytes) : ExperimentFiles.TraceSet(options.LargestBytes);
+            var (_, schedule) = RealExperiment.Customers(options, cell, set, new Uri("http://127.0.0.1/"));
+            var requests = Requests(schedule, set.ToDictionary(f => f.Path, f => f.Size, StringComparer.Ordinal), 3 * options.AnnounceSeconds);
+            var scenario = new Scenario
+            {
+                Volunteers = options.Volunteers,
+                CapacityBytesPerSecond = options.CapacityBytesPerSecond,
+                Load = cell.Load,
+                Requests = requests.Count,
+                Sizes = cell.Sizes,
+                EqualSizeBytes = options.EqualSizeBytes,
+                AnnounceIntervalSeconds = options.AnnounceSeconds,
+                Mode = cell.Mode,
+                Seed = options.Seed,
+            };
+            var workload = Workload.With(scenario, requests);
+            foreach (var policy in options.Policies)
+            {
+                var r = new Simulator(scenario, policy, workload).Run();
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {cell.Sizes} {cell.Mode} {cell.Load:P0} | {policy.Label()} | {r.Mean:F2} | {r.Percentile(50):F2} | {r.Percentile(95):F2} | {r.Percentile(99):F2} | {r.Max:F2} |");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// The simulator's requests for a real schedule: the same gaps and file sizes, shifted by <paramref name="warmUp"/>
+    /// seconds so the simulated gateway has every volunteer's report before the first customer, as the real
+    /// one has (it ran before). Response times are from each request's own submission, so the shift does not count.
+    /// </summary>
+    public static IReadOnlyList<Request> Requests(IEnumerable<Harness.Arrival> schedule, IReadOnlyDictionary<string, long> sizes, double warmUp) =>
+        [.. schedule.Select(a => new Request(warmUp + a.At, sizes[a.Path], Hot: false))];
 }
