@@ -55,6 +55,20 @@ internal sealed record RealOptions
 
     public string Name { get; init; } = "real";
 
+    /// <summary>The simulator's scenario for one cell with <paramref name="requests"/> requests: the same volunteers, links, announces and seed.</summary>
+    public Scenario ScenarioFor(RealCell cell, int requests) => new()
+    {
+        Volunteers = Volunteers,
+        CapacityBytesPerSecond = CapacityBytesPerSecond,
+        Load = cell.Load,
+        Requests = requests,
+        Sizes = cell.Sizes,
+        EqualSizeBytes = EqualSizeBytes,
+        AnnounceIntervalSeconds = AnnounceSeconds,
+        Mode = cell.Mode,
+        Seed = Seed,
+    };
+
     public IReadOnlyList<RealCell> Cells()
     {
         var top = Loads.Max();

@@ -60,18 +60,7 @@ internal sealed record RealRun(RealCell Cell, RunResult Result, int Failed, int 
             var customers = Math.Min(customerBytes[v], total);
             return new VolunteerUse(id, syncing[v], options.CapacityBytesPerSecond, customers, total - customers, elapsedSeconds, served[v]);
         }).ToList();
-        var scenario = new Scenario
-        {
-            Volunteers = ids.Length,
-            CapacityBytesPerSecond = options.CapacityBytesPerSecond,
-            Load = cell.Load,
-            Requests = schedule.Count,
-            Sizes = cell.Sizes,
-            EqualSizeBytes = options.EqualSizeBytes,
-            AnnounceIntervalSeconds = options.AnnounceSeconds,
-            Mode = cell.Mode,
-            Seed = options.Seed,
-        };
+        var scenario = options.ScenarioFor(cell, schedule.Count);
         var result = new RunResult(scenario, policy, [.. results.Select(r => r.Seconds)], servedBy, volunteers,
             customerBytes.Sum(), 0, failed, TimeSpan.FromSeconds(elapsedSeconds));
         return new RealRun(cell, result, failed, wrong);

@@ -63,18 +63,7 @@ internal static class SimulatorComparison
             var set = cell.Sizes == SizeModel.Equal ? ExperimentFiles.EqualSet(options.EqualSizeBytes) : ExperimentFiles.TraceSet(options.LargestBytes);
             var (_, schedule) = RealExperiment.Customers(options, cell, set, new Uri("http://127.0.0.1/"));
             var requests = Requests(schedule, set.ToDictionary(f => f.Path, f => f.Size, StringComparer.Ordinal), 3 * options.AnnounceSeconds);
-            var scenario = new Scenario
-            {
-                Volunteers = options.Volunteers,
-                CapacityBytesPerSecond = options.CapacityBytesPerSecond,
-                Load = cell.Load,
-                Requests = requests.Count,
-                Sizes = cell.Sizes,
-                EqualSizeBytes = options.EqualSizeBytes,
-                AnnounceIntervalSeconds = options.AnnounceSeconds,
-                Mode = cell.Mode,
-                Seed = options.Seed,
-            };
+            var scenario = options.ScenarioFor(cell, requests.Count);
             var workload = Workload.With(scenario, requests);
             foreach (var policy in options.Policies)
             {

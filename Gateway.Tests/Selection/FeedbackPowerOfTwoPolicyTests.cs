@@ -35,6 +35,19 @@ public sealed class FeedbackPowerOfTwoPolicyTests
     private void Report(string id, int transfers, TimeSpan age, long up = 0, long cap = 0, int peers = 0) =>
         _view.Apply(new LoadReported(id, new LoadReport(transfers, peers, up, 0, cap, _time.GetUtcNow() - age)));
 
+    /// <summary>Volunteers v0–v7, v<c>i</c> reporting <paramref name="transfers"/>(i) customer transfers just now.</summary>
+    private DestinationState[] EightReporting(Func<int, int> transfers)
+    {
+        var ids = Enumerable.Range(0, 8).Select(i => $"v{i}").ToArray();
+        for (var i = 0; i < ids.Length; i++)
+        {
+            Volunteer(ids[i]);
+            Report(ids[i], transfers(i), TimeSpan.Zero);
+        }
+
+        return Destinations(ids);
+    }
+
     private static DestinationState[] Destinations(params string[] ids) => [.. ids.Select(id => new DestinationState(id))];
 
     private static string Pick(FeedbackPowerOfTwoPolicy policy, DestinationState[] destinations) =>
@@ -155,15 +168,8 @@ public sealed class FeedbackPowerOfTwoPolicyTests
     [Fact]
     public void With_no_more_holders_than_candidates_every_holder_is_compared()
     {
-        var ids = Enumerable.Range(0, 8).Select(i => $"v{i}").ToArray();
-        foreach (var id in ids)
-        {
-            Volunteer(id);
-            Report(id, id == "v5" ? 0 : 6, TimeSpan.Zero);
-        }
-
+        var destinations = EightReporting(i => i == 5 ? 0 : 6);
         var policy = Policy();
-        var destinations = Destinations(ids);
         Assert.All(Enumerable.Range(0, 50), _ => Assert.Equal("v5", Pick(policy, destinations)));
     }
 
@@ -171,15 +177,8 @@ public sealed class FeedbackPowerOfTwoPolicyTests
     public void With_two_candidates_the_idle_holder_is_missed_when_neither_draw_is_it()
     {
         _selection.CurrentValue.Candidates = 2;
-        var ids = Enumerable.Range(0, 8).Select(i => $"v{i}").ToArray();
-        foreach (var id in ids)
-        {
-            Volunteer(id);
-            Report(id, id == "v5" ? 0 : 6, TimeSpan.Zero);
-        }
-
+        var destinations = EightReporting(i => i == 5 ? 0 : 6);
         var policy = Policy();
-        var destinations = Destinations(ids);
         var idle = Enumerable.Range(0, 400).Count(_ => Pick(policy, destinations) == "v5");
 
         // Two of eight drawn: the idle one is among them in 1 − (7/8)(6/7) = 1/4 of the picks.
@@ -190,15 +189,8 @@ public sealed class FeedbackPowerOfTwoPolicyTests
     public void More_holders_than_candidates_compares_that_many_distinct_ones()
     {
         _selection.CurrentValue.Candidates = 4;
-        var ids = Enumerable.Range(0, 8).Select(i => $"v{i}").ToArray();
-        foreach (var id in ids)
-        {
-            Volunteer(id);
-            Report(id, int.Parse(id[1..], System.Globalization.CultureInfo.InvariantCulture), TimeSpan.Zero);
-        }
-
+        var destinations = EightReporting(i => i);
         var policy = Policy();
-        var destinations = Destinations(ids);
         var picks = Enumerable.Range(0, 400).Select(_ => Pick(policy, destinations)).ToList();
 
         // The best of 4 distinct out of 8 is never among the 3 most loaded, and is the least loaded half the time.
