@@ -185,7 +185,7 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
         yield return $"--Volunteer:TrackerUrl=http://{lab.HostAddress}:{trackerPort.ToString(CultureInfo.InvariantCulture)}/announce";
         yield return $"--Volunteer:Key={Key(id)}";
         yield return $"--Volunteer:ManifestUrl={origin}manifest.json";
-        yield return "--Volunteer:PollInterval=00:00:01";
+        yield return $"--Volunteer:PollInterval={TimeSpan.FromSeconds(options.AnnounceSeconds).ToString("c", CultureInfo.InvariantCulture)}";
         yield return $"--Volunteer:Storage={storage}";
         yield return $"--Volunteer:Listen=http://{address}:{AgentPort.ToString(CultureInfo.InvariantCulture)}";
         yield return $"--Volunteer:PublicUrl=http://{address}:{AgentPort.ToString(CultureInfo.InvariantCulture)}/";
@@ -237,11 +237,12 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
         return args;
     }
 
-    /// <summary>Publishes a new sync batch every announce interval, sized so each syncing volunteer must download <see cref="RealOptions.SyncShare"/> of its capacity.</summary>
+    /// <summary>Publishes a new sync batch every two announce intervals, sized so each syncing volunteer must download <see cref="RealOptions.SyncShare"/> of its capacity.</summary>
     private async Task PublishSyncBatchesAsync(ExperimentFiles files, CancellationToken cancellationToken)
     {
         var random = new Random(options.Seed + 7);
-        var period = TimeSpan.FromSeconds(Math.Max(2, options.AnnounceSeconds));
+        // Twice the poll interval: every agent sees every batch, and the manifest (which grows with the catalog) is not refetched every poll.
+        var period = TimeSpan.FromSeconds(Math.Max(2, 2 * options.AnnounceSeconds));
         var bytes = (long)(options.SyncShare * options.CapacityBytesPerSecond * period.TotalSeconds);
         using var timer = new PeriodicTimer(period);
         var batch = 0;
