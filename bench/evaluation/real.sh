@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The real-process half of docs/evaluation.md: 8 volunteer agents (Gateway volunteer + aria2c) in their own network
 # namespaces behind tc-shaped links, half of them synchronizing, the gateway with its hosted tracker, open-loop customers.
-# Needs root (ip netns, tc), iproute2 and aria2. Full run about 15 minutes; --quick about 3.
+# Needs root (ip netns, tc), iproute2 and aria2. Full run about 16 minutes on 2 shared cores; --quick about 7.
 #   bench/evaluation/real.sh            # full: writes docs/evaluation/real-results.md and docs/evaluation/real-*.png
 #   bench/evaluation/real.sh --quick    # 100% load only, 6 s per run, to /tmp/real-quick
 # Any other arguments are passed on (see: dotnet Gateway.Simulation/bin/Release/net10.0/Gateway.Simulation.dll real --help).
