@@ -13,6 +13,9 @@ namespace Gateway.Simulation.Harness;
 /// <param name="Error">What went wrong, if anything.</param>
 internal sealed record CustomerResult(string Path, int Status, long Bytes, string Sha256, string ServedBy, double Seconds, string? Error);
 
+/// <summary>One customer's request in a schedule: when (seconds after the start) and what.</summary>
+internal readonly record struct Arrival(double At, string Path);
+
 /// <summary>
 /// Open-loop customers: Poisson arrivals at a fixed rate, each request started on time whether or not
 /// earlier ones finished, asking the gateway and following its redirect itself (so it knows which
@@ -20,34 +23,56 @@ internal sealed record CustomerResult(string Path, int Status, long Bytes, strin
 /// </summary>
 internal sealed class LoadGenerator(Uri gateway, double requestsPerSecond, int seed)
 {
-    public async Task<IReadOnlyList<CustomerResult>> RunAsync(IReadOnlyList<string> paths, int count, CancellationToken cancellationToken)
+    /// <summary>Each request carries its index in this header, so the gateway side can tell which volunteer it chose.</summary>
+    public const string RequestHeader = "X-Experiment-Request";
+
+    /// <summary>A request not done by then is recorded as failed (bounded runs).</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The Poisson schedule of <paramref name="count"/> requests for paths drawn uniformly from <paramref name="paths"/>: a pure function of the seed.</summary>
+    public IReadOnlyList<Arrival> Schedule(IReadOnlyList<string> paths, int count)
     {
         ArgumentNullException.ThrowIfNull(paths);
         var random = new Random(seed);
-        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, MaxConnectionsPerServer = 256 })
-        {
-            Timeout = TimeSpan.FromMinutes(5),
-        };
-        var clock = Stopwatch.StartNew();
         var at = 0.0;
-        var running = new List<Task<CustomerResult>>(count);
+        var schedule = new Arrival[count];
         for (var i = 0; i < count; i++)
         {
             at += -Math.Log(1 - random.NextDouble()) / requestsPerSecond;
-            var path = paths[random.Next(paths.Count)];
-            var wait = TimeSpan.FromSeconds(at) - clock.Elapsed;
+            schedule[i] = new Arrival(at, paths[random.Next(paths.Count)]);
+        }
+
+        return schedule;
+    }
+
+    public Task<IReadOnlyList<CustomerResult>> RunAsync(IReadOnlyList<string> paths, int count, CancellationToken cancellationToken) =>
+        RunAsync(Schedule(paths, count), cancellationToken);
+
+    /// <summary>Starts every request of the schedule on time (open loop), whether or not earlier ones finished.</summary>
+    public async Task<IReadOnlyList<CustomerResult>> RunAsync(IReadOnlyList<Arrival> schedule, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, MaxConnectionsPerServer = 1024 })
+        {
+            Timeout = RequestTimeout,
+        };
+        var clock = Stopwatch.StartNew();
+        var running = new List<Task<CustomerResult>>(schedule.Count);
+        for (var i = 0; i < schedule.Count; i++)
+        {
+            var wait = TimeSpan.FromSeconds(schedule[i].At) - clock.Elapsed;
             if (wait > TimeSpan.Zero)
             {
                 await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
             }
 
-            running.Add(FetchAsync(client, path, cancellationToken));
+            running.Add(FetchAsync(client, i, schedule[i].Path, cancellationToken));
         }
 
         return await Task.WhenAll(running).ConfigureAwait(false);
     }
 
-    private async Task<CustomerResult> FetchAsync(HttpClient client, string path, CancellationToken cancellationToken)
+    private async Task<CustomerResult> FetchAsync(HttpClient client, int index, string path, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var url = new Uri(gateway, path);
@@ -55,7 +80,9 @@ internal sealed class LoadGenerator(Uri gateway, double requestsPerSecond, int s
         {
             for (var hop = 0; hop < 5; hop++)
             {
-                using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                using var request = new HttpRequestMessage(HttpMethod.Get, url);
+                request.Headers.Add(RequestHeader, index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
                 if ((int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } location)
                 {
                     url = location.IsAbsoluteUri ? location : new Uri(url, location);
@@ -81,7 +108,7 @@ internal sealed class LoadGenerator(Uri gateway, double requestsPerSecond, int s
 
             return new CustomerResult(path, 0, 0, string.Empty, url.Authority, clock.Elapsed.TotalSeconds, "too many redirects");
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             return new CustomerResult(path, 0, 0, string.Empty, url.Authority, clock.Elapsed.TotalSeconds, e.Message);
         }

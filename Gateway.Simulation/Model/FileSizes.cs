@@ -20,6 +20,22 @@ internal static class FileSizes
     /// <summary>The mean of the mixture: a log-uniform band on [a, b] has mean (b − a) / ln(b / a).</summary>
     public static double TraceMeanBytes { get; } = Bands.Sum(b => b.Share * (b.High - b.Low) / Math.Log(b.High / b.Low));
 
+    /// <summary>The size at quantile <paramref name="q"/> of the mixture with every band scaled by <paramref name="scale"/>.</summary>
+    public static long SizeAt(double q, double scale)
+    {
+        foreach (var (share, low, high) in Bands)
+        {
+            if (q < share)
+            {
+                return (long)Math.Round(scale * low * Math.Pow(high / low, q / share));
+            }
+
+            q -= share;
+        }
+
+        return (long)(scale * Bands[^1].High);
+    }
+
     public static double DrawTrace(Random random)
     {
         var u = random.NextDouble();

@@ -131,7 +131,7 @@ internal sealed class Simulator
         var target = chosen is null ? Origin : _indexOf[chosen.DestinationId];
         if (chosen is not null)
         {
-            gateway.Dispatched(chosen);
+            gateway.Dispatched(chosen, _workload.Requests[request].Bytes);
         }
 
         _servedBy[request] = target;

@@ -14,7 +14,7 @@ internal static class SimulateCommand
     public const string Usage = """
         usage: simulate [--volunteers 8] [--requests 2000] [--loads 0.2,0.5,1] [--sizes equal|trace]
                         [--mode redirect|proxy] [--announce 30] [--flash] [--volatile] [--seed 1]
-                        [--policies byrequests,bybusyness,yarp-p2c,feedback,oracle,proposed-feedback-d4,proposed-feedback-all] [--out DIR] [--name NAME]
+                        [--policies byrequests,bybusyness,yarp-p2c,feedback,oracle,feedback-d2,feedback-d4] [--out DIR] [--name NAME]
                         [--announce-sweep 5,15,30,60,120,300]
         """;
 

@@ -20,6 +20,7 @@ internal sealed class GatewayPolicies : IDisposable
     private readonly DispatchLedger _ledger;
     private readonly BalancerMembers? _members;
     private readonly VolunteerDirectory _directory;
+    private readonly LoadEstimator _estimator;
 
     public GatewayPolicies(PolicyKind kind, GatewayMode mode, IReadOnlyList<string> ids, TimeProvider time, Random random, Func<string, double> trueLoad)
     {
@@ -35,16 +36,19 @@ internal sealed class GatewayPolicies : IDisposable
             _members = new BalancerMembers(volunteers, new FixedOptions<BalancerOptions>(new BalancerOptions()), time);
         }
 
-        var estimator = new LoadEstimator(_view, _ledger, new FixedOptions<SelectionOptions>(new SelectionOptions()), time);
+        var selection = new FixedOptions<SelectionOptions>(new SelectionOptions
+        {
+            Candidates = kind switch { PolicyKind.FeedbackBestOfTwo => 2, PolicyKind.FeedbackBestOfFour => 4, _ => new SelectionOptions().Candidates },
+        });
+        _estimator = new LoadEstimator(_view, _ledger, selection, time);
         Policy = kind switch
         {
             PolicyKind.ByRequests => new ByRequestsPolicy(_members!),
             PolicyKind.ByBusyness => new ByBusynessPolicy(_members!),
             PolicyKind.YarpPowerOfTwo => YarpPolicies.PowerOfTwoChoices(random),
-            PolicyKind.Feedback => new FeedbackPowerOfTwoPolicy(estimator, _directory, new SeededRandomSource(random)),
+            PolicyKind.Feedback or PolicyKind.FeedbackBestOfTwo or PolicyKind.FeedbackBestOfFour =>
+                new FeedbackPowerOfTwoPolicy(_estimator, _directory, new SeededRandomSource(random), selection),
             PolicyKind.Oracle => new OraclePolicy(trueLoad),
-            PolicyKind.ProposedFeedbackBestOf4 => new ProposedBestOfDPolicy(estimator, _directory, new SeededRandomSource(random), 4),
-            PolicyKind.ProposedFeedbackBestOfAll => new ProposedBestOfDPolicy(estimator, _directory, new SeededRandomSource(random), int.MaxValue),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
     }
@@ -55,13 +59,13 @@ internal sealed class GatewayPolicies : IDisposable
     public void Announced(string id, LoadReport report) => _view.Apply(new LoadReported(id, report));
 
     /// <summary>What the gateway records when it sends a customer to <paramref name="destination"/>.</summary>
-    public void Dispatched(DestinationState destination)
+    public void Dispatched(DestinationState destination, double bytes)
     {
         var id = destination.DestinationId;
         if (_mode == GatewayMode.Redirect)
         {
-            // RedirectMiddleware: the redirect is all the gateway sees of the transfer.
-            _ledger.RecordRedirect(id);
+            // RedirectMiddleware: the redirect, with its expected transfer time, is all the gateway sees of the transfer.
+            _ledger.RecordRedirect(id, _estimator.ExpectedTransfer(id, (long)bytes));
             return;
         }
 

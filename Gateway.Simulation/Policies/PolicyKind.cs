@@ -12,24 +12,24 @@ internal enum PolicyKind
     /// <summary>YARP's PowerOfTwoChoices on the gateway's own in-flight counts.</summary>
     YarpPowerOfTwo,
 
-    /// <summary><see cref="Gateway.Selection.FeedbackPowerOfTwoPolicy"/> fed by announces.</summary>
+    /// <summary><see cref="Gateway.Selection.FeedbackPowerOfTwoPolicy"/> fed by announces, default <see cref="Gateway.Selection.SelectionOptions"/> (8 candidates).</summary>
     Feedback,
 
     /// <summary>Sees every volunteer's true flow count at the moment of the pick: the limit.</summary>
     Oracle,
 
-    /// <summary>Proposed change, not the gateway's policy: the feedback estimate over 4 random candidates.</summary>
-    ProposedFeedbackBestOf4,
+    /// <summary>The gateway's feedback policy with <c>Selection:Candidates = 2</c> (the power of two choices).</summary>
+    FeedbackBestOfTwo,
 
-    /// <summary>Proposed change, not the gateway's policy: the feedback estimate over every candidate.</summary>
-    ProposedFeedbackBestOfAll,
+    /// <summary>The gateway's feedback policy with <c>Selection:Candidates = 4</c>.</summary>
+    FeedbackBestOfFour,
 }
 
 internal static class PolicyKinds
 {
     public static IReadOnlyList<PolicyKind> All { get; } = Enum.GetValues<PolicyKind>();
 
-    /// <summary>The comparison: the gateway's policies and the oracle, without the proposals.</summary>
+    /// <summary>The comparison: the gateway's policies (feedback with its default candidates) and the oracle.</summary>
     public static IReadOnlyList<PolicyKind> Standard { get; } = [PolicyKind.ByRequests, PolicyKind.ByBusyness, PolicyKind.YarpPowerOfTwo, PolicyKind.Feedback, PolicyKind.Oracle];
 
     public static string Label(this PolicyKind kind) => kind switch
@@ -39,8 +39,8 @@ internal static class PolicyKinds
         PolicyKind.YarpPowerOfTwo => "yarp-p2c",
         PolicyKind.Feedback => "feedback",
         PolicyKind.Oracle => "oracle",
-        PolicyKind.ProposedFeedbackBestOf4 => "proposed-feedback-d4",
-        PolicyKind.ProposedFeedbackBestOfAll => "proposed-feedback-all",
+        PolicyKind.FeedbackBestOfTwo => "feedback-d2",
+        PolicyKind.FeedbackBestOfFour => "feedback-d4",
         _ => kind.ToString(),
     };
 

@@ -6,7 +6,7 @@ namespace Gateway.Tests.Selection;
 public sealed class DispatchLedgerTests
 {
     [Fact]
-    public void Counts_redirects_by_second_and_forgets_them_after_the_ring_wraps()
+    public void Counts_redirects_since_a_time_and_forgets_those_without_a_duration_after_ten_minutes()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var ledger = new DispatchLedger(time);
@@ -19,10 +19,25 @@ public sealed class DispatchLedgerTests
         Assert.Equal(2, ledger.RedirectsSince("v", start.AddSeconds(1)));
         Assert.Equal(0, ledger.RedirectsSince("other", start));
 
-        // Ten minutes and more later the old buckets are reused, not summed again.
+        // Ten minutes and more later the old redirects are over, whatever happened in between.
         time.Advance(TimeSpan.FromSeconds(601));
         ledger.RecordRedirect("v");
         Assert.Equal(1, ledger.RedirectsSince("v", start));
+    }
+
+    [Fact]
+    public void A_redirect_with_an_expected_duration_stops_counting_when_it_ends()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var ledger = new DispatchLedger(time);
+        var start = time.GetUtcNow();
+        ledger.RecordRedirect("v", TimeSpan.FromSeconds(2));
+        ledger.RecordRedirect("v", TimeSpan.FromSeconds(10));
+        Assert.Equal(2, ledger.RedirectsSince("v", start));
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, ledger.RedirectsSince("v", start));
+        time.Advance(TimeSpan.FromSeconds(8));
+        Assert.Equal(0, ledger.RedirectsSince("v", start));
     }
 
     [Fact]

@@ -25,13 +25,28 @@ public sealed class FeedbackPowerOfTwoPolicyTests
     private FeedbackPowerOfTwoPolicy Policy(int seed = 1)
     {
         var directory = new VolunteerDirectory(new FixedOptionsMonitor<VolunteerSetOptions>(_volunteers));
-        return new FeedbackPowerOfTwoPolicy(new LoadEstimator(_view, _ledger, _selection, _time), directory, new SeededRandom(seed));
+        return new FeedbackPowerOfTwoPolicy(Estimator(), directory, new SeededRandom(seed), _selection);
     }
+
+    private LoadEstimator Estimator() => new(_view, _ledger, _selection, _time);
 
     private void Volunteer(string id, int weight = 1) => _volunteers.Members.Add(new VolunteerOptions { Id = id, Url = $"http://{id}.example/", Weight = weight });
 
-    private void Report(string id, int transfers, TimeSpan age, long up = 0, long cap = 0) =>
-        _view.Apply(new LoadReported(id, new LoadReport(transfers, 0, up, 0, cap, _time.GetUtcNow() - age)));
+    private void Report(string id, int transfers, TimeSpan age, long up = 0, long cap = 0, int peers = 0) =>
+        _view.Apply(new LoadReported(id, new LoadReport(transfers, peers, up, 0, cap, _time.GetUtcNow() - age)));
+
+    /// <summary>Volunteers v0–v7, v<c>i</c> reporting <paramref name="transfers"/>(i) customer transfers just now.</summary>
+    private DestinationState[] EightReporting(Func<int, int> transfers)
+    {
+        var ids = Enumerable.Range(0, 8).Select(i => $"v{i}").ToArray();
+        for (var i = 0; i < ids.Length; i++)
+        {
+            Volunteer(ids[i]);
+            Report(ids[i], transfers(i), TimeSpan.Zero);
+        }
+
+        return Destinations(ids);
+    }
 
     private static DestinationState[] Destinations(params string[] ids) => [.. ids.Select(id => new DestinationState(id))];
 
@@ -148,6 +163,90 @@ public sealed class FeedbackPowerOfTwoPolicyTests
         Assert.InRange(counts["v1"], 950, 1050);
         Assert.InRange(counts["v2"], 1950, 2050);
         Assert.InRange(counts["v3"], 4950, 5050);
+    }
+
+    [Fact]
+    public void With_no_more_holders_than_candidates_every_holder_is_compared()
+    {
+        var destinations = EightReporting(i => i == 5 ? 0 : 6);
+        var policy = Policy();
+        Assert.All(Enumerable.Range(0, 50), _ => Assert.Equal("v5", Pick(policy, destinations)));
+    }
+
+    [Fact]
+    public void With_two_candidates_the_idle_holder_is_missed_when_neither_draw_is_it()
+    {
+        _selection.CurrentValue.Candidates = 2;
+        var destinations = EightReporting(i => i == 5 ? 0 : 6);
+        var policy = Policy();
+        var idle = Enumerable.Range(0, 400).Count(_ => Pick(policy, destinations) == "v5");
+
+        // Two of eight drawn: the idle one is among them in 1 − (7/8)(6/7) = 1/4 of the picks.
+        Assert.InRange(idle, 60, 140);
+    }
+
+    [Fact]
+    public void More_holders_than_candidates_compares_that_many_distinct_ones()
+    {
+        _selection.CurrentValue.Candidates = 4;
+        var destinations = EightReporting(i => i);
+        var policy = Policy();
+        var picks = Enumerable.Range(0, 400).Select(_ => Pick(policy, destinations)).ToList();
+
+        // The best of 4 distinct out of 8 is never among the 3 most loaded, and is the least loaded half the time.
+        Assert.DoesNotContain(picks, p => p is "v5" or "v6" or "v7");
+        Assert.InRange(picks.Count(p => p == "v0"), 160, 240);
+    }
+
+    [Fact]
+    public void A_redirect_counts_only_for_its_expected_transfer_time()
+    {
+        _selection.CurrentValue.AssumedCapacityBytesPerSecond = 1_000_000;
+        Volunteer("v1");
+        Volunteer("v2");
+        Report("v1", 0, TimeSpan.Zero);
+        Report("v2", 1, TimeSpan.Zero);
+        var estimator = Estimator();
+
+        // An idle link of 1 MB/s: 2 MB alone take 2 s.
+        var expected = estimator.ExpectedTransfer("v1", 2_000_000);
+        Assert.Equal(TimeSpan.FromSeconds(2), expected);
+        _ledger.RecordRedirect("v1", expected);
+        _ledger.RecordRedirect("v1", estimator.ExpectedTransfer("v1", 2_000_000));
+        var policy = Policy();
+        Assert.Equal("v2", Pick(policy, Destinations("v1", "v2")));
+
+        // The transfers are over well before the next announce: v1 is idle again for the estimate.
+        _time.Advance(TimeSpan.FromSeconds(4.5));
+        Assert.Equal("v1", Pick(policy, Destinations("v1", "v2")));
+    }
+
+    [Fact]
+    public void Without_a_known_capacity_a_redirect_counts_for_the_dispatch_memory()
+    {
+        Volunteer("v1");
+        Assert.Equal(_selection.CurrentValue.DispatchMemory, Estimator().ExpectedTransfer("v1", 1_000));
+    }
+
+    [Theory]
+
+    // 2 customers and 4 sync peers share the link equally, so the peers get 4/6 of it: 4 whole flows, v1 at 6.
+    // By rate alone they would be 4 · 0.67 = 2.7 transfers and v1 (4.7) would win over v2 (5).
+    [InlineData(2, 4, 666_667, 6.0, 5, "v2")]
+
+    // 3 peers connected but only 27% of the link uploaded: 0.81 of a flow, less than v2's one customer.
+    [InlineData(0, 3, 270_000, 0.81, 1, "v1")]
+
+    // Peers connected, nothing uploaded: no sync load.
+    [InlineData(1, 4, 0, 1.0, 2, "v1")]
+    public void Sync_load_is_the_reported_connections_each_up_to_its_equal_share_of_the_link(int transfers, int peers, long up, double load, int otherTransfers, string picked)
+    {
+        Volunteer("v1");
+        Volunteer("v2");
+        Report("v1", transfers, TimeSpan.Zero, up: up, cap: 1_000_000, peers: peers);
+        Report("v2", otherTransfers, TimeSpan.Zero, cap: 1_000_000);
+        Assert.Equal(load, Estimator().ReportedLoad("v1", out _)!.Value, 3);
+        Assert.Equal(picked, Pick(Policy(), Destinations("v1", "v2")));
     }
 
     [Fact]

@@ -97,13 +97,11 @@ public sealed class NetworkLabTests
 
     private static async Task AssertRemovedAsync(NetworkLab? lab)
     {
-        Assert.NotNull(lab);
-        Assert.Empty(await NetworkLab.NamespacesAsync(lab.Prefix, CancellationToken.None));
-        Assert.Empty(await NetworkLab.HostLinksAsync(lab.Prefix, CancellationToken.None));
-        Assert.All(lab.Volunteers, v =>
+        await LabChecks.NetworkRemovedAsync(lab);
+        Assert.All(lab!.Volunteers, v =>
         {
             Assert.NotNull(v.ServerProcessId);
-            Assert.False(Directory.Exists($"/proc/{v.ServerProcessId}"), $"server {v.ServerProcessId} of {v.Namespace} still runs");
+            Assert.False(LabChecks.Runs(v.ServerProcessId.Value), $"server {v.ServerProcessId} of {v.Namespace} still runs");
         });
     }
 }

@@ -88,11 +88,11 @@ public sealed class SimulatorTests
     }
 
     [Fact]
-    public void The_proposed_best_of_all_variant_picks_the_least_loaded_by_the_gateways_estimate()
+    public void The_feedback_policy_compares_every_holder_when_there_are_few_and_counts_its_own_redirects()
     {
         var clock = new SimulationClock();
         string[] ids = ["v0", "v1", "v2", "v3"];
-        using var gateway = new GatewayPolicies(PolicyKind.ProposedFeedbackBestOfAll, GatewayMode.Redirect, ids, clock, new Random(1), _ => 0);
+        using var gateway = new GatewayPolicies(PolicyKind.Feedback, GatewayMode.Redirect, ids, clock, new Random(1), _ => 0);
         int[] transfers = [5, 3, 1, 7];
         for (var i = 0; i < ids.Length; i++)
         {
@@ -104,10 +104,10 @@ public sealed class SimulatorTests
 
         // v2 reports 1 and each redirect to it adds one: after three it is at 4, above v1's 3.
         Assert.Equal("v2", gateway.Policy.PickDestination(context, null!, destinations)!.DestinationId);
-        gateway.Dispatched(destinations[2]);
+        gateway.Dispatched(destinations[2], 1_000);
         Assert.Equal("v2", gateway.Policy.PickDestination(context, null!, destinations)!.DestinationId);
-        gateway.Dispatched(destinations[2]);
-        gateway.Dispatched(destinations[2]);
+        gateway.Dispatched(destinations[2], 1_000);
+        gateway.Dispatched(destinations[2], 1_000);
         Assert.Equal("v1", gateway.Policy.PickDestination(context, null!, destinations)!.DestinationId);
     }
 

@@ -27,12 +27,16 @@ public sealed class StaticFileServer : IAsyncDisposable
     public int Port => BaseUrl.Port;
 
     /// <summary>Starts serving <paramref name="root"/> on 127.0.0.1 (port 0 picks a free one); <paramref name="meter"/> counts (and may limit) what it sends.</summary>
-    public static async Task<StaticFileServer> StartAsync(string root, int port, CancellationToken cancellationToken, ResponseMeter? meter = null)
+    public static Task<StaticFileServer> StartAsync(string root, int port, CancellationToken cancellationToken, ResponseMeter? meter = null) =>
+        StartAsync(root, IPAddress.Loopback, port, cancellationToken, meter);
+
+    /// <summary>As above on <paramref name="listenAddress"/> (e.g. the host's end of a private test network).</summary>
+    public static async Task<StaticFileServer> StartAsync(string root, IPAddress listenAddress, int port, CancellationToken cancellationToken, ResponseMeter? meter = null)
     {
         var fullRoot = Path.GetFullPath(root);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
+        builder.WebHost.UseKestrel(o => o.Listen(listenAddress, port));
         var app = builder.Build();
         meter?.Attach(app);
         app.MapGet("/healthz", () => Results.Text("ok\n"));

@@ -14,7 +14,7 @@ namespace Gateway.Redirect;
 /// chosen volunteer's URL for the file instead of forwarding. Small files are still proxied (a redirect
 /// costs the customer a round trip); anything else passes on to the forwarder.
 /// </summary>
-public sealed class RedirectMiddleware(RequestDelegate next, IOptionsMonitor<GatewayOptions> options, DispatchLedger ledger, GatewayMetrics metrics, MirrorLinks links)
+public sealed class RedirectMiddleware(RequestDelegate next, IOptionsMonitor<GatewayOptions> options, DispatchLedger ledger, LoadEstimator estimator, GatewayMetrics metrics, MirrorLinks links)
 {
     // A redirect is one choice for one request: caches must not replay it to other customers or later.
     private const string NoStore = "private, no-store";
@@ -35,7 +35,8 @@ public sealed class RedirectMiddleware(RequestDelegate next, IOptionsMonitor<Gat
 
         var destination = proxy.AvailableDestinations[0];
         proxy.ProxiedDestination = destination;
-        ledger.RecordRedirect(destination.DestinationId);
+        // The redirect counts as load for as long as the transfer is expected to take, not until the next announce.
+        ledger.RecordRedirect(destination.DestinationId, estimator.ExpectedTransfer(destination.DestinationId, entry.Size));
         metrics.RecordRequest(context, RequestOutcome.Redirected, destination.DestinationId);
 
         var response = context.Response;

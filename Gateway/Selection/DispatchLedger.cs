@@ -4,14 +4,29 @@ namespace Gateway.Selection;
 
 /// <summary>
 /// What this gateway sent each volunteer itself: transfers in flight (proxy mode, exact) and redirects
-/// by second (redirect mode, where completion is not seen). Between two load reports this is the part of
-/// the load the report cannot know yet.
+/// with the time each is expected to last (redirect mode, where completion is not seen). Between two load
+/// reports this is the part of the load the report cannot know yet.
 /// </summary>
 public sealed class DispatchLedger(TimeProvider time)
 {
+    /// <summary>How long a redirect recorded without an expected duration counts, and the longest any counts.</summary>
+    public static readonly TimeSpan LongestMemory = TimeSpan.FromMinutes(10);
+
     private readonly ConcurrentDictionary<string, VolunteerDispatches> _byVolunteer = new(StringComparer.Ordinal);
 
-    public void RecordRedirect(string volunteerId) => For(volunteerId).RecordRedirect(time.GetUtcNow());
+    /// <summary>A redirect whose transfer length is unknown: it counts until the volunteer's next report (or the dispatch memory).</summary>
+    public void RecordRedirect(string volunteerId) => RecordRedirect(volunteerId, LongestMemory);
+
+    /// <summary>
+    /// A redirect expected to keep the volunteer busy for <paramref name="expectedDuration"/>: a small file
+    /// redirected a second ago is most likely gone, and counting it until the next announce would make the
+    /// estimate mostly transfers that already ended.
+    /// </summary>
+    public void RecordRedirect(string volunteerId, TimeSpan expectedDuration)
+    {
+        var duration = expectedDuration < TimeSpan.Zero ? TimeSpan.Zero : expectedDuration > LongestMemory ? LongestMemory : expectedDuration;
+        For(volunteerId).RecordRedirect(time.GetUtcNow(), duration);
+    }
 
     public void BeginTransfer(string volunteerId) => For(volunteerId).BeginTransfer();
 
@@ -19,7 +34,7 @@ public sealed class DispatchLedger(TimeProvider time)
 
     public int InFlight(string volunteerId) => _byVolunteer.TryGetValue(volunteerId, out var d) ? d.InFlight : 0;
 
-    /// <summary>Redirects made at or after <paramref name="since"/> (never older than the ledger's window).</summary>
+    /// <summary>Redirects made at or after <paramref name="since"/> whose expected transfer has not ended yet.</summary>
     public int RedirectsSince(string volunteerId, DateTimeOffset since) =>
         _byVolunteer.TryGetValue(volunteerId, out var d) ? d.RedirectsSince(since, time.GetUtcNow()) : 0;
 
@@ -27,10 +42,8 @@ public sealed class DispatchLedger(TimeProvider time)
 
     private sealed class VolunteerDispatches
     {
-        // One bucket a second over the longest memory we allow (Selection:DispatchMemory ≤ 10 min).
-        private const int Buckets = 601;
-        private readonly long[] _second = new long[Buckets];
-        private readonly int[] _count = new int[Buckets];
+        // Redirects still expected to be running, as (made, ends) ticks; ended ones are dropped as new ones come.
+        private readonly List<(long Made, long Ends)> _open = [];
         private readonly Lock _gate = new();
         private int _inFlight;
 
@@ -40,35 +53,28 @@ public sealed class DispatchLedger(TimeProvider time)
 
         public void EndTransfer() => Interlocked.Decrement(ref _inFlight);
 
-        public void RecordRedirect(DateTimeOffset now)
+        public void RecordRedirect(DateTimeOffset now, TimeSpan duration)
         {
-            var second = now.ToUnixTimeSeconds();
-            var slot = (int)(second % Buckets);
+            var made = now.UtcTicks;
             lock (_gate)
             {
-                if (_second[slot] != second)
-                {
-                    _second[slot] = second;
-                    _count[slot] = 0;
-                }
-
-                _count[slot]++;
+                _open.RemoveAll(r => r.Ends <= made);
+                _open.Add((made, made + duration.Ticks));
             }
         }
 
         public int RedirectsSince(DateTimeOffset since, DateTimeOffset now)
         {
-            var last = now.ToUnixTimeSeconds();
-            var first = Math.Max(since.ToUnixTimeSeconds(), last - Buckets + 1);
+            var from = since.UtcTicks;
+            var at = now.UtcTicks;
             var total = 0;
             lock (_gate)
             {
-                for (var second = first; second <= last; second++)
+                foreach (var (made, ends) in _open)
                 {
-                    var slot = (int)(second % Buckets);
-                    if (_second[slot] == second)
+                    if (made >= from && ends > at)
                     {
-                        total += _count[slot];
+                        total++;
                     }
                 }
             }

@@ -1,17 +1,22 @@
 using Gateway.Volunteers;
+using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Selection;
 
 /// <summary>
-/// The default policy: the better of two random candidates by estimated load per unit of weight
-/// (reported feedback plus this gateway's own dispatches). Two random choices, not the global minimum,
-/// because feedback is stale between announces and the minimum would draw every request at once.
+/// The default policy: the least estimated load per unit of weight (reported feedback plus this gateway's own
+/// dispatches) among <see cref="SelectionOptions.Candidates"/> random holders, all of them when there are
+/// no more. Random candidates, not the global minimum over thousands, because feedback is stale between
+/// announces; more than two, because with few holders of which some sync, two are both busy too often.
+/// The name stays (configurations name it); with <c>Candidates = 2</c> it is the power of two choices.
 /// </summary>
-public sealed class FeedbackPowerOfTwoPolicy(LoadEstimator estimator, VolunteerDirectory directory, IRandomSource random) : ILoadBalancingPolicy
+public sealed class FeedbackPowerOfTwoPolicy(LoadEstimator estimator, VolunteerDirectory directory, IRandomSource random, IOptionsMonitor<SelectionOptions> options) : ILoadBalancingPolicy
 {
     public const string PolicyName = "FeedbackPowerOfTwo";
+
+    private const int MostCandidates = 64;
 
     public string Name => PolicyName;
 
@@ -24,17 +29,69 @@ public sealed class FeedbackPowerOfTwoPolicy(LoadEstimator estimator, VolunteerD
             return count == 0 ? null : availableDestinations[0];
         }
 
-        var first = random.NextIndex(count);
-        var second = random.NextIndex(count - 1);
-        if (second >= first)
+        var d = Math.Clamp(options.CurrentValue.Candidates, 2, MostCandidates);
+        d = Math.Min(d, count);
+        Span<int> drawn = stackalloc int[d];
+        Draw(drawn, count);
+
+        Span<double> reported = stackalloc double[d];
+        Span<bool> known = stackalloc bool[d];
+        Span<long> reportedAt = stackalloc long[d];
+        var leastKnown = double.PositiveInfinity;
+        for (var i = 0; i < d; i++)
         {
-            second++;
+            var load = estimator.ReportedLoad(availableDestinations[drawn[i]].DestinationId, out var at);
+            known[i] = load.HasValue;
+            reported[i] = load ?? 0;
+            reportedAt[i] = at.UtcTicks;
+            if (load is { } value && value < leastKnown)
+            {
+                leastKnown = value;
+            }
         }
 
-        var a = availableDestinations[first];
-        var b = availableDestinations[second];
-        var order = estimator.Compare(a.DestinationId, WeightOf(a), b.DestinationId, WeightOf(b));
-        return order <= 0 ? a : b;
+        // A candidate without fresh feedback is assumed as loaded as the least loaded one that reports, so it is
+        // judged by what this gateway sent it instead of winning by silence.
+        var fallback = double.IsPositiveInfinity(leastKnown) ? 0 : leastKnown;
+        var best = -1;
+        var bestLoad = double.PositiveInfinity;
+        for (var i = 0; i < d; i++)
+        {
+            var destination = availableDestinations[drawn[i]];
+            var local = estimator.LocalLoad(destination.DestinationId, new DateTimeOffset(reportedAt[i], TimeSpan.Zero));
+            var load = ((known[i] ? reported[i] : fallback) + local) / Math.Max(1, WeightOf(destination));
+            if (load < bestLoad)
+            {
+                best = i;
+                bestLoad = load;
+            }
+        }
+
+        return availableDestinations[drawn[best]];
+    }
+
+    /// <summary>d distinct indexes in random order: every index from a random start when d is all of them.</summary>
+    private void Draw(Span<int> drawn, int count)
+    {
+        if (drawn.Length == count)
+        {
+            var start = random.NextIndex(count);
+            for (var i = 0; i < count; i++)
+            {
+                drawn[i] = (start + i) % count;
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < drawn.Length;)
+        {
+            var index = random.NextIndex(count);
+            if (!drawn[..i].Contains(index))
+            {
+                drawn[i++] = index;
+            }
+        }
     }
 
     private int WeightOf(DestinationState destination) => directory.Find(destination.DestinationId)?.Weight ?? 1;

@@ -10,6 +10,9 @@ namespace Gateway.Selection;
 /// </summary>
 public sealed class LoadEstimator(SwarmView view, DispatchLedger ledger, IOptionsMonitor<SelectionOptions> options, TimeProvider time)
 {
+    // A redirect counts at least this long: the customer still has to connect and ask.
+    private static readonly TimeSpan ShortestRedirect = TimeSpan.FromMilliseconds(200);
+
     /// <summary>The reported part of the load, or null when there is no fresh report (unknown, not zero).</summary>
     public double? ReportedLoad(string volunteerId, out DateTimeOffset reportedAt)
     {
@@ -17,22 +20,76 @@ public sealed class LoadEstimator(SwarmView view, DispatchLedger ledger, IOption
         if (view.TryGetLoad(volunteerId, out var report) && time.GetUtcNow() - report.ReportedAt <= settings.FeedbackMaxAge)
         {
             reportedAt = report.ReportedAt;
-            var sync = report.CapacityBytesPerSecond > 0
-                ? Math.Min(1.0, (double)(report.UploadBytesPerSecond + report.DownloadBytesPerSecond) / report.CapacityBytesPerSecond) * settings.SyncLoadWeight
-                : 0;
-            return report.ActiveTransfers + sync;
+            return report.ActiveTransfers + SyncLoad(report, settings);
         }
 
         reportedAt = DateTimeOffset.MinValue;
         return null;
     }
 
-    /// <summary>What this gateway added since <paramref name="reportedAt"/>: redirects within the dispatch memory and transfers in flight.</summary>
+    /// <summary>
+    /// BitTorrent's share of the link in customer-transfer units: the upload connections it reports (<c>x_peers</c>,
+    /// at most <see cref="SelectionOptions.SyncLoadWeight"/>), each a whole flow when it gets its equal share of the
+    /// link and less when it uploads less than that. Not the rate alone: customers sharing the link push the sync
+    /// rate down exactly when the sync load matters, while the sync flows still take their equal shares. Not the
+    /// connections alone: a seeding volunteer's peers that want little take little (seen in the real run).
+    /// </summary>
+    private static double SyncLoad(LoadReport report, SelectionOptions settings)
+    {
+        if (report.UploadBytesPerSecond <= 0)
+        {
+            return 0;
+        }
+
+        var capacity = report.CapacityBytesPerSecond > 0 ? report.CapacityBytesPerSecond : settings.AssumedCapacityBytesPerSecond;
+        if (report.Peers > 0)
+        {
+            var connections = Math.Min(report.Peers, settings.SyncLoadWeight);
+            if (capacity <= 0)
+            {
+                return connections;
+            }
+
+            // With n customers and k sync flows sharing the link equally, the sync flows together send k/(n+k) of it.
+            var shares = (double)report.UploadBytesPerSecond * (report.ActiveTransfers + connections) / capacity;
+            return Math.Min(connections, shares);
+        }
+
+        return capacity > 0 ? Math.Min(1.0, (double)report.UploadBytesPerSecond / capacity) * settings.SyncLoadWeight : 0;
+    }
+
+    /// <summary>What this gateway added since <paramref name="reportedAt"/>: redirects still expected to run and transfers in flight.</summary>
     public double LocalLoad(string volunteerId, DateTimeOffset reportedAt)
     {
         var floor = time.GetUtcNow() - options.CurrentValue.DispatchMemory;
         var since = reportedAt > floor ? reportedAt : floor;
         return ledger.RedirectsSince(volunteerId, since) + ledger.InFlight(volunteerId);
+    }
+
+    /// <summary>
+    /// How long a redirect of <paramref name="bytes"/> is expected to keep the volunteer busy: the size at an equal
+    /// share of its capacity with the load estimated now (one more flow: this one). Without a known capacity,
+    /// the dispatch memory (the redirect then counts until the next report).
+    /// </summary>
+    public TimeSpan ExpectedTransfer(string volunteerId, long bytes)
+    {
+        var settings = options.CurrentValue;
+        long capacity = settings.AssumedCapacityBytesPerSecond;
+        if (view.TryGetLoad(volunteerId, out var report) && report.CapacityBytesPerSecond > 0)
+        {
+            capacity = report.CapacityBytesPerSecond;
+        }
+
+        if (capacity <= 0)
+        {
+            return settings.DispatchMemory;
+        }
+
+        var reported = ReportedLoad(volunteerId, out var at) ?? 0;
+        var flows = reported + LocalLoad(volunteerId, at) + 1;
+        var seconds = Math.Max(0, bytes) * flows / capacity;
+        var expected = TimeSpan.FromSeconds(Math.Min(seconds, settings.DispatchMemory.TotalSeconds));
+        return expected < ShortestRedirect ? ShortestRedirect : expected;
     }
 
     /// <summary>

@@ -16,11 +16,28 @@ public sealed class SelectionOptions
     /// <summary>A load report older than this is unknown, not zero.</summary>
     public TimeSpan FeedbackMaxAge { get; set; } = TimeSpan.FromSeconds(90);
 
-    /// <summary>Redirects this gateway made count toward a volunteer's load for at most this long (or until its next report).</summary>
+    /// <summary>Redirects this gateway made count toward a volunteer's load for at most this long (or until its next report, or until their expected transfer time has passed).</summary>
     public TimeSpan DispatchMemory { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How many customer transfers a fully used BitTorrent link counts as (sync load in the estimate).</summary>
+    /// <summary>
+    /// Most BitTorrent upload connections counted as load, each like one customer transfer (BitTorrent uploads
+    /// to about four unchoked peers at a time). A volunteer uploading reports its connections (<c>x_peers</c>);
+    /// one that reports none is counted by its rate: a full link is this many transfers.
+    /// </summary>
     public double SyncLoadWeight { get; set; } = 4;
+
+    /// <summary>
+    /// Holders compared per pick (2–64), all of them when there are no more. Feedback is stale between
+    /// announces; the ledger's own redirects already keep picks from herding, so comparing more than two
+    /// only finds the idle ones more often (with 4 of 8 holders syncing, two random ones are both busy 3 times in 14).
+    /// </summary>
+    public int Candidates { get; set; } = 8;
+
+    /// <summary>
+    /// Upload capacity assumed for a volunteer whose report carries none (<c>x_cap</c>), to estimate how long a
+    /// redirect keeps it busy; 0 = unknown, and a redirect counts until the next report (or the dispatch memory).
+    /// </summary>
+    public long AssumedCapacityBytesPerSecond { get; set; }
 }
 
 internal sealed class SelectionOptionsValidator : IValidateOptions<SelectionOptions>
@@ -46,6 +63,16 @@ internal sealed class SelectionOptionsValidator : IValidateOptions<SelectionOpti
         if (options.SyncLoadWeight is < 0 or > 1000 || double.IsNaN(options.SyncLoadWeight))
         {
             errors.Add($"Selection:SyncLoadWeight {options.SyncLoadWeight} must be between 0 and 1000.");
+        }
+
+        if (options.Candidates is < 2 or > 64)
+        {
+            errors.Add($"Selection:Candidates {options.Candidates} must be between 2 and 64.");
+        }
+
+        if (options.AssumedCapacityBytesPerSecond < 0)
+        {
+            errors.Add($"Selection:AssumedCapacityBytesPerSecond {options.AssumedCapacityBytesPerSecond} must be 0 (unknown) or positive.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -6,16 +6,16 @@ out="$PWD/docs/evaluation"
 mkdir -p "$out"
 dotnet build Gateway.Simulation -c Release -nologo -v q >/dev/null
 sim() { dotnet run --project Gateway.Simulation -c Release --no-build -- simulate --out "$out" "$@"; }
-all=byrequests,bybusyness,yarp-p2c,feedback,oracle,proposed-feedback-d4,proposed-feedback-all
+all=byrequests,bybusyness,yarp-p2c,feedback,oracle,feedback-d2,feedback-d4
 {
   sim --name paper-equal --volunteers 8 --requests 4000 --sizes equal --policies $all
   sim --name paper-equal-proxy --volunteers 8 --requests 4000 --sizes equal --mode proxy --policies $all
   sim --name paper-trace --volunteers 8 --requests 20000 --sizes trace --policies $all
   sim --name staleness --volunteers 8 --requests 4000 --sizes equal --loads 1 --policies feedback,oracle --announce-sweep 5,15,30,60,120,300
-  sim --name staleness-50 --volunteers 8 --requests 4000 --sizes equal --loads 0.5 --policies feedback,proposed-feedback-all --announce-sweep 5,15,30,60,120,300
-  sim --name v1000-steady --volunteers 1000 --requests 50000 --sizes trace --loads 1 --policies byrequests,bybusyness,yarp-p2c,feedback,oracle,proposed-feedback-d4
-  sim --name v1000-steady-proxy --volunteers 1000 --requests 50000 --sizes trace --loads 1 --mode proxy --policies byrequests,bybusyness,yarp-p2c,feedback,oracle,proposed-feedback-d4
-  sim --name staleness-v1000 --volunteers 1000 --requests 50000 --sizes trace --loads 1 --policies feedback,proposed-feedback-d4 --announce-sweep 1,5,30,120
+  sim --name staleness-50 --volunteers 8 --requests 4000 --sizes equal --loads 0.5 --policies feedback,feedback-d2 --announce-sweep 5,15,30,60,120,300
+  sim --name v1000-steady --volunteers 1000 --requests 50000 --sizes trace --loads 1 --policies byrequests,bybusyness,yarp-p2c,feedback,oracle,feedback-d4
+  sim --name v1000-steady-proxy --volunteers 1000 --requests 50000 --sizes trace --loads 1 --mode proxy --policies byrequests,bybusyness,yarp-p2c,feedback,oracle,feedback-d4
+  sim --name staleness-v1000 --volunteers 1000 --requests 50000 --sizes trace --loads 1 --policies feedback,feedback-d4 --announce-sweep 1,5,30,120
   sim --name v1000 --volunteers 1000 --requests 50000 --sizes trace --loads 1 --flash --volatile --policies $all
-  sim --name v10000 --volunteers 10000 --requests 100000 --sizes trace --loads 1 --flash --volatile --policies byrequests,bybusyness,yarp-p2c,feedback,oracle,proposed-feedback-d4
+  sim --name v10000 --volunteers 10000 --requests 100000 --sizes trace --loads 1 --flash --volatile --policies byrequests,bybusyness,yarp-p2c,feedback,oracle,feedback-d4
 } 2>&1 | tee "$out/results.md"

@@ -1,0 +1,70 @@
+using Gateway.Simulation.Harness;
+using Gateway.Simulation.Policies;
+using Gateway.Simulation.Real;
+
+namespace Gateway.Tests.Simulation;
+
+/// <summary>
+/// The real-process experiment, small: three volunteer agents (the gateway's volunteer command with aria2c) in
+/// their own network namespaces behind tc-shaped links, two of them syncing, the gateway with
+/// its hosted tracker, a couple of seconds of customers per policy.
+/// </summary>
+public sealed class RealExperimentTests
+{
+    private static RealOptions Small() => new()
+    {
+        Volunteers = 3,
+        CapacityBytesPerSecond = 20_000_000 / 8.0,
+        Loads = [0.3],
+        WindowSeconds = 2,
+        AnnounceSeconds = 1,
+        Policies = [PolicyKind.Feedback, PolicyKind.ByRequests, PolicyKind.Oracle],
+        EqualSizeBytes = 64 * 1024,
+        LargestBytes = 256 * 1024,
+        Extras = false,
+        Out = Path.GetTempPath(),
+    };
+
+    [Fact]
+    public async Task Every_customer_gets_the_right_bytes_from_an_agent_and_the_agents_and_namespaces_are_gone_afterwards()
+    {
+        var experiment = new RealExperiment(Small(), TextWriter.Null);
+        var runs = await experiment.RunAsync(CancellationToken.None);
+
+        Assert.Equal(3, runs.Count);
+        Assert.All(runs, run =>
+        {
+            Assert.Equal(0, run.Failed);
+            Assert.Equal(0, run.WrongBytes);
+            Assert.NotEmpty(run.Result.ResponseSeconds);
+
+            // Every request was chosen by the gateway for one of the agents (index 3 would be "none").
+            Assert.All(run.Result.ServedBy, v => Assert.InRange(v, 0, 2));
+        });
+        await AssertRemovedAsync(experiment.Lab);
+    }
+
+    [Fact]
+    public async Task A_run_that_fails_after_the_agents_started_still_stops_them_and_removes_the_namespaces()
+    {
+        var experiment = new RealExperiment(Small(), TextWriter.Null)
+        {
+            AfterSetup = _ => throw new InvalidOperationException("the experiment failed half-way"),
+        };
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => experiment.RunAsync(CancellationToken.None));
+        Assert.Equal("the experiment failed half-way", error.Message);
+        await AssertRemovedAsync(experiment.Lab);
+    }
+
+    private static async Task AssertRemovedAsync(NetworkLab? lab)
+    {
+        await LabChecks.NetworkRemovedAsync(lab);
+        Assert.All(lab!.Volunteers, v =>
+        {
+            // The agent and the aria2c it started were both seen in the namespace, and neither runs any more.
+            Assert.True(v.ProcessIds.Count >= 2, $"{v.Namespace}: processes seen {string.Join(",", v.ProcessIds)}");
+            Assert.All(v.ProcessIds, pid => Assert.False(LabChecks.Runs(pid), $"process {pid} of {v.Namespace} still runs"));
+        });
+    }
+}
