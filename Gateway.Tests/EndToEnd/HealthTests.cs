@@ -52,18 +52,7 @@ public sealed class HealthTests : IAsyncLifetime
     {
         await using var s = await StartAsync(
             "--Gateway:Mode=Proxy", $"--Verify:Proxy={verify}", "--Selection:Seed=3", "--Health:PassiveEnabled=true", "--Health:ReactivationPeriod=00:01:00");
-        await s.Gateway.HoldAsync("v1", Big);
-        await s.Gateway.HoldAsync("v2", Big);
-        s.Gateway["v1"].Behavior = VolunteerBehavior.Abort;
-
-        // Every customer request still completes (failover); v1's failures feed YARP's transport failure rate.
-        var expected = s.Repository.Read(Big);
-        for (var i = 0; i < 40 && s.Gateway.PassiveHealth("v1") != DestinationHealth.Unhealthy; i++)
-        {
-            Assert.Equal(expected, await s.Gateway.Client.GetByteArrayAsync(Big));
-        }
-
-        Assert.Equal(DestinationHealth.Unhealthy, s.Gateway.PassiveHealth("v1"));
+        var expected = await AbortingV1IsMarkedDownAsync(s);
         var hitsWhenMarked = s.Gateway["v1"].HitCount;
         for (var i = 0; i < 20; i++)
         {
@@ -78,16 +67,7 @@ public sealed class HealthTests : IAsyncLifetime
     {
         await using var s = await StartAsync(
             "--Gateway:Mode=Proxy", "--Selection:Seed=3", "--Health:PassiveEnabled=true", "--Health:ReactivationPeriod=00:00:02");
-        await s.Gateway.HoldAsync("v1", Big);
-        await s.Gateway.HoldAsync("v2", Big);
-        s.Gateway["v1"].Behavior = VolunteerBehavior.Abort;
-        var expected = s.Repository.Read(Big);
-        for (var i = 0; i < 40 && s.Gateway.PassiveHealth("v1") != DestinationHealth.Unhealthy; i++)
-        {
-            Assert.Equal(expected, await s.Gateway.Client.GetByteArrayAsync(Big));
-        }
-
-        Assert.Equal(DestinationHealth.Unhealthy, s.Gateway.PassiveHealth("v1"));
+        var expected = await AbortingV1IsMarkedDownAsync(s);
 
         // Repaired. Its old failures must not keep it out once the reactivation period has passed: the failure
         // rate is judged over a window no longer than that period.
@@ -112,5 +92,24 @@ public sealed class HealthTests : IAsyncLifetime
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(disabled.Repository.Read(Big), await response.Content.ReadAsByteArrayAsync());
         Assert.Equal(0, disabled.Gateway["v1"].HitCount);
+    }
+
+    /// <summary>
+    /// v1 and v2 hold <see cref="Big"/>; v1 drops every connection. Every customer request still completes
+    /// (failover) while v1's failures feed YARP's transport failure rate, until it is marked down. Returns the file.
+    /// </summary>
+    private static async Task<byte[]> AbortingV1IsMarkedDownAsync(DownloadScenario s)
+    {
+        await s.Gateway.HoldAsync("v1", Big);
+        await s.Gateway.HoldAsync("v2", Big);
+        s.Gateway["v1"].Behavior = VolunteerBehavior.Abort;
+        var expected = s.Repository.Read(Big);
+        for (var i = 0; i < 40 && s.Gateway.PassiveHealth("v1") != DestinationHealth.Unhealthy; i++)
+        {
+            Assert.Equal(expected, await s.Gateway.Client.GetByteArrayAsync(Big));
+        }
+
+        Assert.Equal(DestinationHealth.Unhealthy, s.Gateway.PassiveHealth("v1"));
+        return expected;
     }
 }

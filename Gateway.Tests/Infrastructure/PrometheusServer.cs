@@ -109,6 +109,37 @@ public sealed class PrometheusServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// Waits (bounded) until every query returns data, running <paramref name="eachRound"/> (load, say) before each
+    /// round of queries; fails naming the queries still without data.
+    /// </summary>
+    public async Task AllHaveDataAsync(IEnumerable<string> queries, TimeSpan within, Func<Task>? eachRound = null)
+    {
+        string[] missing = [.. queries];
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                if (eachRound is not null)
+                {
+                    await eachRound();
+                }
+
+                var empty = new List<string>();
+                foreach (var query in missing)
+                {
+                    if ((await QueryAsync(query)).Length == 0)
+                    {
+                        empty.Add(query);
+                    }
+                }
+
+                missing = [.. empty];
+                return missing.Length == 0;
+            },
+            within,
+            () => "queries without data:\n" + string.Join('\n', missing) + "\nprometheus: " + Output);
+    }
+
     /// <summary>Runs an instant query; returns the result array (empty when nothing matched). Fails the test on a query error.</summary>
     public async Task<JsonElement[]> QueryAsync(string promQl)
     {
