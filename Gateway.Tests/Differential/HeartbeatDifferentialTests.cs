@@ -6,12 +6,21 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Differential;
 
+/// <summary>Tests that must not share the machine's CPU with parallel tests (heartbeats judged by the wall clock).</summary>
+[CollectionDefinition(nameof(WallClockHeartbeats), DisableParallelization = true)]
+public sealed class WallClockHeartbeats;
+
 /// <summary>
 /// Apache's heartbeat lbmethod against the gateway's: each member listens on its own 127.0.0.x (mod_heartmonitor
 /// and mod_lbmethod_heartbeat know a server by address only) and sends the same heartbeat, from that address, to
 /// Apache's heartbeat handler (<c>SetHandler heartbeat</c>, stored in logs/hb.dat) and to the gateway's endpoint
 /// (without ?id=, so the gateway too finds the member by the sender's address).
 /// </summary>
+/// <remarks>
+/// Runs alone: Apache judges heartbeats stale by the wall clock, so a heartbeat sender starved of CPU by
+/// parallel tests makes Apache's own shares drift from its arithmetic (seen under full-suite load).
+/// </remarks>
+[Collection(nameof(WallClockHeartbeats))]
 public sealed class HeartbeatDifferentialTests(ITestOutputHelper output)
 {
     // mod_heartmonitor answers on its HTTP handler only while HeartbeatListen is set (its multicast listener).
