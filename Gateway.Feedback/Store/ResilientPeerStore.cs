@@ -22,7 +22,7 @@ namespace Gateway.Feedback.Store;
 /// writes the buffer through first, then runs Redis's sweep, which reports each expired keyed peer exactly once
 /// across trackers; the local copy drops its expired peers without reporting them (unless Redis is unreachable).
 /// </remarks>
-public sealed partial class ResilientPeerStore : IPeerStore, IAsyncDisposable
+public sealed partial class ResilientPeerStore : IPeerStore, IPeerStoreStatistics, IAsyncDisposable
 {
     private readonly RedisPeerStore _redis;
     private readonly TimeProvider _time;
@@ -65,6 +65,9 @@ public sealed partial class ResilientPeerStore : IPeerStore, IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The local copy's counts: the swarms this tracker serves, with other trackers' peers as of the last refresh.</summary>
+    public PeerStoreCount Count() => _local.Count();
 
     public ValueTask<AnnounceOutcome> AnnounceAsync(InfoHash swarm, SwarmPeer peer, DateTimeOffset expiresAt, bool completed, Memory<SwarmPeer> peers, CancellationToken cancellationToken)
     {
