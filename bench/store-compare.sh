@@ -4,7 +4,8 @@
 #  1. tracker: announces/s and tracker CPU µs/announce of Debian's opentracker, our `tracker` with the in-memory
 #     store, and our `tracker` with Store:Kind=Redis, one after the other with bench/tracker/run.sh (the anchor's
 #     method: /work/shared/reference/tracker-bench/README.md; HTTP with wrk, UDP with udp_load.py). For the Redis
-#     tracker it also reports redis-server's own CPU per Redis call (one call per anonymous announce).
+#     tracker it also reports redis-server's own CPU per script call (batched: one call per flush per ~64 swarms,
+#     plus the refresh reads).
 #  2. gateway: redirect CPU µs/request with Store:Kind=Memory (gw-redirect) and Store:Kind=Redis
 #     (gw-redirect-redis) in one run of bench/run.sh. They should match: a customer request reads the in-memory
 #     view and never touches Redis (docs/redis.md).

@@ -49,6 +49,15 @@ public sealed class StoreOptions
 
     /// <summary>How often buffered writes are tried again while the store is unreachable.</summary>
     public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often a Redis-backed tracker writes the announces it answered to Redis (each peer's latest state, batched).</summary>
+    public TimeSpan TrackerFlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// How often a Redis-backed tracker reads, for the swarms it serves, what other trackers wrote: a peer announced
+    /// to another tracker is in this tracker's peer lists within this interval plus the other's flush interval.
+    /// </summary>
+    public TimeSpan TrackerRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
 }
 
 internal sealed class StoreOptionsValidator : IValidateOptions<StoreOptions>
@@ -80,6 +89,8 @@ internal sealed class StoreOptionsValidator : IValidateOptions<StoreOptions>
         Between(errors, "Store:ReconcileInterval", options.ReconcileInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
         Between(errors, "Store:OperationTimeout", options.OperationTimeout, TimeSpan.FromMilliseconds(50), TimeSpan.FromMinutes(1));
         Between(errors, "Store:RetryInterval", options.RetryInterval, TimeSpan.FromMilliseconds(50), TimeSpan.FromMinutes(1));
+        Between(errors, "Store:TrackerFlushInterval", options.TrackerFlushInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(10));
+        Between(errors, "Store:TrackerRefreshInterval", options.TrackerRefreshInterval, TimeSpan.FromMilliseconds(50), TimeSpan.FromMinutes(5));
 
         // A view refreshed by every reconcile must not age out between two of them while the store is fine.
         if (options.ViewMaxAge < 2 * options.ReconcileInterval)

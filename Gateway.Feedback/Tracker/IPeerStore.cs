@@ -32,6 +32,9 @@ public enum PreviousState
 /// <param name="PeersWritten">How many other peers were written to the caller's buffer.</param>
 public readonly record struct AnnounceOutcome(PreviousState Previous, SwarmCounts Counts, int PeersWritten);
 
+/// <summary>What another copy of a swarm says about one peer: announced until <see cref="ExpiresAt"/>, or gone (<see cref="Peer"/> null).</summary>
+public readonly record struct MergedPeer(PeerId Id, SwarmPeer? Peer, DateTimeOffset ExpiresAt);
+
 /// <summary>A keyed peer that stopped announcing and was dropped.</summary>
 public readonly record struct ExpiredPeer(InfoHash Swarm, SwarmPeer Peer);
 

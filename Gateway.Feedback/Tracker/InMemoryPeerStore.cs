@@ -55,6 +55,57 @@ public sealed class InMemoryPeerStore(TimeProvider time) : IPeerStore, IPeerStor
         return total;
     }
 
+    /// <summary>The swarms it holds (a snapshot of their hashes; for a write-behind store that refreshes them).</summary>
+    public IReadOnlyList<InfoHash> SwarmHashes() => [.. _swarms.Keys];
+
+    /// <summary>
+    /// Folds in what another copy of the swarm knows (peers announced elsewhere, peers gone elsewhere), without
+    /// counting completions twice: a peer is taken when it is newer than the one held, a gone peer is dropped, and
+    /// the completed count becomes at least <paramref name="completed"/>. With <paramref name="whole"/> the peers are the
+    /// other copy's every peer: a held peer it lacks is dropped too, unless <paramref name="keep"/> says this copy is
+    /// newer for it. A swarm this store does not hold is left alone.
+    /// </summary>
+    public void Merge(InfoHash swarm, ReadOnlySpan<MergedPeer> peers, int completed, bool whole, Func<PeerId, bool> keep)
+    {
+        if (!_swarms.TryGetValue(swarm, out var entry))
+        {
+            return;
+        }
+
+        lock (entry)
+        {
+            if (entry.Removed)
+            {
+                return;
+            }
+
+            foreach (var merged in peers)
+            {
+                if (merged.Peer is { } peer)
+                {
+                    entry.Adopt(peer, merged.ExpiresAt.UtcTicks);
+                }
+                else
+                {
+                    entry.Forget(merged.Id);
+                }
+            }
+
+            if (whole)
+            {
+                var listed = new HashSet<PeerId>(peers.Length);
+                foreach (var merged in peers)
+                {
+                    listed.Add(merged.Id);
+                }
+
+                entry.Retain(id => listed.Contains(id) || keep(id));
+            }
+
+            entry.RaiseCompleted(completed);
+        }
+    }
+
     public ValueTask<SwarmPeer?> RemoveAsync(InfoHash swarm, PeerId peer, bool completed, CancellationToken cancellationToken)
     {
         if (!_swarms.TryGetValue(swarm, out var entry))
@@ -147,6 +198,50 @@ public sealed class InMemoryPeerStore(TimeProvider time) : IPeerStore, IPeerStor
 
             return previous;
         }
+
+        public void Adopt(SwarmPeer peer, long expiresAt)
+        {
+            if (_index.TryGetValue(peer.Id, out var at))
+            {
+                ref var old = ref CollectionsMarshal.AsSpan(_peers)[at];
+                if (old.ExpiresAt >= expiresAt)
+                {
+                    return;
+                }
+
+                _seeders += (peer.IsSeeder ? 1 : 0) - (old.Peer.IsSeeder ? 1 : 0);
+                old = new Entry(peer, expiresAt);
+            }
+            else
+            {
+                _index[peer.Id] = _peers.Count;
+                _peers.Add(new Entry(peer, expiresAt));
+                _seeders += peer.IsSeeder ? 1 : 0;
+            }
+
+            _earliestExpiry = Math.Min(_earliestExpiry, expiresAt);
+        }
+
+        public void Forget(PeerId peer)
+        {
+            if (_index.TryGetValue(peer, out var at))
+            {
+                RemoveAt(at);
+            }
+        }
+
+        public void Retain(Func<PeerId, bool> kept)
+        {
+            for (var i = _peers.Count - 1; i >= 0; i--)
+            {
+                if (!kept(_peers[i].Peer.Id))
+                {
+                    RemoveAt(i);
+                }
+            }
+        }
+
+        public void RaiseCompleted(int completed) => _completed = Math.Max(_completed, completed);
 
         public int Sample(PeerId requester, long now, Span<SwarmPeer> destination)
         {
