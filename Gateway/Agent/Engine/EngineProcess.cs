@@ -29,7 +29,22 @@ public sealed partial class EngineProcess(string engine, ILogger logger) : IDisp
     }
 
     /// <summary>The process id once started (tests stop it by PID to play a crash).</summary>
-    public int? Id => _process?.Id;
+    /// <summary>The engine's process id, or null while there is none (not started, or between a death and its restart).</summary>
+    public int? Id
+    {
+        get
+        {
+            try
+            {
+                return _process?.Id;
+            }
+            catch (InvalidOperationException)
+            {
+                // The Process object was disposed by a restart in progress: there is no process to name.
+                return null;
+            }
+        }
+    }
 
     /// <summary>Starts the executable; <paramref name="install"/> tells the operator what to do when it is missing.</summary>
     public void Start(string path, IEnumerable<string> arguments, string install)
