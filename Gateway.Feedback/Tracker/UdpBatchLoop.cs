@@ -102,6 +102,16 @@ internal sealed unsafe partial class UdpBatchLoop(UdpTrackerProtocol udp, int ba
         }
         finally
         {
+            // The kernel reads these through raw pointers only: without a reference to the arrays until here,
+            // the GC may free a pinned array whose last managed use is above (the receive vectors are one) and
+            // recvmmsg then fails with EFAULT on freed memory, or writes into memory reused by something else.
+            GC.KeepAlive(packets);
+            GC.KeepAlive(replies);
+            GC.KeepAlive(names);
+            GC.KeepAlive(receiveVectors);
+            GC.KeepAlive(sendVectors);
+            GC.KeepAlive(received);
+            GC.KeepAlive(outgoing);
             if (added)
             {
                 socket.SafeHandle.DangerousRelease();
