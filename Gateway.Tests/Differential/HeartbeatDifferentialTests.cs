@@ -43,7 +43,12 @@ public sealed class HeartbeatDifferentialTests(ITestOutputHelper output)
             "lbmethod=heartbeat", ["loadfactor=1", "loadfactor=1", "loadfactor=1", "loadfactor=1"], ownAddresses: true, ApacheHeartbeat);
 
         using var beating = new CancellationTokenSource();
-        var sender = SendHeartbeatsAsync(rig, beats, beating.Token);
+        var firstRound = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sender = SendHeartbeatsAsync(rig, beats, firstRound, beating.Token);
+
+        // Every member's first heartbeat must have reached both before counting: requests made while only m0 had
+        // reported would all go to m0 (a race that made Apache look off its own arithmetic).
+        await firstRound.Task.WaitAsync(TimeSpan.FromSeconds(20));
         await Eventually.HoldsAsync(
             async () => await rig.OneAsync(rig.Apache.BaseUrl) is "m0" or "m1" or "m2",
             TimeSpan.FromSeconds(20),
@@ -92,7 +97,7 @@ public sealed class HeartbeatDifferentialTests(ITestOutputHelper output)
         Assert.True(Homogeneity(a, g) < critical, $"Apache and gateway differ: χ² {Homogeneity(a, g):F2}; {report}");
     }
 
-    private static async Task SendHeartbeatsAsync(ApacheDifferentialRig rig, (int Ready, int Busy)?[] beats, CancellationToken cancel)
+    private static async Task SendHeartbeatsAsync(ApacheDifferentialRig rig, (int Ready, int Busy)?[] beats, TaskCompletionSource firstRound, CancellationToken cancel)
     {
         var clients = rig.Volunteers.Select(v => BoundClient(v.Address)).ToArray();
         try
@@ -111,12 +116,16 @@ public sealed class HeartbeatDifferentialTests(ITestOutputHelper output)
                     await PostAsync(clients[i], new Uri(rig.Gateway.Url + "/heartbeat"), body);
                 }
 
+                firstRound.TrySetResult();
+
                 // Apache and the gateway both drop a heartbeat after 10 s: every 2 s keeps all of them fresh.
                 await Task.Delay(TimeSpan.FromSeconds(2), cancel).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
         finally
         {
+            // A failed first round ends the test's wait at once (its error surfaces when the sender is awaited).
+            firstRound.TrySetCanceled(CancellationToken.None);
             foreach (var client in clients)
             {
                 client.Dispose();
