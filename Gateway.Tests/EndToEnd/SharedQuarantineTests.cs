@@ -6,26 +6,23 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Gateway.Tests.EndToEnd;
 
 /// <summary>Two proxy-mode gateways on one real redis-server: a tamperer caught by one is banned by both, and an operator's clear on either frees it on both.</summary>
-public sealed class SharedQuarantineTests : IAsyncLifetime, IDisposable
+public sealed class SharedQuarantineTests : IAsyncLifetime
 {
     private const string Big = DownloadScenario.Big;
     private readonly string _prefix = StoreClient.NewPrefix();
     private TestRepository _repository = null!;
+    private SharedRedisBed _bed = null!;
     private RedisServer _redis = null!;
-    private readonly List<TestVolunteer> _volunteers = [];
+    private List<TestVolunteer> _volunteers = [];
     private GatewayUnderTest? _a;
     private GatewayUnderTest? _b;
 
     public async Task InitializeAsync()
     {
-        _repository = new TestRepository();
-        _repository.Add(Big, 300_000);
-        await _repository.PublishAsync(64 * 1024);
-        _redis = await RedisServer.StartAsync();
-        foreach (var id in new[] { "v1", "v2" })
-        {
-            _volunteers.Add(await TestVolunteer.StartAsync(id, _repository.MirrorFolder(id, [Big])));
-        }
+        _bed = await SharedRedisBed.StartAsync(Big, 64 * 1024);
+        _repository = _bed.Repository;
+        _redis = _bed.Redis;
+        _volunteers = _bed.Volunteers;
     }
 
     public async Task DisposeAsync()
@@ -38,10 +35,8 @@ public sealed class SharedQuarantineTests : IAsyncLifetime, IDisposable
             }
         }
 
-        await _redis.DisposeAsync();
+        await _bed.DisposeAsync();
     }
-
-    public void Dispose() => _repository.Dispose();
 
     [Fact]
     public async Task A_tamperer_caught_by_one_gateway_is_quarantined_on_both_and_a_clear_on_either_frees_it_on_both()

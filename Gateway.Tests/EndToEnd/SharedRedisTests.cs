@@ -12,11 +12,12 @@ namespace Gateway.Tests.EndToEnd;
 /// Two real gateways and a tracker-side store client share one real redis-server: what the tracker writes
 /// steers both gateways, and customers never see Redis fail.
 /// </summary>
-public sealed class SharedRedisTests : IAsyncLifetime, IDisposable
+public sealed class SharedRedisTests : IAsyncLifetime
 {
     private const string Big = DownloadScenario.Big;
     private TestRepository _repository = null!;
     private readonly string _prefix = StoreClient.NewPrefix();
+    private SharedRedisBed _bed = null!;
     private RedisServer _redis = null!;
     private List<TestVolunteer> _volunteers = [];
     private GatewayUnderTest _a = null!;
@@ -26,14 +27,10 @@ public sealed class SharedRedisTests : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        _repository = new TestRepository();
-        _repository.Add(Big, 300_000);
-        await _repository.PublishAsync();
-        _redis = await RedisServer.StartAsync();
-        foreach (var id in new[] { "v1", "v2" })
-        {
-            _volunteers.Add(await TestVolunteer.StartAsync(id, _repository.MirrorFolder(id, [Big])));
-        }
+        _bed = await SharedRedisBed.StartAsync(Big);
+        _repository = _bed.Repository;
+        _redis = _bed.Redis;
+        _volunteers = _bed.Volunteers;
     }
 
     public async Task DisposeAsync()
@@ -46,10 +43,8 @@ public sealed class SharedRedisTests : IAsyncLifetime, IDisposable
             }
         }
 
-        await _redis.DisposeAsync();
+        await _bed.DisposeAsync();
     }
-
-    public void Dispose() => _repository.Dispose();
 
     [Fact]
     public async Task A_load_report_written_to_redis_changes_both_gateways_choices_through_notifications()
