@@ -63,6 +63,22 @@ public sealed class TrackerOptions
     public int UdpBatchSize { get; set; } = 16;
 
     /// <summary>
+    /// Threads receiving on the UDP socket; 0: one per two cores (at least one), leaving the rest to HTTP announces and,
+    /// when hosted, to the gateway. More threads on one socket only contend when a core cannot keep up with its stream.
+    /// </summary>
+    public int UdpThreads { get; set; }
+
+    /// <summary>
+    /// How long a UDP thread polls its socket for the next datagram before it sleeps in the kernel, while datagrams
+    /// arrive in a steady stream (Linux batch loop; see <c>UdpPollGate</c>); zero: always sleep at once. A sleeping
+    /// thread's wake-up costs more than an announce, so a busy tracker answers sooner and more per core by polling.
+    /// </summary>
+    public TimeSpan UdpPoll { get; set; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>UDP receive threads to start for <see cref="UdpThreads"/> on a machine with this many cores.</summary>
+    public int UdpThreadCount(int processorCount) => UdpThreads > 0 ? UdpThreads : Math.Max(1, processorCount / 2);
+
+    /// <summary>
     /// The standalone <c>tracker</c> command's Prometheus listener (<c>/metrics</c> only), e.g. <c>http://0.0.0.0:9471</c>;
     /// empty: none. A tracker hosted by a gateway exports on the gateway's <c>/metrics</c> and ignores it.
     /// </summary>
@@ -140,6 +156,16 @@ public sealed class TrackerOptionsValidator : IValidateOptions<TrackerOptions>
         if (options.UdpBatchSize is < 1 or > 64)
         {
             errors.Add($"Tracker:UdpBatchSize {options.UdpBatchSize} must be 1-64.");
+        }
+
+        if (options.UdpThreads is < 0 or > 256)
+        {
+            errors.Add($"Tracker:UdpThreads {options.UdpThreads} must be 0 (one per two cores) to 256.");
+        }
+
+        if (options.UdpPoll < TimeSpan.Zero || options.UdpPoll > TimeSpan.FromMilliseconds(100))
+        {
+            errors.Add($"Tracker:UdpPoll {options.UdpPoll} must be 00:00:00 (never poll) to 00:00:00.1.");
         }
 
         if (options.HttpMaxConnections is < 1 or > 1_000_000)

@@ -42,14 +42,14 @@ public sealed partial class TrackerServer(
             _socket = new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
             _socket.Bind(endPoint);
             UdpEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
-            var batch = UdpBatchLoop.IsSupported && settings.UdpBatchSize > 1 ? new UdpBatchLoop(udp, settings.UdpBatchSize, _logger) : null;
+            var batch = UdpBatchLoop.IsSupported && settings.UdpBatchSize > 1 ? new UdpBatchLoop(udp, settings.UdpBatchSize, settings.UdpPoll, _logger) : null;
             if (batch is not null)
             {
                 // Each wait ends after this long, so a batch loop notices that the tracker is stopping.
                 _socket.ReceiveTimeout = 500;
             }
 
-            for (var i = 0; i < Math.Max(1, Environment.ProcessorCount); i++)
+            for (var i = 0; i < settings.UdpThreadCount(Environment.ProcessorCount); i++)
             {
                 var socket = _socket;
                 var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -100,7 +100,7 @@ public sealed partial class TrackerServer(
         return ValueTask.CompletedTask;
     }
 
-    // A blocking receive on a dedicated thread per core, as opentracker's UDP workers do: no epoll round trip and
+    // A blocking receive on dedicated threads (`Tracker:UdpThreads`), as opentracker's UDP workers do: no epoll round trip and
     // no thread-pool hop per packet. With the in-memory store the handler completes synchronously; a store that
     // awaits the network (Redis) finishes on the thread pool with its own buffers, so this thread goes on
     // receiving instead of waiting out one round trip per announce.

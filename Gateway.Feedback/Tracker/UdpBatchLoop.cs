@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -9,14 +10,16 @@ namespace Gateway.Feedback.Tracker;
 /// The UDP receive loop on Linux: <c>recvmmsg</c> takes every datagram waiting (up to <c>Tracker:UdpBatchSize</c>) in one
 /// system call and <c>sendmmsg</c> sends their replies in one, where <see cref="Socket.ReceiveFrom(Span{byte}, SocketFlags, System.Net.SocketAddress)"/>
 /// costs two calls per announce. Under load the queue is rarely empty, so the per-packet kernel entry cost
-/// (most of a UDP announce's CPU) is shared by the batch. Buffers are pinned once per loop; nothing is
+/// (most of a UDP announce's CPU) is shared by the batch. Under a steady stream it polls the socket for up to
+/// <c>Tracker:UdpPoll</c> before sleeping (<see cref="UdpPollGate"/>). Buffers are pinned once per loop; nothing is
 /// allocated per packet.
 /// </summary>
-internal sealed unsafe partial class UdpBatchLoop(UdpTrackerProtocol udp, int batch, ILogger logger)
+internal sealed unsafe partial class UdpBatchLoop(UdpTrackerProtocol udp, int batch, TimeSpan poll, ILogger logger)
 {
     private const int PacketLength = 2048;
     private const int NameLength = 128;
     private const int MsgWaitForOne = 0x10000;
+    private const int MsgDontWait = 0x40;
     private const int EAgain = 11;
     private const int EIntr = 4;
 
@@ -57,6 +60,7 @@ internal sealed unsafe partial class UdpBatchLoop(UdpTrackerProtocol udp, int ba
                 receiveVectors[i] = new IoVector { Base = packetsAt + (i * PacketLength), Length = PacketLength };
             }
 
+            var gate = new UdpPollGate((long)(poll.TotalSeconds * Stopwatch.Frequency));
             while (!stoppingToken.IsCancellationRequested)
             {
                 for (var i = 0; i < batch; i++)
@@ -64,7 +68,7 @@ internal sealed unsafe partial class UdpBatchLoop(UdpTrackerProtocol udp, int ba
                     received[i] = new MessageHeader { Name = namesAt + (i * NameLength), NameLength = NameLength, Vectors = receiveVectorsAt + i, VectorCount = 1 };
                 }
 
-                var count = RecvMmsg(fd, receivedAt, (uint)batch, MsgWaitForOne, null);
+                var count = Receive(fd, receivedAt, gate);
                 if (count < 0)
                 {
                     var errno = Marshal.GetLastPInvokeError();
@@ -117,6 +121,36 @@ internal sealed unsafe partial class UdpBatchLoop(UdpTrackerProtocol udp, int ba
                 socket.SafeHandle.DangerousRelease();
             }
         }
+    }
+
+    /// <summary>Waits for datagrams: polls first while the gate says a stream is on, then sleeps in the kernel.</summary>
+    private int Receive(int fd, MessageHeader* messages, UdpPollGate gate)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var count = -1;
+        if (gate.ShouldPoll)
+        {
+            var until = started + gate.PollTicks;
+            do
+            {
+                count = RecvMmsg(fd, messages, (uint)batch, MsgWaitForOne | MsgDontWait, null);
+                if (count >= 0 || Marshal.GetLastPInvokeError() != EAgain)
+                {
+                    break;
+                }
+
+                Thread.SpinWait(20);
+            }
+            while (Stopwatch.GetTimestamp() < until);
+        }
+
+        if (count < 0)
+        {
+            count = RecvMmsg(fd, messages, (uint)batch, MsgWaitForOne, null);
+        }
+
+        gate.Observe(Stopwatch.GetTimestamp() - started);
+        return count;
     }
 
     private int Handle(ReadOnlyMemory<byte> packet, ReadOnlyMemory<byte> name, Memory<byte> reply, CancellationToken stoppingToken)

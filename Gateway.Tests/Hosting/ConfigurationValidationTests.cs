@@ -37,6 +37,8 @@ public sealed class ConfigurationValidationTests
     [InlineData("--Tracker:PeerLifetime=00:00:10", "Tracker:PeerLifetime")]
     [InlineData("--Tracker:UdpSecret=c2hvcnQ=", "Tracker:UdpSecret")]
     [InlineData("--Tracker:Urls=ftp://x", "Tracker:Urls 'ftp://x'")]
+    [InlineData("--Tracker:UdpThreads=-1", "Tracker:UdpThreads")]
+    [InlineData("--Tracker:UdpPoll=00:00:01", "Tracker:UdpPoll")]
     public void A_wrong_setting_stops_the_start_with_a_message_naming_the_key(string setting, string expected)
     {
         var error = Assert.Throws<OptionsValidationException>(() => GatewayHost.Build([.. Valid, setting]));
