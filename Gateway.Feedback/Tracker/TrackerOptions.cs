@@ -69,9 +69,11 @@ public sealed class TrackerOptions
     public int UdpThreads { get; set; }
 
     /// <summary>
-    /// How long a UDP thread polls its socket for the next datagram before it sleeps in the kernel, while datagrams
-    /// arrive in a steady stream (Linux batch loop; see <c>UdpPollGate</c>); zero: always sleep at once. A sleeping
-    /// thread's wake-up costs more than an announce, so a busy tracker answers sooner and more per core by polling.
+    /// How long a UDP receive thread polls for the next datagram before it sleeps in the kernel, while datagrams arrive
+    /// in a steady stream (average gap under a quarter of this; see <c>PollGate</c>; Linux batch loop); zero: always
+    /// sleep at once. Waking a sleeping thread costs more than an announce, so a busy tracker answers sooner and more
+    /// per core by polling; an idle one does not poll. (HTTP accept threads do not poll: measured, a spinning accept
+    /// thread takes the core that the connections' own kernel work needs.)
     /// </summary>
     public TimeSpan UdpPoll { get; set; } = TimeSpan.FromMilliseconds(1);
 

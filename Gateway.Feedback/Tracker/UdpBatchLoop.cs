@@ -11,7 +11,7 @@ namespace Gateway.Feedback.Tracker;
 /// system call and <c>sendmmsg</c> sends their replies in one, where <see cref="Socket.ReceiveFrom(Span{byte}, SocketFlags, System.Net.SocketAddress)"/>
 /// costs two calls per announce. Under load the queue is rarely empty, so the per-packet kernel entry cost
 /// (most of a UDP announce's CPU) is shared by the batch. Under a steady stream it polls the socket for up to
-/// <c>Tracker:UdpPoll</c> before sleeping (<see cref="UdpPollGate"/>). Buffers are pinned once per loop; nothing is
+/// <c>Tracker:UdpPoll</c> before sleeping (<see cref="PollGate"/>). Buffers are pinned once per loop; nothing is
 /// allocated per packet.
 /// </summary>
 internal sealed unsafe partial class UdpBatchLoop(UdpTrackerProtocol udp, int batch, TimeSpan poll, ILogger logger)
@@ -60,7 +60,7 @@ internal sealed unsafe partial class UdpBatchLoop(UdpTrackerProtocol udp, int ba
                 receiveVectors[i] = new IoVector { Base = packetsAt + (i * PacketLength), Length = PacketLength };
             }
 
-            var gate = new UdpPollGate((long)(poll.TotalSeconds * Stopwatch.Frequency));
+            var gate = new PollGate((long)(poll.TotalSeconds * Stopwatch.Frequency));
             while (!stoppingToken.IsCancellationRequested)
             {
                 for (var i = 0; i < batch; i++)
@@ -124,7 +124,7 @@ internal sealed unsafe partial class UdpBatchLoop(UdpTrackerProtocol udp, int ba
     }
 
     /// <summary>Waits for datagrams: polls first while the gate says a stream is on, then sleeps in the kernel.</summary>
-    private int Receive(int fd, MessageHeader* messages, UdpPollGate gate)
+    private int Receive(int fd, MessageHeader* messages, PollGate gate)
     {
         var started = Stopwatch.GetTimestamp();
         var count = -1;

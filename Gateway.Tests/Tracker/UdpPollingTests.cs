@@ -7,7 +7,7 @@ namespace Gateway.Tests.Tracker;
 
 /// <summary>
 /// The UDP loop polls its socket while datagrams stream in and sleeps when they stop; either way every datagram gets
-/// its reply. (The gate's arithmetic is <see cref="UdpPollGateTests"/>; this runs the loop through both ways of waiting.)
+/// its reply. (The gate's arithmetic is <see cref="PollGateTests"/>; this runs the loop through both ways of waiting.)
 /// </summary>
 public sealed class UdpPollingTests : IAsyncLifetime
 {

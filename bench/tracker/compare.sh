@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # compare.sh - announces/s and tracker CPU per announce: Debian's opentracker, then our tracker, one after the other.
-#   ./compare.sh            (DURATION=15 RUNS=2 WARMUP=30 by default, see run.sh -h; UDP too)
+#   ./compare.sh [--Tracker:Key=value ...]   (DURATION=15 RUNS=2 WARMUP=30 by default, see run.sh -h; UDP too;
+#                                           the settings go to our tracker)
 # Needs: ./gen.sh once (hashes + opentracker whitelist), a Release build (dotnet build -c Release).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +18,7 @@ timeout -k 5 1200 dotnet "$repo/Gateway/bin/Release/net10.0/Gateway.dll" tracker
   --Catalog:Source="$TB_DIR/manifest.json" --Tracker:Urls=http://127.0.0.1:18620 \
   --Tracker:UdpPort=18621 --Tracker:UdpAddress=127.0.0.1 --Tracker:RateLimitPerSecond=0 \
   --Tracker:PeerLifetime=01:00:00 --Tracker:Interval=00:30:00 \
-  --Logging:LogLevel:Default=Warning >"$TB_DIR/ours.log" 2>&1 &
+  --Logging:LogLevel:Default=Warning "$@" >"$TB_DIR/ours.log" 2>&1 &
 wrapper=$!
 trap 'kill "$wrapper" 2>/dev/null || true; wait "$wrapper" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do ss -Hltn "sport = :18620" | grep -q . && break; sleep 0.2; done

@@ -3,20 +3,20 @@ using Gateway.Feedback.Tracker;
 namespace Gateway.Tests.Tracker;
 
 /// <summary>A UDP thread polls before sleeping only while datagrams stream in.</summary>
-public sealed class UdpPollGateTests
+public sealed class PollGateTests
 {
     private const long Poll = 1_000_000;
 
     [Fact]
     public void A_new_gate_sleeps_at_once()
     {
-        Assert.False(new UdpPollGate(Poll).ShouldPoll);
+        Assert.False(new PollGate(Poll).ShouldPoll);
     }
 
     [Fact]
     public void A_steady_stream_of_short_gaps_opens_it()
     {
-        var gate = new UdpPollGate(Poll);
+        var gate = new PollGate(Poll);
         var waits = 0;
         while (!gate.ShouldPoll && waits < 100)
         {
@@ -31,7 +31,7 @@ public sealed class UdpPollGateTests
     [Fact]
     public void A_few_idle_spells_close_it_again_and_one_very_long_one_counts_no_more_than_four_polls()
     {
-        var gate = new UdpPollGate(Poll);
+        var gate = new PollGate(Poll);
         for (var i = 0; i < 50; i++)
         {
             gate.Observe(0);
@@ -55,7 +55,7 @@ public sealed class UdpPollGateTests
     [Fact]
     public void A_zero_poll_time_never_polls()
     {
-        var gate = new UdpPollGate(0);
+        var gate = new PollGate(0);
         for (var i = 0; i < 50; i++)
         {
             gate.Observe(0);

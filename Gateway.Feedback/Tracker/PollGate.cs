@@ -6,13 +6,13 @@ namespace Gateway.Feedback.Tracker;
 /// stream polling wins; with sparse traffic it would only burn a core. The gate polls while the average gap between
 /// batches is well under the poll time, so polling mostly ends with data and idle trackers do not spin.
 /// </summary>
-internal sealed class UdpPollGate
+internal sealed class PollGate
 {
     private readonly long _pollTicks;
     private long _averageGap;
 
     /// <param name="pollTicks">Longest poll, in <see cref="System.Diagnostics.Stopwatch"/> ticks; zero: never poll.</param>
-    public UdpPollGate(long pollTicks)
+    public PollGate(long pollTicks)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(pollTicks);
         _pollTicks = pollTicks;
