@@ -19,6 +19,8 @@
 # parts, and stops everything it started by PID.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
+# PRIORITY=1: run at nice -20 in its own autogroup on a shared machine (bench/tracker/lib.sh, tb_maybe_prioritize).
+if [[ ${PRIORITY:-0} == 1 ]]; then source "$HERE/tracker/lib.sh"; tb_maybe_prioritize "$@"; fi
 export BENCH_WORK=${BENCH_WORK:-$(mktemp -d /tmp/gw-store-bench.XXXX)}
 R=$BENCH_WORK/run; mkdir -p "$R" "$BENCH_WORK/redis"
 REDIS_PORT=${REDIS_PORT:-18701}

@@ -2,11 +2,13 @@
 # compare.sh - announces/s and tracker CPU per announce: Debian's opentracker, then our tracker, one after the other.
 #   ./compare.sh [--Tracker:Key=value ...]   (DURATION=15 RUNS=2 WARMUP=30 by default, see run.sh -h; UDP too;
 #                                           the settings go to our tracker)
+#   PRIORITY=1 ./compare.sh                 on a shared machine: run at nice -20 in its own autogroup (see lib.sh)
 # Needs: ./gen.sh once (hashes + opentracker whitelist), a Release build (dotnet build -c Release).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 source "$here/lib.sh"
+tb_maybe_prioritize "$@"
 [[ -s $TB_HASHES ]] || "$here/gen.sh"
 python3 "$here/make-manifest.py" "$TB_HASHES" "$TB_DIR/manifest.json"
 
