@@ -49,7 +49,11 @@ internal sealed class Simulator
             var id = $"v{v:D5}";
             _destinations[v] = new DestinationState(id);
             _indexOf[id] = v;
-            _links[v] = new SharedLink(scenario.CapacityBytesPerSecond) { Horizon = _workload.ArrivalWindow };
+            _links[v] = new SharedLink(scenario.CapacityBytesPerSecond)
+            {
+                Horizon = _workload.ArrivalWindow,
+                SyncDemand = scenario.SyncDemand?[v] ?? double.PositiveInfinity,
+            };
         }
 
         _links[n] = new SharedLink(scenario.OriginCapacityBytesPerSecond) { Horizon = _workload.ArrivalWindow };
@@ -119,8 +123,9 @@ internal sealed class Simulator
 
     private double TrueLoad(string id)
     {
+        // Seconds per byte for one more customer: with sync flows that always want their shares, (flows + 1) / capacity.
         var link = _links[_indexOf[id]];
-        return (link.CustomerFlows + link.SyncFlows + 1) / link.Capacity;
+        return double.IsPositiveInfinity(link.SyncDemand) ? (link.CustomerFlows + link.SyncFlows + 1) / link.Capacity : 1 / link.RateForOneMore();
     }
 
     private void Dispatch(GatewayPolicies gateway, int request)
