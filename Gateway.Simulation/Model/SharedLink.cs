@@ -60,6 +60,26 @@ internal sealed class SharedLink(double capacityBytesPerSecond)
 
     private int Flows => _tags.Count + SyncFlows;
 
+    /// <summary>
+    /// Seconds until a new transfer of <paramref name="bytes"/> started now would end if nothing else arrived: the
+    /// transfers in progress end in order of their remaining bytes, each ending leaves more for the rest.
+    /// </summary>
+    public double PredictedCompletion(double bytes)
+    {
+        var remaining = _tags.Values.Select(tag => Math.Max(0, tag - _served)).Where(r => r < bytes).Order().ToList();
+        var active = _tags.Count + 1;
+        double time = 0, served = 0;
+        foreach (var r in remaining.Append(bytes))
+        {
+            var sync = SyncFlows == 0 ? 0 : Math.Min(SyncDemand, Capacity * SyncFlows / (active + SyncFlows));
+            time += (r - served) / ((Capacity - sync) / active);
+            served = r;
+            active--;
+        }
+
+        return time;
+    }
+
     /// <summary>Brings the shares up to <paramref name="now"/>.</summary>
     public void Advance(double now)
     {

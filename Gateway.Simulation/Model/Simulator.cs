@@ -33,6 +33,7 @@ internal sealed class Simulator
     private readonly List<DestinationState> _all = [];
     private readonly List<DestinationState> _hot = [];
     private bool _candidatesStale = true;
+    private double _picking;
     private long _sequence;
     private int _retries;
 
@@ -123,6 +124,11 @@ internal sealed class Simulator
 
     private double TrueLoad(string id)
     {
+        if (_kind == PolicyKind.SizeOracle)
+        {
+            return _links[_indexOf[id]].PredictedCompletion(_picking);
+        }
+
         // Seconds per byte for one more customer: with sync flows that always want their shares, (flows + 1) / capacity.
         var link = _links[_indexOf[id]];
         return double.IsPositiveInfinity(link.SyncDemand) ? (link.CustomerFlows + link.SyncFlows + 1) / link.Capacity : 1 / link.RateForOneMore();
@@ -132,6 +138,7 @@ internal sealed class Simulator
     {
         var now = _clock.Seconds;
         var candidates = Candidates(_workload.Requests[request].Hot);
+        _picking = _workload.Requests[request].Bytes;
         var chosen = candidates.Count == 0 ? null : gateway.Policy.PickDestination(_context, null!, candidates);
         var target = chosen is null ? Origin : _indexOf[chosen.DestinationId];
         if (chosen is not null)
