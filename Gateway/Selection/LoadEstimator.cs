@@ -28,14 +28,11 @@ public sealed class LoadEstimator(SwarmView view, DispatchLedger ledger, IOption
     }
 
     /// <summary>
-    /// BitTorrent's share of the link in customer-transfer units. With customers on the link, it is measured: the
-    /// <c>x_http</c> customers share what BitTorrent leaves, <c>cap − x_up</c>, so BitTorrent takes as much as
-    /// <c>x_http · x_up / (cap − x_up)</c> customer flows would (at most its <c>x_peers</c> connections). With
-    /// processor sharing and k sync flows that is exactly k; on a real link (a FIFO token bucket, aria2 with tens of
-    /// connections) it was 2–3 times the 4 flows assumed before, and customers sent to syncing volunteers got a
-    /// tenth of the link (real run records). Without customers it cannot be measured, so it is the upload connections
-    /// (at most <see cref="SelectionOptions.SyncLoadWeight"/>), each a whole flow when it gets its equal share of the
-    /// link and less when it uploads less than that: a seeding volunteer's peers that want little take little.
+    /// BitTorrent's share of the link in customer-transfer units: the upload connections it reports (<c>x_peers</c>,
+    /// at most <see cref="SelectionOptions.SyncLoadWeight"/>), each a whole flow when it gets its equal share of the
+    /// link and less when it uploads less than that. Not the rate alone: customers sharing the link push the sync
+    /// rate down exactly when the sync load matters, while the sync flows still take their equal shares. Not the
+    /// connections alone: a seeding volunteer's peers that want little take little (seen in the real run).
     /// </summary>
     private static double SyncLoad(LoadReport report, SelectionOptions settings)
     {
@@ -45,13 +42,6 @@ public sealed class LoadEstimator(SwarmView view, DispatchLedger ledger, IOption
         }
 
         var capacity = report.CapacityBytesPerSecond > 0 ? report.CapacityBytesPerSecond : settings.AssumedCapacityBytesPerSecond;
-        if (report.Peers > 0 && report.ActiveTransfers > 0 && capacity > 0)
-        {
-            var left = capacity - report.UploadBytesPerSecond;
-            var measured = left > 0 ? (double)report.ActiveTransfers * report.UploadBytesPerSecond / left : double.PositiveInfinity;
-            return Math.Min(report.Peers, measured);
-        }
-
         if (report.Peers > 0)
         {
             var connections = Math.Min(report.Peers, settings.SyncLoadWeight);
