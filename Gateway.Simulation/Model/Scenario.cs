@@ -31,6 +31,12 @@ internal sealed record Scenario
     /// <summary>Flows a syncing volunteer uploads to its peers (BitTorrent's four unchoked peers).</summary>
     public int SyncFlowsPerVolunteer { get; init; } = 4;
 
+    /// <summary>
+    /// Per volunteer, the most bytes per second its sync flows want together (null: they always take their equal
+    /// shares). The real run's validation passes what each syncing volunteer was measured to upload.
+    /// </summary>
+    public IReadOnlyList<double>? SyncDemand { get; init; }
+
     /// <summary>Customer load as a share of the volunteers' aggregate upload capacity.</summary>
     public double Load { get; init; } = 1.0;
 

@@ -3,7 +3,10 @@ namespace Gateway.Simulation.Model;
 /// <summary>
 /// An upload link shared equally by every flow on it (processor sharing, the paper's idealized TCP):
 /// customer transfers plus a fixed number of synchronization flows that never end while the owner syncs.
-/// Tracks one virtual clock, the service each flow has received, so a change costs O(log n), not O(n).
+/// The sync flows together may want less than their equal shares (<see cref="SyncDemand"/>, e.g. what a real
+/// volunteer was measured to upload): they then take only that, and the customers share the rest equally
+/// (max-min fairness). Tracks one virtual clock, the service each customer flow has received, so a change
+/// costs O(log n), not O(n).
 /// </summary>
 internal sealed class SharedLink(double capacityBytesPerSecond)
 {
@@ -29,12 +32,53 @@ internal sealed class SharedLink(double capacityBytesPerSecond)
 
     public double Horizon { get; set; } = double.PositiveInfinity;
 
+    /// <summary>Most bytes per second the sync flows want together (unbounded: they always take their equal shares).</summary>
+    public double SyncDemand { get; init; } = double.PositiveInfinity;
+
     /// <summary>Bytes per second the sync flows get now (what a volunteer reports as its BitTorrent upload rate).</summary>
-    public double SyncRate => Flows == 0 ? 0 : Capacity * SyncFlows / Flows;
+    public double SyncRate => SyncFlows == 0 ? 0 : Math.Min(SyncDemand, Capacity * SyncFlows / Flows);
+
+    private bool SyncBounded => !double.IsPositiveInfinity(SyncDemand);
+
+    /// <summary>Bytes per second each customer transfer gets now: an equal share of what the sync flows leave.</summary>
+    private double CustomerRate => _tags.Count == 0 ? 0 : (Capacity - SyncRate) / _tags.Count;
 
     public long Version { get; private set; }
 
+    /// <summary>The rate one more customer transfer would get now (what the simulator's oracle maximizes).</summary>
+    public double RateForOneMore()
+    {
+        var customers = _tags.Count + 1;
+        if (double.IsPositiveInfinity(SyncDemand))
+        {
+            return Capacity / (customers + SyncFlows);
+        }
+
+        var sync = SyncFlows == 0 ? 0 : Math.Min(SyncDemand, Capacity * SyncFlows / (customers + SyncFlows));
+        return (Capacity - sync) / customers;
+    }
+
     private int Flows => _tags.Count + SyncFlows;
+
+    /// <summary>
+    /// Seconds until a new transfer of <paramref name="bytes"/> started now would end if nothing else arrived: the
+    /// transfers in progress end in order of their remaining bytes, each ending leaves more for the rest.
+    /// </summary>
+    public double PredictedCompletion(double bytes)
+    {
+        var remaining = _tags.Values.Select(tag => Math.Max(0, tag - _served)).Where(r => r < bytes).Order().ToList();
+        var active = _tags.Count + 1;
+        double time = 0, served = 0;
+        foreach (var r in remaining.Append(bytes))
+        {
+            var sync = SyncFlows == 0 ? 0 : Math.Min(SyncDemand, Capacity * SyncFlows / (active + SyncFlows));
+            time += (r - served) / ((Capacity - sync) / active);
+            served = r;
+            active--;
+        }
+
+        return time;
+    }
 
     /// <summary>Brings the shares up to <paramref name="now"/>.</summary>
     public void Advance(double now)
@@ -42,12 +86,13 @@ internal sealed class SharedLink(double capacityBytesPerSecond)
         var dt = now - _last;
         if (dt > 0 && Flows > 0)
         {
-            var perFlow = Capacity / Flows;
-            _served += perFlow * dt;
+            var perCustomer = SyncBounded ? CustomerRate : Capacity / Flows;
+            var sync = SyncBounded ? SyncRate : perCustomer * SyncFlows;
+            _served += perCustomer * dt;
             var counted = Math.Max(0, Math.Min(now, Horizon) - Math.Min(_last, Horizon));
-            CustomerBytes += perFlow * _tags.Count * counted;
-            SyncBytes += perFlow * SyncFlows * counted;
-            AllCustomerBytes += perFlow * _tags.Count * dt;
+            CustomerBytes += perCustomer * _tags.Count * counted;
+            SyncBytes += sync * counted;
+            AllCustomerBytes += perCustomer * _tags.Count * dt;
         }
 
         _last = Math.Max(_last, now);
@@ -78,7 +123,7 @@ internal sealed class SharedLink(double capacityBytesPerSecond)
             return null;
         }
 
-        return _last + Math.Max(0, tag - _served) * Flows / Capacity;
+        return SyncBounded ? _last + (Math.Max(0, tag - _served) / CustomerRate) : _last + (Math.Max(0, tag - _served) * Flows / Capacity);
     }
 
     /// <summary>

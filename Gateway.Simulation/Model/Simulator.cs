@@ -33,6 +33,7 @@ internal sealed class Simulator
     private readonly List<DestinationState> _all = [];
     private readonly List<DestinationState> _hot = [];
     private bool _candidatesStale = true;
+    private double _picking;
     private long _sequence;
     private int _retries;
 
@@ -49,7 +50,11 @@ internal sealed class Simulator
             var id = $"v{v:D5}";
             _destinations[v] = new DestinationState(id);
             _indexOf[id] = v;
-            _links[v] = new SharedLink(scenario.CapacityBytesPerSecond) { Horizon = _workload.ArrivalWindow };
+            _links[v] = new SharedLink(scenario.CapacityBytesPerSecond)
+            {
+                Horizon = _workload.ArrivalWindow,
+                SyncDemand = scenario.SyncDemand?[v] ?? double.PositiveInfinity,
+            };
         }
 
         _links[n] = new SharedLink(scenario.OriginCapacityBytesPerSecond) { Horizon = _workload.ArrivalWindow };
@@ -119,14 +124,21 @@ internal sealed class Simulator
 
     private double TrueLoad(string id)
     {
+        if (_kind == PolicyKind.SizeOracle)
+        {
+            return _links[_indexOf[id]].PredictedCompletion(_picking);
+        }
+
+        // Seconds per byte for one more customer: with sync flows that always want their shares, (flows + 1) / capacity.
         var link = _links[_indexOf[id]];
-        return (link.CustomerFlows + link.SyncFlows + 1) / link.Capacity;
+        return double.IsPositiveInfinity(link.SyncDemand) ? (link.CustomerFlows + link.SyncFlows + 1) / link.Capacity : 1 / link.RateForOneMore();
     }
 
     private void Dispatch(GatewayPolicies gateway, int request)
     {
         var now = _clock.Seconds;
         var candidates = Candidates(_workload.Requests[request].Hot);
+        _picking = _workload.Requests[request].Bytes;
         var chosen = candidates.Count == 0 ? null : gateway.Policy.PickDestination(_context, null!, candidates);
         var target = chosen is null ? Origin : _indexOf[chosen.DestinationId];
         if (chosen is not null)

@@ -48,7 +48,7 @@ internal sealed class GatewayPolicies : IDisposable
             PolicyKind.YarpPowerOfTwo => YarpPolicies.PowerOfTwoChoices(random),
             PolicyKind.Feedback or PolicyKind.FeedbackBestOfTwo or PolicyKind.FeedbackBestOfFour =>
                 new FeedbackPowerOfTwoPolicy(_estimator, _directory, new SeededRandomSource(random), selection),
-            PolicyKind.Oracle => new OraclePolicy(trueLoad),
+            PolicyKind.Oracle or PolicyKind.SizeOracle => new OraclePolicy(trueLoad),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
     }

@@ -23,6 +23,12 @@ internal enum PolicyKind
 
     /// <summary>The gateway's feedback policy with <c>Selection:Candidates = 4</c>.</summary>
     FeedbackBestOfFour,
+
+    /// <summary>
+    /// Sees every transfer's remaining bytes and picks the volunteer where this request would finish first if nothing
+    /// else arrived (processor sharing worked out exactly): a bound for size-aware placement, simulation only.
+    /// </summary>
+    SizeOracle,
 }
 
 internal static class PolicyKinds
@@ -41,6 +47,7 @@ internal static class PolicyKinds
         PolicyKind.Oracle => "oracle",
         PolicyKind.FeedbackBestOfTwo => "feedback-d2",
         PolicyKind.FeedbackBestOfFour => "feedback-d4",
+        PolicyKind.SizeOracle => "size-oracle",
         _ => kind.ToString(),
     };
 

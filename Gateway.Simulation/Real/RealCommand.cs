@@ -44,7 +44,7 @@ internal static class RealCommand
         {
             var cellRuns = runs.Where(r => r.Cell == cell).ToList();
             var results = cellRuns.Select(r => r.Result).ToList();
-            var tag = string.Create(CultureInfo.InvariantCulture, $"{cell.Sizes.ToString().ToLowerInvariant()}-{cell.Mode.ToString().ToLowerInvariant()}-{(int)(cell.Load * 100)}");
+            var tag = cell.Tag;
             text.AppendLine(CultureInfo.InvariantCulture, $"### {cell.Sizes} sizes, {cell.Mode} mode, {cell.Load:P0} load ({results[0].ResponseSeconds.Length} requests per policy)");
             text.AppendLine();
             text.AppendLine(Tables.ResponseTimes(results).Replace("| retries |", "| failed |", StringComparison.Ordinal));

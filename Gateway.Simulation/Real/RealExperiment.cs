@@ -76,7 +76,7 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
                     await using (sampler.ConfigureAwait(false))
                     {
                         var change = new ExperimentSwitch();
-                        var recorder = new ServedByRecorder();
+                        var recorder = new ServedByRecorder(sampler, ids);
                         var app = GatewayHost.Build([.. GatewayArguments(lab, ids, files, origin.BaseUrl, trackerPort)], builder =>
                         {
                             ((Microsoft.Extensions.Configuration.IConfigurationBuilder)builder.Configuration).Add(change);
@@ -131,7 +131,10 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
         var set = cell.Sizes == SizeModel.Equal ? files.Equal : files.Trace;
         var (generator, schedule) = Customers(options, cell, set, gatewayUrl);
         var count = schedule.Count;
-        Arrivals[cell] = SimulatorComparison.Requests(schedule, set.ToDictionary(f => f.Path, f => f.Size, StringComparer.Ordinal), warmUp: 3 * options.AnnounceSeconds);
+        var sizes = set.ToDictionary(f => f.Path, f => f.Size, StringComparer.Ordinal);
+        Arrivals[cell] = SimulatorComparison.Requests(schedule, sizes, warmUp: 3 * options.AnnounceSeconds);
+        var records = new RequestRecords(Path.Combine(options.Out, $"{options.Name}-requests-{cell.Tag}.csv"), ids);
+        File.Delete(Path.Combine(options.Out, $"{options.Name}-requests-{cell.Tag}.csv"));
         var runs = new List<RealRun>();
         foreach (var policy in options.Policies)
         {
@@ -145,6 +148,8 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
             var elapsed = clock.Elapsed;
             var run = RealRun.From(cell, policy, options, schedule, results, recorder, ids, syncing, files.Sha256, before, after, elapsed.TotalSeconds);
             runs.Add(run);
+            await records.AppendAsync(policy, schedule, results, sizes, recorder, cancellationToken).ConfigureAwait(false);
+            await ReportExitedAgentsAsync(lab).ConfigureAwait(false);
             await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"real: {cell.Sizes} {cell.Mode} {cell.Load:P0} {policy.Label()}: {count} requests, mean {run.Result.Mean:F2} s, p99 {run.Result.Percentile(99):F2} s, failed {run.Failed}, wrong bytes {run.WrongBytes}, {elapsed.TotalSeconds:F0} s")).ConfigureAwait(false);
 
@@ -153,6 +158,15 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
         }
 
         return runs;
+    }
+
+    /// <summary>An agent that exited mid-experiment leaves its link idle and the runs after it with one volunteer fewer: say so, with its last words.</summary>
+    private async Task ReportExitedAgentsAsync(NetworkLab lab)
+    {
+        foreach (var volunteer in lab.Volunteers.Where(v => v.Server is { HasExited: true }))
+        {
+            await log.WriteLineAsync($"real: agent {volunteer.Id} has EXITED (code {volunteer.Server!.ExitCode}); its last output:\n{volunteer.LastOutput}").ConfigureAwait(false);
+        }
     }
 
     /// <summary>A cell's customers: the Poisson rate for its load over the file set's mean size, and their schedule (a function of the seed).</summary>

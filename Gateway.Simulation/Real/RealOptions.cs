@@ -5,7 +5,11 @@ using Gateway.Simulation.Policies;
 namespace Gateway.Simulation.Real;
 
 /// <summary>One cell of the real run: a size model, a gateway mode and a load, run with every policy on the same schedule.</summary>
-internal readonly record struct RealCell(SizeModel Sizes, GatewayMode Mode, double Load);
+internal readonly record struct RealCell(SizeModel Sizes, GatewayMode Mode, double Load)
+{
+    /// <summary>The cell in file names: <c>trace-redirect-100</c>.</summary>
+    public string Tag => string.Create(CultureInfo.InvariantCulture, $"{Sizes.ToString().ToLowerInvariant()}-{Mode.ToString().ToLowerInvariant()}-{(int)(Load * 100)}");
+}
 
 /// <summary>The real-process experiment's settings (<c>real --help</c>).</summary>
 internal sealed record RealOptions
@@ -13,9 +17,14 @@ internal sealed record RealOptions
     public const string Usage = """
         usage: real [--quick] [--volunteers 8] [--capacity-mbit 10] [--loads 0.2,0.5,1] [--window 12] [--announce 2]
                     [--policies byrequests,bybusyness,yarp-p2c,feedback,oracle] [--equal-mib 2] [--sync-share 1]
-                    [--origin-share 1] [--no-extras] [--simulate-only] [--seed 1] [--out DIR] [--name real]
+                    [--origin-share 1] [--no-extras] [--cells trace-redirect,trace-proxy,equal-redirect]
+                    [--simulate-only] [--seed 1] [--out DIR] [--name real]
           cells: trace sizes in redirect mode at every load, plus (unless --no-extras) trace sizes in proxy mode
                  and equal sizes in redirect mode at the highest load. --quick: 100% load, 6 s windows, redirect+proxy.
+                 --cells: exactly these size-mode cells, each at every load (e.g. a long run of only the goal cells:
+                 --loads 1 --window 60 --cells trace-redirect,equal-redirect --policies byrequests,feedback,oracle).
+          every run's requests (time, file, size, chosen volunteer, response time, the gateway's estimate and the
+          kernel's flow count per volunteer at the pick) go to OUT/NAME-requests-CELL.csv.
         """;
 
     public int Volunteers { get; init; } = 8;
@@ -47,6 +56,9 @@ internal sealed record RealOptions
 
     public bool Extras { get; init; } = true;
 
+    /// <summary>Exactly these size-mode cells, each at every load (null: the default cells).</summary>
+    public IReadOnlyList<(SizeModel Sizes, GatewayMode Mode)>? OnlyCells { get; init; }
+
     public bool Quick { get; init; }
 
     /// <summary>Only the simulator's side of the validation, on the schedules the real run would use.</summary>
@@ -75,6 +87,11 @@ internal sealed record RealOptions
     public IReadOnlyList<RealCell> Cells()
     {
         var top = Loads.Max();
+        if (OnlyCells is { } only)
+        {
+            return [.. only.SelectMany(c => Loads.Select(l => new RealCell(c.Sizes, c.Mode, l)))];
+        }
+
         if (Quick)
         {
             return [new RealCell(SizeModel.Trace, GatewayMode.Redirect, top), new RealCell(SizeModel.Trace, GatewayMode.Proxy, top)];
@@ -110,6 +127,7 @@ internal sealed record RealOptions
                 "--sync-share" => options with { SyncShare = Number() },
                 "--origin-share" => options with { OriginShare = Number() },
                 "--no-extras" => options with { Extras = false },
+                "--cells" => options with { OnlyCells = [.. Next().Split(',').Select(ParseCell)] },
                 "--simulate-only" => options with { SimulateOnly = true },
                 "--seed" => options with { Seed = (int)Number() },
                 "--out" => options with { Out = Next() },
@@ -123,5 +141,14 @@ internal sealed record RealOptions
         }
 
         return options;
+    }
+
+    /// <summary>"trace-redirect", "equal-proxy", …: a size model and a gateway mode.</summary>
+    private static (SizeModel Sizes, GatewayMode Mode) ParseCell(string text)
+    {
+        var parts = text.Split('-');
+        return parts.Length == 2 && Enum.TryParse<SizeModel>(parts[0], ignoreCase: true, out var sizes) && Enum.TryParse<GatewayMode>(parts[1], ignoreCase: true, out var mode)
+            ? (sizes, mode)
+            : throw new ArgumentException($"--cells: '{text}' is not SIZES-MODE (trace|equal)-(redirect|proxy)");
     }
 }

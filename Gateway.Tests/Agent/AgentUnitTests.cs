@@ -132,4 +132,18 @@ public sealed class AgentUnitTests
         PublicUrl = "http://mirror1.example.org:8081/",
         Storage = "/srv/mirror",
     };
+
+    [Fact]
+    public void A_download_listed_twice_by_the_engine_is_kept_once_as_last_seen()
+    {
+        // aria2 is asked for active, then waiting, then stopped downloads: one that completed in between is in two lists.
+        var running = new Gateway.Agent.Engine.EngineTorrent("g1", null, "active", 100, 90, 0, 10, 5, 3, null);
+        var other = new Gateway.Agent.Engine.EngineTorrent("g2", null, "active", 100, 100, 0, 0, 0, 1, null);
+        var done = running with { Status = "complete", CompletedLength = 100, Connections = 2 };
+
+        var torrents = Gateway.Agent.Engine.EngineSnapshot.LatestPerId([running, other, done]);
+
+        Assert.Equal([done, other], torrents);
+        Assert.Equal(3, new Gateway.Agent.Engine.EngineSnapshot(0, 0, torrents).Connections);
+    }
 }

@@ -9,9 +9,13 @@ namespace Gateway.Tests.Simulation;
 /// their own network namespaces behind tc-shaped links, two of them syncing, the gateway with
 /// its hosted tracker, a couple of seconds of customers per policy.
 /// </summary>
-public sealed class RealExperimentTests
+public sealed class RealExperimentTests : IDisposable
 {
-    private static RealOptions Small() => new()
+    private readonly string _out = Directory.CreateTempSubdirectory("real-test-").FullName;
+
+    public void Dispose() => Directory.Delete(_out, recursive: true);
+
+    private RealOptions Small() => new()
     {
         Volunteers = 3,
         CapacityBytesPerSecond = 20_000_000 / 8.0,
@@ -22,7 +26,7 @@ public sealed class RealExperimentTests
         EqualSizeBytes = 64 * 1024,
         LargestBytes = 256 * 1024,
         Extras = false,
-        Out = Path.GetTempPath(),
+        Out = _out,
     };
 
     [Fact]
@@ -40,6 +44,18 @@ public sealed class RealExperimentTests
 
             // Every request was chosen by the gateway for one of the agents (index 3 would be "none").
             Assert.All(run.Result.ServedBy, v => Assert.InRange(v, 0, 2));
+        });
+
+        // One record per request of every policy's run, with the chosen agent and the estimate of each agent at the pick.
+        var records = File.ReadAllLines(Path.Combine(_out, "real-requests-trace-redirect-30.csv"));
+        Assert.StartsWith("policy,request,at_s,path,bytes,chosen,seconds,status,rep_v0,loc_v0,kern_v0,", records[0], StringComparison.Ordinal);
+        Assert.Equal(runs.Sum(r => r.Result.ResponseSeconds.Length), records.Length - 1);
+        Assert.All(records.Skip(1), line =>
+        {
+            var fields = line.Split(',');
+            Assert.Equal(8 + (3 * 3), fields.Length);
+            Assert.Matches("^v[0-2]$", fields[5]);
+            Assert.Equal("200", fields[7]);
         });
         await AssertRemovedAsync(experiment.Lab);
     }

@@ -41,6 +41,34 @@ public sealed class SimulatorTests
     }
 
     [Fact]
+    public void Sync_that_wants_less_than_its_share_leaves_the_rest_to_the_customers()
+    {
+        // One volunteer, 4 sync flows wanting 20 B/s together on a 100 B/s link: a 160 B request gets the other 80 B/s
+        // and takes 2 s (with sync taking its equal shares it would get 20 B/s and take 8 s); the sync flows sent 40 B.
+        var scenario = Tiny with { Volunteers = 1, SyncingShare = 1, SyncFlowsPerVolunteer = 4, Requests = 2, SyncDemand = [20] };
+        var workload = Workload.With(scenario, [new Request(0, 160, false), new Request(2, 0, false)]);
+
+        var result = new Simulator(scenario, PolicyKind.Feedback, workload).Run();
+        var unbounded = new Simulator(scenario with { SyncDemand = null }, PolicyKind.Feedback, workload).Run();
+
+        Assert.Equal(2.0, result.ResponseSeconds[0], 9);
+        Assert.Equal(40.0, result.Volunteers[0].SyncBytes, 9);
+        Assert.Equal(8.0, unbounded.ResponseSeconds[0], 9);
+    }
+
+    [Fact]
+    public void Sync_that_wants_more_than_its_share_still_gets_only_its_share()
+    {
+        // 1 sync flow wanting 90 B/s next to one customer on a 100 B/s link: each gets 50 B/s, as without a demand.
+        var scenario = Tiny with { Volunteers = 1, SyncingShare = 1, SyncFlowsPerVolunteer = 1, Requests = 1, SyncDemand = [90] };
+        var workload = Workload.With(scenario, [new Request(0, 100, false)]);
+
+        var result = new Simulator(scenario, PolicyKind.Feedback, workload).Run();
+
+        Assert.Equal(2.0, result.ResponseSeconds[0], 9);
+    }
+
+    [Fact]
     public void Requests_for_a_package_nobody_holds_yet_go_to_the_origin()
     {
         var scenario = Tiny with { FlashCrowd = true, ReplicationSeconds = 1_000, OriginCapacityBytesPerSecond = 100 };

@@ -16,6 +16,7 @@ namespace Gateway.Agent;
 public sealed partial class AnnounceRelay(
     MirrorState state,
     CustomerTransfers transfers,
+    WireTransfers wire,
     CompletionVerifier verifier,
     IHttpClientFactory clients,
     IOptions<VolunteerAgentOptions> options,
@@ -69,12 +70,15 @@ public sealed partial class AnnounceRelay(
         }
     }
 
-    /// <summary>The load this agent reports now: its customers' transfers and the engine's rates and connections.</summary>
+    /// <summary>
+    /// The load this agent reports now: its customers' transfers — those still on the wire, which include the responses
+    /// Kestrel still writes once their first bytes are out — and the engine's rates and connections.
+    /// </summary>
     public LoadFeedback CurrentLoad()
     {
         var engine = state.Engine;
         var cap = options.Value.UploadLimitBytesPerSecond;
-        return new LoadFeedback(transfers.Active, engine.Connections, engine.UploadBytesPerSecond, engine.DownloadBytesPerSecond, cap > 0 ? cap : null);
+        return new LoadFeedback(Math.Max(transfers.Active, wire.Count()), engine.Connections, engine.UploadBytesPerSecond, engine.DownloadBytesPerSecond, cap > 0 ? cap : null);
     }
 
     /// <summary>The engine's query with any load parameters of its own dropped, <c>left</c> replaced when asked, and ours appended.</summary>

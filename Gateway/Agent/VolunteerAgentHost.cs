@@ -65,6 +65,7 @@ public static class VolunteerAgentHost
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<MirrorState>();
         services.AddSingleton<CustomerTransfers>();
+        services.AddSingleton<WireTransfers>();
         services.AddSingleton<ContentStore>();
         services.AddSingleton<CompletionVerifier>();
         services.AddSingleton<AnnounceRelay>();

@@ -117,7 +117,7 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
         }
 
         var stat = global.RootElement.GetProperty("result");
-        return new EngineSnapshot(Number(stat, "downloadSpeed"), Number(stat, "uploadSpeed"), torrents);
+        return new EngineSnapshot(Number(stat, "downloadSpeed"), Number(stat, "uploadSpeed"), EngineSnapshot.LatestPerId(torrents));
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

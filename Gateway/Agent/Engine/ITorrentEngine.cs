@@ -56,6 +56,31 @@ public sealed record EngineSnapshot(long DownloadBytesPerSecond, long UploadByte
     public static EngineSnapshot Empty { get; } = new(0, 0, []);
 
     public int Connections => Torrents.Sum(t => t.Connections);
+
+    /// <summary>
+    /// Each download once, as last seen. An engine listed by several calls (aria2: active, waiting, stopped) shows a
+    /// download that moved between the calls twice; kept twice it crashed the agent (a duplicate key while watching
+    /// the engine, seen in the real experiment when a sync batch completed) and counted its connections twice.
+    /// </summary>
+    public static IReadOnlyList<EngineTorrent> LatestPerId(IEnumerable<EngineTorrent> seen)
+    {
+        ArgumentNullException.ThrowIfNull(seen);
+        var byId = new Dictionary<string, int>(StringComparer.Ordinal);
+        var torrents = new List<EngineTorrent>();
+        foreach (var torrent in seen)
+        {
+            if (byId.TryGetValue(torrent.Id, out var at))
+            {
+                torrents[at] = torrent;
+                continue;
+            }
+
+            byId[torrent.Id] = torrents.Count;
+            torrents.Add(torrent);
+        }
+
+        return torrents;
+    }
 }
 
 /// <summary>The engine answered an RPC call with an error (or not at all in the way its protocol says).</summary>
