@@ -89,7 +89,7 @@ public sealed class AgentTestBed : IAsyncDisposable
     {
         var meter = new ResponseMeter(originBytesPerSecond);
         var origin = await StaticFileServer.StartAsync(repository.Folder, 0, CancellationToken.None, meter);
-        var specs = agents.ToDictionary(a => a.Id, a => (a, FreePort()), StringComparer.Ordinal);
+        var specs = agents.ToDictionary(a => a.Id, a => (a, TestPorts.Tcp()), StringComparer.Ordinal);
         var bed = new AgentTestBed(repository, origin, meter, specs);
         try
         {
@@ -257,10 +257,4 @@ public sealed class AgentTestBed : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -44,7 +44,7 @@ public sealed class ApacheHttpd : IAsyncDisposable
             File.SetUnixFileMode(folder, (UnixFileMode)0b111_101_101);
             File.SetUnixFileMode(logs, (UnixFileMode)0b111_111_111);
         }
-        var port = FreePort();
+        var port = TestPorts.Tcp();
         var config = Path.Combine(folder, "httpd.conf");
         await File.WriteAllTextAsync(config, $"""
             ServerRoot "{folder}"
@@ -121,13 +121,6 @@ public sealed class ApacheHttpd : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task<(int Code, string Output)> RunAsync(string file, params string[] args)

@@ -57,7 +57,7 @@ public sealed class BitTorrentClient : IAsyncDisposable
             "--enable-peer-exchange=false",
             "--disable-ipv6=true",
             "--file-allocation=none",
-            "--listen-port=" + FreePort(),
+            "--listen-port=" + TestPorts.Tcp(),
             "--summary-interval=0",
             "--console-log-level=notice",
             "--bt-tracker-connect-timeout=3",
@@ -67,7 +67,7 @@ public sealed class BitTorrentClient : IAsyncDisposable
         ];
         if (udpTracker)
         {
-            args.AddRange(["--enable-dht=true", "--dht-listen-port=" + FreeUdpPort(), "--dht-file-path=" + Path.Combine(dir, "dht.dat")]);
+            args.AddRange(["--enable-dht=true", "--dht-listen-port=" + TestPorts.Udp(), "--dht-file-path=" + Path.Combine(dir, "dht.dat")]);
         }
         else
         {
@@ -95,7 +95,7 @@ public sealed class BitTorrentClient : IAsyncDisposable
         Directory.CreateDirectory(dir);
         var script = Path.Combine(AppContext.BaseDirectory, "Tracker", "libtorrent_client.py");
         // Debian's python: the module comes from the python3-libtorrent package, not from any other python on PATH.
-        return Start("/usr/bin/python3", [script, seed ? "seed" : "download", torrent, dir, tracker, FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        return Start("/usr/bin/python3", [script, seed ? "seed" : "download", torrent, dir, tracker, TestPorts.Tcp().ToString(System.Globalization.CultureInfo.InvariantCulture)]);
     }
 
     /// <summary>Waits (bounded) for the client to exit by itself, as a downloader does when done.</summary>
@@ -138,19 +138,6 @@ public sealed class BitTorrentClient : IAsyncDisposable
     {
         await KillAsync();
         _process.Dispose();
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static int FreeUdpPort()
-    {
-        using var socket = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.Client.LocalEndPoint!).Port;
     }
 
     private static BitTorrentClient Start(string file, IEnumerable<string> arguments)

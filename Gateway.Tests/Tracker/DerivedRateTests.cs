@@ -19,7 +19,7 @@ public sealed class DerivedRateTests : IAsyncLifetime
     [Fact]
     public async Task The_upload_rate_derived_from_uploaded_deltas_matches_the_rate_aria2_reports()
     {
-        var rpcPort = BitTorrentClient.FreePort();
+        var rpcPort = TestPorts.Tcp();
         var seeder = _bed.Track(BitTorrentClient.Aria2(
             _bed.TorrentFile,
             TrackerTestBed.SeedFolder(Path.Combine(_bed.Repository.Root, "v1")),
