@@ -29,6 +29,7 @@ internal sealed class Simulator
     private readonly int[] _served;
     private readonly double[] _finish;
     private readonly int[] _servedBy;
+    private readonly double[] _lastAnnounce;
     private readonly DefaultHttpContext _context = new();
     private readonly List<DestinationState> _all = [];
     private readonly List<DestinationState> _hot = [];
@@ -65,7 +66,13 @@ internal sealed class Simulator
         _served = new int[n];
         _finish = new double[_workload.Requests.Count];
         _servedBy = new int[_workload.Requests.Count];
+        _lastAnnounce = new double[n];
     }
+
+    /// <summary>When set, every pick is recorded against the model's true flows (diagnostics; costs O(candidates) per pick).</summary>
+    public PickRecords? Records { get; init; }
+
+    public Workload Workload => _workload;
 
     private int Origin => _scenario.Volunteers;
 
@@ -147,8 +154,28 @@ internal sealed class Simulator
         }
 
         _servedBy[request] = target;
+        if (Records is not null && chosen is not null)
+        {
+            Record(gateway, request, target, candidates, now);
+        }
+
         _links[target].Start(now, request, _workload.Requests[request].Bytes);
         Reschedule(target);
+    }
+
+    private void Record(GatewayPolicies gateway, int request, int target, List<DestinationState> candidates, double now)
+    {
+        var fewest = int.MaxValue;
+        foreach (var candidate in candidates)
+        {
+            var link = _links[_indexOf[candidate.DestinationId]];
+            fewest = Math.Min(fewest, link.CustomerFlows + link.SyncFlows);
+        }
+
+        var chosen = _links[target];
+        var holderSince = Math.Max(_onlineSince[target], _workload.Requests[request].Hot ? _workload.HotAt[target] : 0);
+        var (reported, local) = gateway.Estimate(_destinations[target].DestinationId);
+        Records!.Picked(request, chosen.CustomerFlows + chosen.SyncFlows, fewest, candidates.Count, now - _lastAnnounce[target], now - holderSince, reported, local);
     }
 
     private int Complete(GatewayPolicies gateway, int target)
@@ -178,6 +205,7 @@ internal sealed class Simulator
 
         var link = _links[v];
         link.Advance(_clock.Seconds);
+        _lastAnnounce[v] = _clock.Seconds;
         gateway.Announced(_destinations[v].DestinationId, new LoadReport(
             link.CustomerFlows, link.SyncFlows, (long)link.SyncRate, 0, (long)link.Capacity, _clock.GetUtcNow()));
     }

@@ -15,7 +15,7 @@ internal static class SimulateCommand
         usage: simulate [--volunteers 8] [--requests 2000] [--loads 0.2,0.5,1] [--sizes equal|trace]
                         [--mode redirect|proxy] [--announce 30] [--flash] [--volatile] [--seed 1]
                         [--policies byrequests,bybusyness,yarp-p2c,feedback,oracle,feedback-d2,feedback-d4] [--out DIR] [--name NAME]
-                        [--announce-sweep 5,15,30,60,120,300]
+                        [--announce-sweep 5,15,30,60,120,300] [--picks-csv]
         """;
 
     public static int Run(string[] args, TextWriter output)
@@ -27,7 +27,7 @@ internal static class SimulateCommand
             return 2;
         }
 
-        var (scenario, loads, policies, outDir, name, sweep) = options.Value;
+        var (scenario, loads, policies, outDir, name, sweep, diagnose) = options.Value;
         Directory.CreateDirectory(outDir);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"## {name}: {scenario.Volunteers} volunteers, {scenario.Requests} requests, {scenario.Sizes} sizes, {scenario.Mode} mode, announce {scenario.AnnounceIntervalSeconds} s{(scenario.FlashCrowd ? ", flash crowd" : "")}{(scenario.Volatile ? ", volatile volunteers" : "")}, seed {scenario.Seed}"));
@@ -42,7 +42,7 @@ internal static class SimulateCommand
         {
             var atLoad = scenario with { Load = load };
             var workload = Workload.For(atLoad);
-            var runs = policies.Select(p => new Simulator(atLoad, p, workload).Run()).ToList();
+            var runs = policies.Select(p => Run(atLoad, p, workload, diagnose ? Path.Combine(outDir, string.Create(CultureInfo.InvariantCulture, $"{name}-picks-{p.Label()}-{(int)(load * 100)}.csv")) : null)).ToList();
             all.AddRange(runs);
             output.WriteLine(Tables.ResponseTimes(runs));
             output.WriteLine(Tables.Goals(runs));
@@ -64,6 +64,15 @@ internal static class SimulateCommand
         return 0;
     }
 
+    /// <summary>One run; with <paramref name="picksCsv"/> it also writes every request's picks there.</summary>
+    private static RunResult Run(Scenario scenario, PolicyKind policy, Workload workload, string? picksCsv)
+    {
+        var records = picksCsv is null ? null : new PickRecords(workload.Requests.Count);
+        var result = new Simulator(scenario, policy, workload) { Records = records }.Run();
+        records?.Write(picksCsv!, workload.Requests, result.ResponseSeconds, result.ServedBy);
+        return result;
+    }
+
     private static int Sweep(Scenario scenario, IReadOnlyList<double> intervals, IReadOnlyList<PolicyKind> policies, TextWriter output)
     {
         output.WriteLine("| announce s | policy | mean s | p50 s | p95 s | p99 s | max s | net use spread |");
@@ -83,7 +92,7 @@ internal static class SimulateCommand
         return 0;
     }
 
-    private static (Scenario Scenario, IReadOnlyList<double> Loads, IReadOnlyList<PolicyKind> Policies, string Out, string Name, IReadOnlyList<double> Sweep)? Parse(string[] args)
+    private static (Scenario Scenario, IReadOnlyList<double> Loads, IReadOnlyList<PolicyKind> Policies, string Out, string Name, IReadOnlyList<double> Sweep, bool Diagnose)? Parse(string[] args)
     {
         var scenario = new Scenario();
         IReadOnlyList<double> loads = [0.2, 0.5, 1.0];
@@ -91,6 +100,7 @@ internal static class SimulateCommand
         IReadOnlyList<double> sweep = [];
         var outDir = "simulation-out";
         var name = "run";
+        var diagnose = false;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -109,11 +119,12 @@ internal static class SimulateCommand
                 case "--out": outDir = Next(); break;
                 case "--name": name = Next(); break;
                 case "--announce-sweep": sweep = Numbers(Next()); break;
+                case "--picks-csv": diagnose = true; break;
                 default: return null;
             }
         }
 
-        return (scenario, loads, policies, outDir, name, sweep);
+        return (scenario, loads, policies, outDir, name, sweep, diagnose);
     }
 
     private static double[] Numbers(string text) => [.. text.Split(',').Select(t => double.Parse(t, CultureInfo.InvariantCulture))];

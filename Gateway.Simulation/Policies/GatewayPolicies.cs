@@ -38,7 +38,7 @@ internal sealed class GatewayPolicies : IDisposable
 
         var selection = new FixedOptions<SelectionOptions>(new SelectionOptions
         {
-            Candidates = kind switch { PolicyKind.FeedbackBestOfTwo => 2, PolicyKind.FeedbackBestOfFour => 4, _ => new SelectionOptions().Candidates },
+            Candidates = kind switch { PolicyKind.FeedbackBestOfTwo => 2, PolicyKind.FeedbackBestOfFour => 4, PolicyKind.FeedbackBestOfEight => 8, _ => new SelectionOptions().Candidates },
         });
         _estimator = new LoadEstimator(_view, _ledger, selection, time);
         Policy = kind switch
@@ -46,7 +46,7 @@ internal sealed class GatewayPolicies : IDisposable
             PolicyKind.ByRequests => new ByRequestsPolicy(_members!),
             PolicyKind.ByBusyness => new ByBusynessPolicy(_members!),
             PolicyKind.YarpPowerOfTwo => YarpPolicies.PowerOfTwoChoices(random),
-            PolicyKind.Feedback or PolicyKind.FeedbackBestOfTwo or PolicyKind.FeedbackBestOfFour =>
+            PolicyKind.Feedback or PolicyKind.FeedbackBestOfTwo or PolicyKind.FeedbackBestOfFour or PolicyKind.FeedbackBestOfEight =>
                 new FeedbackPowerOfTwoPolicy(_estimator, _directory, new SeededRandomSource(random), selection),
             PolicyKind.Oracle or PolicyKind.SizeOracle => new OraclePolicy(trueLoad),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
@@ -54,6 +54,13 @@ internal sealed class GatewayPolicies : IDisposable
     }
 
     public ILoadBalancingPolicy Policy { get; }
+
+    /// <summary>The feedback estimator's load for <paramref name="id"/> (reported or NaN when unknown, plus this gateway's own), for diagnostics.</summary>
+    public (double Reported, double Local) Estimate(string id)
+    {
+        var reported = _estimator.ReportedLoad(id, out var at);
+        return (reported ?? double.NaN, _estimator.LocalLoad(id, at));
+    }
 
     /// <summary>A volunteer's announce reached the tracker and the gateway's view.</summary>
     public void Announced(string id, LoadReport report) => _view.Apply(new LoadReported(id, report));

@@ -12,7 +12,7 @@ internal enum PolicyKind
     /// <summary>YARP's PowerOfTwoChoices on the gateway's own in-flight counts.</summary>
     YarpPowerOfTwo,
 
-    /// <summary><see cref="Gateway.Selection.FeedbackPowerOfTwoPolicy"/> fed by announces, default <see cref="Gateway.Selection.SelectionOptions"/> (8 candidates).</summary>
+    /// <summary><see cref="Gateway.Selection.FeedbackPowerOfTwoPolicy"/> fed by announces, default <see cref="Gateway.Selection.SelectionOptions"/>.</summary>
     Feedback,
 
     /// <summary>Sees every volunteer's true flow count at the moment of the pick: the limit.</summary>
@@ -29,6 +29,9 @@ internal enum PolicyKind
     /// else arrived (processor sharing worked out exactly): a bound for size-aware placement, simulation only.
     /// </summary>
     SizeOracle,
+
+    /// <summary>The gateway's feedback policy with <c>Selection:Candidates = 8</c> (the default before the flash-crowd runs).</summary>
+    FeedbackBestOfEight,
 }
 
 internal static class PolicyKinds
@@ -48,6 +51,7 @@ internal static class PolicyKinds
         PolicyKind.FeedbackBestOfTwo => "feedback-d2",
         PolicyKind.FeedbackBestOfFour => "feedback-d4",
         PolicyKind.SizeOracle => "size-oracle",
+        PolicyKind.FeedbackBestOfEight => "feedback-d8",
         _ => kind.ToString(),
     };
 

@@ -199,6 +199,44 @@ public sealed class FeedbackPowerOfTwoPolicyTests
     }
 
     [Fact]
+    public void By_default_the_one_empty_holder_among_sixty_four_swamped_ones_is_always_found()
+    {
+        // A release's first minute: nobody has announced since it began, the first holders carry 30 of our redirects
+        // each, and one volunteer has just finished fetching the package.
+        var destinations = FlashCrowdHolders(64);
+        var policy = Policy();
+        Assert.All(Enumerable.Range(0, 50), _ => Assert.Equal("h0", Pick(policy, destinations)));
+    }
+
+    [Fact]
+    public void With_eight_candidates_the_one_empty_holder_among_forty_is_missed_most_of_the_time()
+    {
+        _selection.CurrentValue.Candidates = 8;
+        var destinations = FlashCrowdHolders(40);
+        var policy = Policy();
+        var found = Enumerable.Range(0, 400).Count(_ => Pick(policy, destinations) == "h0");
+
+        // Eight of forty drawn: the empty one is among them in 1/5 of the picks; the rest add to a swamped one.
+        Assert.InRange(found, 50, 110);
+    }
+
+    /// <summary>Holders h0…h(n−1) without reports: h0 new and empty, every other with 30 redirects still running.</summary>
+    private DestinationState[] FlashCrowdHolders(int count)
+    {
+        var ids = Enumerable.Range(0, count).Select(i => $"h{i}").ToArray();
+        foreach (var id in ids)
+        {
+            Volunteer(id);
+            for (var r = 0; id != "h0" && r < 30; r++)
+            {
+                _ledger.RecordRedirect(id, TimeSpan.FromSeconds(30));
+            }
+        }
+
+        return Destinations(ids);
+    }
+
+    [Fact]
     public void A_redirect_counts_only_for_its_expected_transfer_time()
     {
         _selection.CurrentValue.AssumedCapacityBytesPerSecond = 1_000_000;

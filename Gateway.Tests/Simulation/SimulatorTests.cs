@@ -29,6 +29,30 @@ public sealed class SimulatorTests
     }
 
     [Fact]
+    public void Pick_records_show_each_picks_true_flows_next_to_the_fewest_any_candidate_had()
+    {
+        // byrequests alternates v0, v1, v0 whatever the load: r1 (50 B) has left v1 at 0.5 s, so r2 at 1 s joins r0 on
+        // v0 (1 flow) while v1 is idle (0 flows).
+        var workload = Workload.With(Tiny, [new Request(0, 300, false), new Request(0, 50, false), new Request(1, 100, false)]);
+        var records = new PickRecords(workload.Requests.Count);
+        var path = Path.Combine(Path.GetTempPath(), $"picks-{Guid.NewGuid():N}.csv");
+        try
+        {
+            var result = new Simulator(Tiny, PolicyKind.ByRequests, workload) { Records = records }.Run();
+            records.Write(path, workload.Requests, result.ResponseSeconds, result.ServedBy);
+            var rows = File.ReadAllLines(path).Skip(1).Select(line => line.Split(',')).ToArray();
+
+            Assert.Equal(["0", "1", "0"], rows.Select(r => r[4]));
+            Assert.All(rows, r => Assert.Equal("1", r[3]));
+            Assert.Equal([("0", "0"), ("0", "0"), ("1", "0")], rows.Select(r => (r[6], r[7])));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Sync_flows_take_their_share_of_the_link()
     {
         // One volunteer, one sync flow: a 100 B request gets half of 100 B/s and takes 2 s.

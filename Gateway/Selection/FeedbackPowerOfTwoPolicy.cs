@@ -9,7 +9,8 @@ namespace Gateway.Selection;
 /// The default policy: the least estimated load per unit of weight (reported feedback plus this gateway's own
 /// dispatches) among <see cref="SelectionOptions.Candidates"/> random holders, all of them when there are
 /// no more. Random candidates, not the global minimum over thousands, because feedback is stale between
-/// announces; more than two, because with few holders of which some sync, two are both busy too often.
+/// announces; more than two, because with few holders of which some sync, two are both busy too often, and
+/// because a new package's newest holders are empty while its first ones are swamped, and few draws miss them.
 /// The name stays (configurations name it); with <c>Candidates = 2</c> it is the power of two choices.
 /// </summary>
 public sealed class FeedbackPowerOfTwoPolicy(LoadEstimator estimator, VolunteerDirectory directory, IRandomSource random, IOptionsMonitor<SelectionOptions> options) : ILoadBalancingPolicy

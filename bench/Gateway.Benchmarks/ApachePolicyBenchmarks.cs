@@ -68,13 +68,4 @@ public class ApachePolicyBenchmarks : IDisposable
         _members.Dispose();
         GC.SuppressFinalize(this);
     }
-
-    private sealed class FixedOptions<T>(T value) : IOptionsMonitor<T>
-    {
-        public T CurrentValue => value;
-
-        public T Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<T, string?> listener) => null;
-    }
 }

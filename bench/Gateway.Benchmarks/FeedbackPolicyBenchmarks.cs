@@ -1,0 +1,69 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Engines;
+using Gateway.Feedback.Store;
+using Gateway.Selection;
+using Gateway.Volunteers;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Benchmarks;
+
+/// <summary>
+/// Per-pick cost of the default <see cref="FeedbackPowerOfTwoPolicy"/> with 8 candidates (the old default) and 64
+/// (the new one) among 1,000 holders that all reported, each with none or 30 of this gateway's redirects still open
+/// in the ledger (a flash crowd's holders carry that many). A short job: about 2 minutes.
+/// </summary>
+[SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 3, iterationCount: 8)]
+[MemoryDiagnoser]
+public class FeedbackPolicyBenchmarks : IDisposable
+{
+    private const int Holders = 1000;
+
+    private readonly DefaultHttpContext _context = new();
+    private readonly ClusterState _cluster = new("volunteers");
+    private VolunteerDirectory _directory = null!;
+    private FeedbackPowerOfTwoPolicy _policy = null!;
+    private DestinationState[] _destinations = [];
+
+    [Params(8, 64)]
+    public int Candidates { get; set; }
+
+    [Params(0, 30)]
+    public int OpenRedirects { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var time = TimeProvider.System;
+        var selection = new SelectionOptions { Candidates = Candidates, Seed = 1, FeedbackMaxAge = TimeSpan.FromHours(1) };
+        var set = new VolunteerSetOptions();
+        var view = new SwarmView(time);
+        var ledger = new DispatchLedger(time);
+        for (var i = 0; i < Holders; i++)
+        {
+            var id = $"v{i}";
+            set.Members.Add(new VolunteerOptions { Id = id, Url = $"http://127.0.0.1:{10000 + i}/" });
+            view.Apply(new LoadReported(id, new LoadReport(i % 7, i % 2 * 4, 300_000, 0, 1_250_000, time.GetUtcNow())));
+            for (var r = 0; r < OpenRedirects; r++)
+            {
+                ledger.RecordRedirect(id, DispatchLedger.LongestMemory);
+            }
+        }
+
+        var options = new FixedOptions<SelectionOptions>(selection);
+        _directory = new VolunteerDirectory(new FixedOptions<VolunteerSetOptions>(set));
+        _policy = new FeedbackPowerOfTwoPolicy(new LoadEstimator(view, ledger, options, time), _directory, new SelectionRandomSource(Options.Create(selection)), options);
+        _destinations = [.. set.Members.Select(m => new DestinationState(m.Id))];
+    }
+
+    [Benchmark]
+    public DestinationState? Pick() => _policy.PickDestination(_context, _cluster, _destinations);
+
+    [GlobalCleanup]
+    public void Dispose()
+    {
+        _directory.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
