@@ -69,6 +69,14 @@ public static class AnnounceResponseWriter
             writer.WriteEnd();
         }
 
+        if (result.Slice is { } slice)
+        {
+            writer.WriteKey("x_slice"u8);
+            writer.WriteInteger(slice.Index);
+            writer.WriteKey("x_slices"u8);
+            writer.WriteInteger(slice.Count);
+        }
+
         writer.WriteEnd();
     }
 

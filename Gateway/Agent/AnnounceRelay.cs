@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Gateway.Feedback.Bencode;
 using Gateway.Feedback.Tracker;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -60,6 +61,7 @@ public sealed partial class AnnounceRelay(
         {
             using var response = await clients.CreateClient(nameof(AnnounceRelay)).GetAsync(new Uri(url), context.RequestAborted).ConfigureAwait(false);
             var body = await response.Content.ReadAsByteArrayAsync(context.RequestAborted).ConfigureAwait(false);
+            torrent?.WebSeed?.Observe(ReadSlice(body));
             await WriteAsync(context, (int)response.StatusCode, body).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !context.RequestAborted.IsCancellationRequested)
@@ -102,6 +104,24 @@ public sealed partial class AnnounceRelay(
         }
 
         return text.Append(LoadFeedbackQuery.Format(load)).ToString();
+    }
+
+    /// <summary>The web-seed slice the tracker put in its reply (<c>x_slice</c>, <c>x_slices</c>), if any.</summary>
+    internal static WebSeedSlice? ReadSlice(byte[] reply)
+    {
+        try
+        {
+            return BencodeDecoder.Decode(reply) is BencodeDictionary d
+                && d.Get<BencodeInteger>("x_slice"u8) is { } index
+                && d.Get<BencodeInteger>("x_slices"u8) is { } count
+                && count.Value is > 0 and <= int.MaxValue && index.Value >= 0 && index.Value < count.Value
+                ? new WebSeedSlice((int)index.Value, (int)count.Value)
+                : null;
+        }
+        catch (BencodeException)
+        {
+            return null;
+        }
     }
 
     private static byte[] Failure(string reason)

@@ -68,6 +68,7 @@ public static class VolunteerAgentHost
         services.AddSingleton<ContentStore>();
         services.AddSingleton<CompletionVerifier>();
         services.AddSingleton<AnnounceRelay>();
+        services.AddSingleton<WebSeed.WebSeedRelay>();
         services.AddSingleton<MirrorFileServer>();
         services.AddSingleton<AgentStatusReporter>();
         if (settings.UsesTransmission)
@@ -81,6 +82,7 @@ public static class VolunteerAgentHost
         services.AddHttpClient<ManifestSource>();
         services.AddHttpClient(nameof(MirrorAgentService));
         services.AddHttpClient(nameof(AnnounceRelay), c => c.Timeout = TimeSpan.FromSeconds(30));
+        services.AddHttpClient(nameof(WebSeed.WebSeedRelay), c => c.Timeout = TimeSpan.FromMinutes(5));
         services.AddSingleton<AgentDrain>();
         services.AddHostedService(sp => sp.GetRequiredService<AgentDrain>());
         services.AddSingleton<AgentMetrics>();
@@ -125,6 +127,11 @@ public static class VolunteerAgentHost
         if (path == "/announce")
         {
             return services.GetRequiredService<AnnounceRelay>().HandleAsync(context);
+        }
+
+        if (path?.StartsWith(WebSeed.WebSeedRelay.PathPrefix, StringComparison.Ordinal) == true)
+        {
+            return services.GetRequiredService<WebSeed.WebSeedRelay>().HandleAsync(context);
         }
 
         if (path == "/status")
