@@ -71,10 +71,12 @@ public static class AnnounceResponseWriter
 
         if (result.Slice is { } slice)
         {
-            writer.WriteKey("x_slice"u8);
-            writer.WriteInteger(slice.Index);
-            writer.WriteKey("x_slices"u8);
-            writer.WriteInteger(slice.Count);
+            writer.WriteKey("x_members"u8);
+            writer.WriteString(slice.MembersBytes());
+            Span<byte> self = stackalloc byte[8];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(self, slice.Self);
+            writer.WriteKey("x_self"u8);
+            writer.WriteString(self);
         }
 
         writer.WriteEnd();

@@ -426,8 +426,8 @@ public sealed class VolunteerAgentTests : IDisposable
         string[] agents = ["v1", "v2", "v3"];
         Assert.True(fromOrigin <= size * 1.2, $"the origin sent {fromOrigin} bytes ({fromOrigin / (double)size:F2} copies)\n{string.Join("\n", agents.Select(id => bed[id].Describe()))}");
         var slicings = agents.Select(id => bed[id].State.Torrents().Single(t => t.Torrent.Name == "release.iso").WebSeed!).ToList();
-        Assert.All(slicings, s => Assert.Equal(3, s.Slice?.Count));
-        Assert.Equal([0, 1, 2], slicings.Select(s => s.Slice!.Value.Index).Order());
+        Assert.All(slicings, s => Assert.Equal(3, s.Slice?.Members.Count));
+        Assert.Equal(3, slicings.Select(s => s.Slice!.Self).Distinct().Count());
         Assert.Equal(release, await bed.Gateway.Client.GetByteArrayAsync(new Uri(bed["v2"].Url, "iso/release.iso")));
     }
 
@@ -442,7 +442,7 @@ public sealed class VolunteerAgentTests : IDisposable
         await bed.HoldersBecomeAsync("iso/alone.iso", ["v1"], Bound);
 
         var slicing = bed["v1"].State.Torrents().Single(t => t.Torrent.Name == "alone.iso").WebSeed!;
-        Assert.Equal(1, slicing.Slice?.Count);
+        Assert.Equal(1, slicing.Slice?.Members.Count);
         Assert.True(slicing.ForwardedBytes >= release.Length, $"the relay forwarded {slicing.ForwardedBytes} bytes of {release.Length}");
         Assert.Equal(release, await bed.Gateway.Client.GetByteArrayAsync(new Uri(bed["v1"].Url, "iso/alone.iso")));
     }
@@ -458,7 +458,7 @@ public sealed class VolunteerAgentTests : IDisposable
         var release = _repository.Add("iso/left.iso", 9 * 1024 * 1024);
         await bed.PublishAsync();
         WebSeedSlicing? Slicing(string id) => bed[id].State.Torrents().SingleOrDefault(t => t.Torrent.Name == "left.iso")?.WebSeed;
-        await Eventually.HoldsAsync(() => Slicing("v3") is { Slice.Count: 3, ForwardedBytes: > 0 }, Bound, bed["v3"].Describe);
+        await Eventually.HoldsAsync(() => Slicing("v3") is { Slice.Members.Count: 3, ForwardedBytes: > 0 }, Bound, bed["v3"].Describe);
         Assert.Empty(bed.HoldersOf("iso/left.iso"));
         await bed.StopAgentAsync("v3");
 

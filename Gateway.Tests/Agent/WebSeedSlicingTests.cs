@@ -25,7 +25,7 @@ public sealed class WebSeedSlicingTests
     private static readonly TimeSpan Stall = TimeSpan.FromSeconds(5);
 
     [Fact]
-    public void The_tracker_gives_each_keyed_leecher_of_a_fully_listed_swarm_its_own_slice()
+    public void The_tracker_lists_the_keyed_members_of_a_fully_listed_swarm_to_each_of_them()
     {
         var peers = new Dictionary<string, SwarmPeer>
         {
@@ -35,31 +35,36 @@ public sealed class WebSeedSlicingTests
         };
         SwarmPeer[] others = [Peer(4, null, seeder: false), Peer(5, "v9", seeder: true)];
         var counts = new SwarmCounts(Seeders: 1, Leechers: 4, Completed: 0);
-        var slices = peers.Keys.Select(id => WebSeedSlice.Assign(id, [.. peers.Where(p => p.Key != id).Select(p => p.Value), .. others], counts)).ToList();
+        var slices = peers.Keys.Select(id => WebSeedSlice.Assign(id, [.. peers.Where(p => p.Key != id).Select(p => p.Value), .. others], counts)!).ToList();
 
-        // Anonymous leechers and seeders own no slice; the three keyed leechers share three.
-        Assert.All(slices, s => Assert.Equal(3, s!.Value.Count));
-        Assert.Equal([0, 1, 2], slices.Select(s => s!.Value.Index).Order());
+        // Every keyed member, the seeder too (it stays a member when it completes); the anonymous leecher is none.
+        string[] keyed = ["v1", "v2", "v3", "v9"];
+        ulong[] members = [.. keyed.Select(WebSeedSlice.Token).Order()];
+        Assert.All(slices, s => Assert.Equal(members, s.Members));
+        Assert.Equal(peers.Keys.Select(WebSeedSlice.Token), slices.Select(s => s.Self));
     }
 
     [Fact]
-    public void A_reply_that_lists_only_a_sample_of_the_swarm_carries_no_slice()
+    public void A_reply_that_lists_only_a_sample_of_the_swarm_carries_no_members()
     {
         var counts = new SwarmCounts(Seeders: 0, Leechers: 60, Completed: 0);
         Assert.Null(WebSeedSlice.Assign("v1", [Peer(2, "v2", seeder: false)], counts));
     }
 
     [Fact]
-    public void The_slice_rides_on_the_announce_reply_and_the_relay_reads_it_back()
+    public void The_members_ride_on_the_announce_reply_and_the_relay_reads_them_back()
     {
+        var slice = WebSeedSlice.Assign("v2", [Peer(1, "v1", seeder: false), Peer(3, "v3", seeder: true)], new SwarmCounts(1, 2, 0))!;
         var withSlice = new ArrayBufferWriter<byte>();
-        AnnounceResponseWriter.WriteAnnounce(withSlice, new AnnounceResult(null, new SwarmCounts(0, 3, 0), 0, 60, 30) { Slice = new WebSeedSlice(2, 3) }, [], compact: true, noPeerId: true);
+        AnnounceResponseWriter.WriteAnnounce(withSlice, new AnnounceResult(null, new SwarmCounts(1, 2, 0), 0, 60, 30) { Slice = slice }, [], compact: true, noPeerId: true);
         var without = new ArrayBufferWriter<byte>();
         AnnounceResponseWriter.WriteAnnounce(without, new AnnounceResult(null, new SwarmCounts(0, 3, 0), 0, 60, 30), [], compact: true, noPeerId: true);
 
         // Still a canonical reply (keys in order) that any client decodes.
         Assert.IsType<BencodeDictionary>(BencodeDecoder.Decode(withSlice.WrittenMemory));
-        Assert.Equal(new WebSeedSlice(2, 3), AnnounceRelay.ReadSlice(withSlice.WrittenSpan.ToArray()));
+        var read = AnnounceRelay.ReadSlice(withSlice.WrittenSpan.ToArray());
+        Assert.Equal(slice.Self, read!.Self);
+        Assert.Equal(slice.Members, read.Members);
         Assert.Null(AnnounceRelay.ReadSlice(without.WrittenSpan.ToArray()));
         Assert.Null(AnnounceRelay.ReadSlice("not bencode"u8.ToArray()));
     }
@@ -68,58 +73,80 @@ public sealed class WebSeedSlicingTests
     [InlineData(2, 7)]
     [InlineData(3, 3)]
     [InlineData(8, 77)]
-    [InlineData(5, 1000)]
-    public void Every_piece_has_exactly_one_owner_and_a_slice_is_forwarded_up_to_its_end(int members, int pieces)
+    [InlineData(5, 300)]
+    public void Every_block_has_exactly_one_owner_and_an_owner_forwards_its_run_of_blocks(int members, int blocks)
     {
-        const long pieceLength = 16384;
-        var layout = Layout(pieces * pieceLength - 100, (int)pieceLength);
-        var agents = Enumerable.Range(0, members).Select(i =>
-        {
-            var slicing = new WebSeedSlicing(layout, Added);
-            slicing.Observe(new WebSeedSlice(i, members));
-            return slicing;
-        }).ToList();
+        const int pieceLength = 256 * 1024;
+        var layout = Layout((blocks * WebSeedSlicing.BlockTarget) - 100, pieceLength);
+        var ids = Enumerable.Range(0, members).Select(i => "volunteer-" + i).ToList();
+        var agents = ids.Select(id => Confirmed(layout, new WebSeedSlice(WebSeedSlice.Token(id), [.. ids.Select(WebSeedSlice.Token).Order()]))).ToList();
 
-        for (var piece = 0L; piece < pieces; piece++)
+        var owned = new int[members];
+        for (var block = 0L; block < blocks; block++)
         {
-            var offset = (piece * pieceLength) + 5;
-            var owners = agents.Select(a => a.Decide(offset, 1, Added.AddSeconds(1), Settle, Stall)).Where(d => d.Action == WebSeedAction.Forward).ToList();
-            var owner = Assert.Single(owners);
+            var offset = (block * WebSeedSlicing.BlockTarget) + 5;
+            var decisions = agents.Select(a => a.Decide(offset, 1, Added.AddSeconds(1), Settle, Stall)).ToList();
+            var owner = Assert.Single(decisions, d => d.Action == WebSeedAction.Forward);
             Assert.Equal("slice", owner.Reason);
-            Assert.True(owner.End > offset && owner.End <= layout.Size, $"piece {piece}: end {owner.End}");
+            Assert.True(owner.End > offset && owner.End <= layout.Size, $"block {block}: end {owner.End}");
+            owned[decisions.IndexOf(owner)]++;
 
-            // The forwarded run ends where the next owner's begins (or at the end).
-            var lastPiece = (owner.End - 1) / pieceLength;
-            Assert.Equal(owner, agents.Select(a => a.Decide(lastPiece * pieceLength, 1, Added.AddSeconds(1), Settle, Stall)).Single(d => d.Action == WebSeedAction.Forward));
+            // The forwarded run ends where another member's block begins (or at the end).
+            if (owner.End < layout.Size)
+            {
+                Assert.Equal(WebSeedAction.Defer, agents[decisions.IndexOf(owner)].Decide(owner.End, 1, Added.AddSeconds(1), Settle, Stall).Action);
+            }
+        }
+
+        // Rendezvous hashing spreads the blocks (every member gets some once there are a few per member).
+        if (blocks >= 20 * members)
+        {
+            Assert.All(owned, n => Assert.InRange(n, 1, blocks));
         }
     }
 
     [Fact]
-    public void Without_a_slice_or_alone_an_agent_defers_while_settling_then_fetches_everything()
+    public void A_member_that_joins_moves_only_its_own_share_of_blocks()
     {
-        var layout = Layout(1_000_000, 16384);
-        var none = new WebSeedSlicing(layout, Added);
-        var alone = new WebSeedSlicing(layout, Added);
-        alone.Observe(new WebSeedSlice(0, 1));
+        ulong[] before = [.. Enumerable.Range(0, 6).Select(i => WebSeedSlice.Token("v" + i))];
+        ulong[] after = [.. before, WebSeedSlice.Token("v6")];
+        var hash = InfoHash.Parse("0123456789abcdef0123456789abcdef01234567");
+        var torrent = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(hash.ToArray());
+        var moved = Enumerable.Range(0, 400).Count(b => new WebSeedSlice(before[0], before).OwnerOf(torrent, b) != new WebSeedSlice(before[0], after).OwnerOf(torrent, b));
+        var toNewcomer = Enumerable.Range(0, 400).Count(b => new WebSeedSlice(before[0], after).OwnerOf(torrent, b) == after[^1]);
+        Assert.Equal(toNewcomer, moved);
+        Assert.InRange(moved, 1, 400 / 3);
+    }
 
-        Assert.Equal(WebSeedAction.Defer, none.Decide(500_000, 0, Added.AddSeconds(1), Settle, Stall).Action);
+    [Fact]
+    public void The_first_reply_is_provisional_until_a_second_confirms_it_or_the_settle_time_passes()
+    {
+        var layout = Layout(8 * WebSeedSlicing.BlockTarget, 256 * 1024);
+        var alone = new WebSeedSlicing(layout, Hash, Added);
+        alone.Observe(new WebSeedSlice(1, [1]));
         Assert.Equal(WebSeedAction.Defer, alone.Decide(500_000, 0, Added.AddSeconds(1), Settle, Stall).Action);
+        alone.Observe(new WebSeedSlice(1, [1]));
+        Assert.Equal(new WebSeedDecision(WebSeedAction.Forward, layout.Size, "alone"), alone.Decide(500_000, 0, Added.AddSeconds(1), Settle, Stall));
+
+        var none = new WebSeedSlicing(layout, Hash, Added);
+        none.Observe(null);
+        Assert.Equal(WebSeedAction.Defer, none.Decide(500_000, 0, Added.AddSeconds(1), Settle, Stall).Action);
         Assert.Equal(new WebSeedDecision(WebSeedAction.Forward, layout.Size, "no slice"), none.Decide(500_000, 0, Added + Settle, Settle, Stall));
-        Assert.Equal(new WebSeedDecision(WebSeedAction.Forward, layout.Size, "alone"), alone.Decide(500_000, 0, Added + Settle, Settle, Stall));
     }
 
     [Fact]
     public void A_foreign_range_is_fetched_once_the_torrent_made_no_progress_for_the_stall_time()
     {
-        var slicing = new WebSeedSlicing(Layout(1_000_000, 16384), Added);
-        slicing.Observe(new WebSeedSlice(0, 2));
-        const long foreign = 900_000;
+        var layout = Layout(8 * WebSeedSlicing.BlockTarget, 256 * 1024);
+        var slice = new WebSeedSlice(1, [1, 2]);
+        var slicing = Confirmed(layout, slice);
+        var foreign = Enumerable.Range(0, 8).Select(b => b * WebSeedSlicing.BlockTarget).First(o => slicing.Decide(o, 0, Added, Settle, Stall).Action == WebSeedAction.Defer);
 
         // Progress keeps deferring; none for the stall time (an owner gone, peers that choke) gives up on slicing.
         Assert.Equal(WebSeedAction.Defer, slicing.Decide(foreign, 100, Added.AddSeconds(4), Settle, Stall).Action);
         Assert.Equal(WebSeedAction.Defer, slicing.Decide(foreign, 200, Added.AddSeconds(8), Settle, Stall).Action);
         Assert.Equal(WebSeedAction.Defer, slicing.Decide(foreign, 200, Added.AddSeconds(12.9), Settle, Stall).Action);
-        Assert.Equal(new WebSeedDecision(WebSeedAction.Forward, 1_000_000, "stalled"), slicing.Decide(foreign, 200, Added.AddSeconds(13), Settle, Stall));
+        Assert.Equal(new WebSeedDecision(WebSeedAction.Forward, layout.Size, "stalled"), slicing.Decide(foreign, 200, Added.AddSeconds(13), Settle, Stall));
         Assert.Equal(WebSeedAction.Defer, slicing.Decide(foreign, 300, Added.AddSeconds(14), Settle, Stall).Action);
     }
 
@@ -158,46 +185,60 @@ public sealed class WebSeedSlicingTests
     }
 
     [Fact]
-    public async Task The_relay_forwards_an_owned_range_byte_exact_clipped_at_its_slice_and_defers_a_foreign_one()
+    public async Task The_relay_forwards_an_owned_range_byte_exact_clipped_at_its_run_and_defers_a_foreign_one()
     {
         using var repository = new TestRepository();
-        const int pieceLength = 16384;
-        var bytes = repository.Add("iso/r.iso", (10 * pieceLength) + 123);
+        const int pieceLength = 256 * 1024;
+        const long block = WebSeedSlicing.BlockTarget;
+        var bytes = repository.Add("iso/r.iso", (12 * (int)block) + 123);
         var meter = new ResponseMeter(0);
         await using var origin = await StaticFileServer.StartAsync(repository.Folder, 0, CancellationToken.None, meter);
         var built = await TorrentBuilder.BuildAsync(
             new TorrentSpec { Name = "r.iso", SingleFile = true, PieceLength = pieceLength, WebSeeds = [new Uri(origin.BaseUrl, "iso/r.iso").AbsoluteUri], Files = [new(Path.Combine(repository.Folder, "iso/r.iso"), ["r.iso"], bytes.Length)] },
             CancellationToken.None);
         Assert.True(WebSeedLayout.TryRead(built.Metainfo, built.InfoHash, out var layout, out _));
-        var time = new FakeTimeProvider(Added.AddSeconds(1));
+        var slicing = new WebSeedSlicing(layout!, built.InfoHash, Added);
+        var slice = new WebSeedSlice(WebSeedSlice.Token("v1"), [WebSeedSlice.Token("v1"), WebSeedSlice.Token("v2")]);
+        slicing.Observe(slice);
+        slicing.Observe(slice);
+        var torrent = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(built.InfoHash.ToArray());
+        var mine = Enumerable.Range(0, 13).Select(b => slice.OwnerOf(torrent, b) == slice.Self).ToArray();
+        var ownedRun = Enumerable.Range(0, 12).First(b => mine[b] && !mine[b + 1]);
+        var runStart = ownedRun;
+        while (runStart > 0 && mine[runStart - 1])
+        {
+            runStart--;
+        }
+
+        var foreignBlock = Array.IndexOf(mine, false);
         var state = new MirrorState();
-        var slicing = new WebSeedSlicing(layout!, Added);
-        slicing.Observe(new WebSeedSlice(0, 2));
         state.Add(new MirroredTorrent(new ManifestTorrent(built.InfoHash.ToString(), "r.iso", "iso", true, "t", pieceLength, bytes.Length, false, null, null, ["iso/r.iso"]), built.InfoHash, "iso") { WebSeed = slicing });
         using var services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
-        var relay = new WebSeedRelay(state, services.GetRequiredService<IHttpClientFactory>(), Options.Create(new VolunteerAgentOptions { WebSeedDeferDelay = TimeSpan.Zero }), time, NullLogger<WebSeedRelay>.Instance);
+        var relay = new WebSeedRelay(state, services.GetRequiredService<IHttpClientFactory>(), Options.Create(new VolunteerAgentOptions { WebSeedDeferDelay = TimeSpan.Zero }), new FakeTimeProvider(Added.AddSeconds(1)), NullLogger<WebSeedRelay>.Instance);
         var path = $"/webseed/{built.InfoHash}/r.iso";
 
-        // Slice 0 of 2 is pieces 0-4 (10 full pieces and a short one: 11). A range inside it comes back exact.
-        var inside = await SendAsync(relay, path, "bytes=100-20099");
+        // A range inside an own block comes back exact.
+        var at = (ownedRun * block) + 100;
+        var inside = await SendAsync(relay, path, $"bytes={at}-{at + 19_999}");
         Assert.Equal(206, inside.Status);
-        Assert.Equal(bytes[100..20100], inside.Body);
+        Assert.Equal(bytes[(int)at..(int)(at + 20_000)], inside.Body);
         Assert.False(inside.Aborted);
 
-        // A range running past the slice is announced in full, carries the slice's bytes and is cut there.
-        var past = await SendAsync(relay, path, $"bytes={4 * pieceLength}-{bytes.Length - 1}");
+        // A range running past the run of own blocks is announced in full, carries the run's bytes and is cut there.
+        var from = runStart * block;
+        var past = await SendAsync(relay, path, $"bytes={from}-{bytes.Length - 1}");
         Assert.Equal(206, past.Status);
-        Assert.Equal($"bytes {4 * pieceLength}-{bytes.Length - 1}/{bytes.Length}", past.ContentRange);
-        Assert.Equal(bytes[(4 * pieceLength)..(6 * pieceLength)], past.Body);
+        Assert.Equal($"bytes {from}-{bytes.Length - 1}/{bytes.Length}", past.ContentRange);
+        Assert.Equal(bytes[(int)from..(int)((ownedRun + 1) * block)], past.Body);
         Assert.True(past.Aborted);
-        Assert.Equal(20000 + (2 * pieceLength), slicing.ForwardedBytes);
+        Assert.Equal(20_000 + past.Body.Length, slicing.ForwardedBytes);
 
         // A foreign range is deferred: redirected to itself, and every 16th time a 504 with Retry-After.
         var before = meter.BytesSent;
-        var foreign = await SendAsync(relay, path, $"bytes={7 * pieceLength}-{bytes.Length - 1}");
+        var foreign = await SendAsync(relay, path, $"bytes={foreignBlock * block}-{bytes.Length - 1}");
         Assert.Equal(307, foreign.Status);
         Assert.Equal(path + "?hop=1", foreign.Location);
-        var backOff = await SendAsync(relay, path, $"bytes={7 * pieceLength}-{bytes.Length - 1}", "?hop=15");
+        var backOff = await SendAsync(relay, path, $"bytes={foreignBlock * block}-{bytes.Length - 1}", "?hop=15");
         Assert.Equal(504, backOff.Status);
         Assert.Equal(before, meter.BytesSent);
 
@@ -235,6 +276,16 @@ public sealed class WebSeedSlicingTests
         }).Encode();
         Assert.True(WebSeedLayout.TryRead(metainfo, InfoHash.OfMetainfo(metainfo), out var layout, out _));
         return layout!;
+    }
+
+    private static readonly InfoHash Hash = InfoHash.Parse("0123456789abcdef0123456789abcdef01234567");
+
+    private static WebSeedSlicing Confirmed(WebSeedLayout layout, WebSeedSlice slice)
+    {
+        var slicing = new WebSeedSlicing(layout, Hash, Added);
+        slicing.Observe(slice);
+        slicing.Observe(slice);
+        return slicing;
     }
 
     private static SwarmPeer Peer(byte n, string? volunteer, bool seeder) =>

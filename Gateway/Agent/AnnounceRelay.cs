@@ -106,16 +106,15 @@ public sealed partial class AnnounceRelay(
         return text.Append(LoadFeedbackQuery.Format(load)).ToString();
     }
 
-    /// <summary>The web-seed slice the tracker put in its reply (<c>x_slice</c>, <c>x_slices</c>), if any.</summary>
+    /// <summary>The web-seed members the tracker put in its reply (<c>x_members</c>, <c>x_self</c>), if any.</summary>
     internal static WebSeedSlice? ReadSlice(byte[] reply)
     {
         try
         {
             return BencodeDecoder.Decode(reply) is BencodeDictionary d
-                && d.Get<BencodeInteger>("x_slice"u8) is { } index
-                && d.Get<BencodeInteger>("x_slices"u8) is { } count
-                && count.Value is > 0 and <= int.MaxValue && index.Value >= 0 && index.Value < count.Value
-                ? new WebSeedSlice((int)index.Value, (int)count.Value)
+                && d.Get<BencodeString>("x_self"u8) is { } self
+                && d.Get<BencodeString>("x_members"u8) is { } members
+                ? WebSeedSlice.FromBytes(self.Bytes.Span, members.Bytes.Span)
                 : null;
         }
         catch (BencodeException)

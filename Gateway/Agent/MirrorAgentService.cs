@@ -159,7 +159,7 @@ public sealed partial class MirrorAgentService(
             if (settings.WebSeedSlicing && engine.TakesWebSeedRelay && WebSeedLayout.TryRead(bytes, hash, out var layout, out var withoutWebSeeds))
             {
                 // The engine reaches the origin only through the relay, which forwards this agent's slice.
-                mirrored.WebSeed = new WebSeedSlicing(layout!, now);
+                mirrored.WebSeed = new WebSeedSlicing(layout!, hash, now);
                 bytes = withoutWebSeeds;
                 webSeeds = [endpoints.WebSeedRelayUrl(hash)];
             }

@@ -98,7 +98,7 @@ static async Task<(double Seconds, long OriginBytes)> RunAgentsAsync(string work
             [
                 $"--Volunteer:TrackerUrl={tracker}announce", $"--Volunteer:Key=bench-v{i}-key-0123456789",
                 $"--Volunteer:ManifestUrl={server.BaseUrl}manifest.json", "--Volunteer:PollInterval=00:00:00.5",
-                $"--Volunteer:Storage={Path.Combine(work, "agent-" + i.ToString(CultureInfo.InvariantCulture))}",
+                $"--Volunteer:Storage={Path.Combine(work, (slicing ? "sliced-" : "plain-") + i.ToString(CultureInfo.InvariantCulture))}",
                 $"--Volunteer:Listen=http://127.0.0.1:{ports[i]}", $"--Volunteer:PublicUrl=http://127.0.0.1:{ports[i]}/",
                 "--Volunteer:ControlUrl=http://127.0.0.1:0", "--Volunteer:AnnounceIntervalSeconds=2", "--Logging:LogLevel:Default=Warning",
                 $"--Volunteer:WebSeedSlicing={slicing}",

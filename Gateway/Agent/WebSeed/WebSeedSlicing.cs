@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using Gateway.Feedback.Torrents;
 using Gateway.Feedback.Tracker;
 
 namespace Gateway.Agent.WebSeed;
@@ -15,35 +17,46 @@ public enum WebSeedAction
 /// <summary>The relay's answer to a range starting at a given offset of the torrent.</summary>
 /// <param name="Action">Forward to the origin or defer.</param>
 /// <param name="End">Exclusive end, in the torrent's byte space, of what may be fetched from the origin.</param>
-/// <param name="Reason">Why, for the status page and the tests: <c>slice</c>, <c>alone</c>, <c>stalled</c>, <c>settling</c>, <c>foreign</c>.</param>
+/// <param name="Reason">Why, for the status page, the bench and the tests: <c>slice</c>, <c>alone</c>, <c>no slice</c>, <c>stalled</c>, <c>settling</c>, <c>foreign</c>.</param>
 public readonly record struct WebSeedDecision(WebSeedAction Action, long End, string Reason);
 
 /// <summary>
-/// One torrent's web-seed slicing: the slice the tracker assigned (read from the announce replies) and the rules
+/// One torrent's web-seed slicing: the members the tracker listed (read from the announce replies) and the rules
 /// that decide, for a range the engine wants from the web seed, whether this agent pays the origin for it.
 /// </summary>
 /// <remarks>
-/// Slice i of n is the i-th of n equal runs of pieces. A range that starts in this agent's slice is fetched up to
-/// the slice's end; one that starts elsewhere is deferred, because another agent fetches it and peers bring it.
-/// It never stalls: with no slice (a swarm larger than one reply, or a tracker without slices) or alone in the
-/// swarm, everything is fetched once the first announces had time to see the others (<c>settle</c>); and when the
-/// torrent made no progress for <c>stall</c> (an owner that left, peers that choke this one), everything is too.
+/// The torrent is cut into blocks of whole pieces of about 1 MiB (aria2's web-seed segment), and each block belongs
+/// to one member by rendezvous hashing. A range that starts in one of this agent's blocks is fetched up to the end of
+/// its run of own blocks; one that starts elsewhere is deferred, because its owner fetches it and peers bring it.
+/// The first reply is provisional (agents add a new torrent within a feed poll of each other, and the first to
+/// announce sees few members): its slice is used only once <c>settle</c> has passed without a second reply.
+/// It never stalls: with no members (a swarm larger than one reply, or a tracker without slices) or alone in the
+/// swarm, everything is fetched once a second reply confirms it; and when the torrent made no progress for
+/// <c>stall</c> (an owner that left, peers that choke this one, no reply at all), everything is too.
 /// </remarks>
-public sealed class WebSeedSlicing(WebSeedLayout layout, DateTimeOffset addedAt)
+public sealed class WebSeedSlicing(WebSeedLayout layout, InfoHash infoHash, DateTimeOffset addedAt)
 {
+    /// <summary>About aria2's web-seed segment (<c>--min-split-size=1M</c>).</summary>
+    public const long BlockTarget = 1024 * 1024;
+
     private readonly Lock _lock = new();
+    private readonly ulong _torrent = BinaryPrimitives.ReadUInt64BigEndian(infoHash.ToArray());
+    private readonly Dictionary<string, long> _byReason = new(StringComparer.Ordinal);
     private WebSeedSlice? _slice;
+    private int _replies;
     private long _completed;
     private DateTimeOffset _progressAt = addedAt;
     private long _forwardedBytes;
     private long _deferred;
-    private readonly Dictionary<string, long> _byReason = new(StringComparer.Ordinal);
 
     public WebSeedLayout Layout { get; } = layout;
 
     public DateTimeOffset AddedAt { get; } = addedAt;
 
-    /// <summary>The slice of the last announce reply that had one.</summary>
+    /// <summary>Bytes per block: whole pieces, about <see cref="BlockTarget"/>.</summary>
+    public long BlockLength { get; } = Math.Max(1, BlockTarget / layout.PieceLength) * layout.PieceLength;
+
+    /// <summary>The members of the last announce reply that listed them.</summary>
     public WebSeedSlice? Slice
     {
         get
@@ -61,14 +74,27 @@ public sealed class WebSeedSlicing(WebSeedLayout layout, DateTimeOffset addedAt)
     /// <summary>Requests the relay deferred.</summary>
     public long Deferred => Interlocked.Read(ref _deferred);
 
-    /// <summary>An announce reply arrived; a reply without a slice keeps the last one (a <c>stopped</c> or a sampled reply says nothing new).</summary>
-    public void Observe(WebSeedSlice? slice)
+    /// <summary>Bytes fetched from the origin through the relay, by the reason of the decision that let them through.</summary>
+    public IReadOnlyDictionary<string, long> ForwardedByReason
     {
-        if (slice is { Count: > 0 } s && s.Index >= 0 && s.Index < s.Count)
+        get
         {
             lock (_lock)
             {
-                _slice = s;
+                return new Dictionary<string, long>(_byReason, StringComparer.Ordinal);
+            }
+        }
+    }
+
+    /// <summary>An announce reply arrived; one without members keeps the last members (a sampled reply says nothing new).</summary>
+    public void Observe(WebSeedSlice? slice)
+    {
+        lock (_lock)
+        {
+            _replies++;
+            if (slice is not null)
+            {
+                _slice = slice;
             }
         }
     }
@@ -85,45 +111,39 @@ public sealed class WebSeedSlicing(WebSeedLayout layout, DateTimeOffset addedAt)
                 _progressAt = now;
             }
 
-            slice = _slice;
-            if (slice is not { Count: > 1 } && now - AddedAt >= settle)
-            {
-                return new WebSeedDecision(WebSeedAction.Forward, Layout.Size, slice is null ? "no slice" : "alone");
-            }
-
             if (now - _progressAt >= stall)
             {
                 return new WebSeedDecision(WebSeedAction.Forward, Layout.Size, "stalled");
             }
+
+            var confirmed = _replies >= 2 || now - AddedAt >= settle;
+            slice = confirmed ? _slice : null;
+            if (confirmed && slice is not { Members.Count: > 1 })
+            {
+                return new WebSeedDecision(WebSeedAction.Forward, Layout.Size, slice is null ? "no slice" : "alone");
+            }
         }
 
-        if (slice is not { Count: > 1 } owned)
+        if (slice is null)
         {
             return Defer("settling");
         }
 
-        var pieces = Layout.PieceCount;
-        var piece = Math.Min(offset / Layout.PieceLength, pieces - 1);
-        if (piece * owned.Count / pieces != owned.Index)
+        var block = Math.Min(offset, Layout.Size - 1) / BlockLength;
+        if (slice.OwnerOf(_torrent, block) != slice.Self)
         {
             return Defer("foreign");
         }
 
-        // The first piece of the next slice: the smallest p with p * n / P >= index + 1.
-        var endPiece = (((owned.Index + 1L) * pieces) + owned.Count - 1) / owned.Count;
-        return new WebSeedDecision(WebSeedAction.Forward, Math.Min(Layout.Size, endPiece * Layout.PieceLength), "slice");
-    }
-
-    /// <summary>Bytes fetched from the origin through the relay, by the reason of the decision that let them through.</summary>
-    public IReadOnlyDictionary<string, long> ForwardedByReason
-    {
-        get
+        // Forward the run of own blocks that starts here.
+        var blocks = (Layout.Size + BlockLength - 1) / BlockLength;
+        var end = block + 1;
+        while (end < blocks && slice.OwnerOf(_torrent, end) == slice.Self)
         {
-            lock (_lock)
-            {
-                return new Dictionary<string, long>(_byReason, StringComparer.Ordinal);
-            }
+            end++;
         }
+
+        return new WebSeedDecision(WebSeedAction.Forward, Math.Min(Layout.Size, end * BlockLength), "slice");
     }
 
     public void Forwarded(long bytes, string reason)
