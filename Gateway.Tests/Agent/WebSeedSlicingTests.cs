@@ -88,14 +88,10 @@ public sealed class WebSeedSlicingTests
             var decisions = agents.Select(a => a.Decide(offset, 1, Added.AddSeconds(1), Settle, Stall)).ToList();
             var owner = Assert.Single(decisions, d => d.Action == WebSeedAction.Forward);
             Assert.Equal("slice", owner.Reason);
-            Assert.True(owner.End > offset && owner.End <= layout.Size, $"block {block}: end {owner.End}");
+            Assert.True(owner.End > offset && owner.End <= layout.Size && owner.End - offset <= agents[0].ForwardLength, $"block {block}: end {owner.End}");
+            Assert.True(owner.End % pieceLength == 0 || owner.End == layout.Size, $"block {block}: end {owner.End} inside a piece");
+            Assert.Equal(WebSeedAction.Forward, agents[decisions.IndexOf(owner)].Decide(owner.End - 1, 1, Added.AddSeconds(1), Settle, Stall).Action);
             owned[decisions.IndexOf(owner)]++;
-
-            // The forwarded run ends where another member's block begins (or at the end).
-            if (owner.End < layout.Size)
-            {
-                Assert.Equal(WebSeedAction.Defer, agents[decisions.IndexOf(owner)].Decide(owner.End, 1, Added.AddSeconds(1), Settle, Stall).Action);
-            }
         }
 
         // Rendezvous hashing spreads the blocks (every member gets some once there are a few per member).
@@ -126,12 +122,12 @@ public sealed class WebSeedSlicingTests
         alone.Observe(new WebSeedSlice(1, [1]));
         Assert.Equal(WebSeedAction.Defer, alone.Decide(500_000, 0, Added.AddSeconds(1), Settle, Stall).Action);
         alone.Observe(new WebSeedSlice(1, [1]));
-        Assert.Equal(new WebSeedDecision(WebSeedAction.Forward, layout.Size, "alone"), alone.Decide(500_000, 0, Added.AddSeconds(1), Settle, Stall));
+        Assert.Equal((WebSeedAction.Forward, "alone"), Summary(alone.Decide(500_000, 0, Added.AddSeconds(1), Settle, Stall)));
 
         var none = new WebSeedSlicing(layout, Hash, Added);
         none.Observe(null);
         Assert.Equal(WebSeedAction.Defer, none.Decide(500_000, 0, Added.AddSeconds(1), Settle, Stall).Action);
-        Assert.Equal(new WebSeedDecision(WebSeedAction.Forward, layout.Size, "no slice"), none.Decide(500_000, 0, Added + Settle, Settle, Stall));
+        Assert.Equal((WebSeedAction.Forward, "no slice"), Summary(none.Decide(500_000, 0, Added + Settle, Settle, Stall)));
     }
 
     [Fact]
@@ -146,7 +142,7 @@ public sealed class WebSeedSlicingTests
         Assert.Equal(WebSeedAction.Defer, slicing.Decide(foreign, 100, Added.AddSeconds(4), Settle, Stall).Action);
         Assert.Equal(WebSeedAction.Defer, slicing.Decide(foreign, 200, Added.AddSeconds(8), Settle, Stall).Action);
         Assert.Equal(WebSeedAction.Defer, slicing.Decide(foreign, 200, Added.AddSeconds(12.9), Settle, Stall).Action);
-        Assert.Equal(new WebSeedDecision(WebSeedAction.Forward, layout.Size, "stalled"), slicing.Decide(foreign, 200, Added.AddSeconds(13), Settle, Stall));
+        Assert.Equal((WebSeedAction.Forward, "stalled"), Summary(slicing.Decide(foreign, 200, Added.AddSeconds(13), Settle, Stall)));
         Assert.Equal(WebSeedAction.Defer, slicing.Decide(foreign, 300, Added.AddSeconds(14), Settle, Stall).Action);
     }
 
@@ -224,13 +220,15 @@ public sealed class WebSeedSlicingTests
         Assert.Equal(bytes[(int)at..(int)(at + 20_000)], inside.Body);
         Assert.False(inside.Aborted);
 
-        // A range running past the run of own blocks is announced in full, carries the run's bytes and is cut there.
+        // A range running on is announced in full, carries whole pieces up to the next 256 KiB (so the engine reads
+        // all the origin sent) and ends short (Kestrel then closes the connection); it never runs into another
+        // member's block.
         var from = runStart * block;
         var past = await SendAsync(relay, path, $"bytes={from}-{bytes.Length - 1}");
         Assert.Equal(206, past.Status);
         Assert.Equal($"bytes {from}-{bytes.Length - 1}/{bytes.Length}", past.ContentRange);
-        Assert.Equal(bytes[(int)from..(int)((ownedRun + 1) * block)], past.Body);
-        Assert.True(past.Aborted);
+        Assert.Equal(bytes[(int)from..(int)(from + slicing.ForwardLength)], past.Body);
+        Assert.Equal(bytes.Length - from, past.ContentLength);
         Assert.Equal(20_000 + past.Body.Length, slicing.ForwardedBytes);
 
         // A foreign range is deferred: redirected to itself, and every 16th time a 504 with Retry-After.
@@ -247,7 +245,7 @@ public sealed class WebSeedSlicingTests
         Assert.Equal(404, (await SendAsync(relay, "/webseed/0123456789abcdef0123456789abcdef01234567/r.iso", "bytes=0-9")).Status);
     }
 
-    private static async Task<(int Status, byte[] Body, bool Aborted, string ContentRange, string Location)> SendAsync(WebSeedRelay relay, string path, string range, string query = "")
+    private static async Task<(int Status, byte[] Body, bool Aborted, string ContentRange, string Location, long? ContentLength, string Connection)> SendAsync(WebSeedRelay relay, string path, string range, string query = "")
     {
         var context = new DefaultHttpContext();
         var aborted = new AbortFeature();
@@ -258,7 +256,7 @@ public sealed class WebSeedSlicingTests
         using var body = new MemoryStream();
         context.Response.Body = body;
         await relay.HandleAsync(context);
-        return (context.Response.StatusCode, body.ToArray(), aborted.Aborted, context.Response.Headers.ContentRange.ToString(), context.Response.Headers.Location.ToString());
+        return (context.Response.StatusCode, body.ToArray(), aborted.Aborted, context.Response.Headers.ContentRange.ToString(), context.Response.Headers.Location.ToString(), context.Response.ContentLength, context.Response.Headers.Connection.ToString());
     }
 
     private static WebSeedLayout Layout(long size, int pieceLength)
@@ -287,6 +285,8 @@ public sealed class WebSeedSlicingTests
         slicing.Observe(slice);
         return slicing;
     }
+
+    private static (WebSeedAction, string) Summary(WebSeedDecision decision) => (decision.Action, decision.Reason);
 
     private static SwarmPeer Peer(byte n, string? volunteer, bool seeder) =>
         new(new PeerId([.. Enumerable.Repeat(n, 20)]), PeerAddress.From(IPAddress.Loopback, (ushort)(6881 + n)), seeder, volunteer);

@@ -96,7 +96,7 @@ public sealed class VolunteerAgentOptions
     public TimeSpan WebSeedStall { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Pause before the relay answers a deferred range (keeps the engine from spinning on it).</summary>
-    public TimeSpan WebSeedDeferDelay { get; set; } = TimeSpan.FromMilliseconds(10);
+    public TimeSpan WebSeedDeferDelay { get; set; } = TimeSpan.FromMilliseconds(2);
 
     /// <summary>How often the engine is asked for progress and rates.</summary>
     public TimeSpan EngineInterval { get; set; } = TimeSpan.FromSeconds(1);

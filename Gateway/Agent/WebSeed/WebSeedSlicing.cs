@@ -53,8 +53,19 @@ public sealed class WebSeedSlicing(WebSeedLayout layout, InfoHash infoHash, Date
 
     public DateTimeOffset AddedAt { get; } = addedAt;
 
+    /// <summary>At most this much (whole pieces) is forwarded per request; see <see cref="ForwardLength"/>.</summary>
+    public const long ForwardTarget = 256 * 1024;
+
     /// <summary>Bytes per block: whole pieces, about <see cref="BlockTarget"/>.</summary>
     public long BlockLength { get; } = Math.Max(1, BlockTarget / layout.PieceLength) * layout.PieceLength;
+
+    /// <summary>
+    /// What one request may take from the origin: whole pieces, about <see cref="ForwardTarget"/>. aria2 asks for a
+    /// range up to the end of the free region and reads on only while the next piece is free; when peers filled it,
+    /// it closes the connection, and whatever the origin had already sent into the socket buffers was paid for
+    /// nothing. Ending each answer at a piece boundary makes it read everything it was sent.
+    /// </summary>
+    public long ForwardLength { get; } = Math.Max(1, ForwardTarget / layout.PieceLength) * layout.PieceLength;
 
     /// <summary>The members of the last announce reply that listed them.</summary>
     public WebSeedSlice? Slice
@@ -113,14 +124,14 @@ public sealed class WebSeedSlicing(WebSeedLayout layout, InfoHash infoHash, Date
 
             if (now - _progressAt >= stall)
             {
-                return new WebSeedDecision(WebSeedAction.Forward, Layout.Size, "stalled");
+                return Forward(offset, Layout.Size, "stalled");
             }
 
             var confirmed = _replies >= 2 || now - AddedAt >= settle;
             slice = confirmed ? _slice : null;
             if (confirmed && slice is not { Members.Count: > 1 })
             {
-                return new WebSeedDecision(WebSeedAction.Forward, Layout.Size, slice is null ? "no slice" : "alone");
+                return Forward(offset, Layout.Size, slice is null ? "no slice" : "alone");
             }
         }
 
@@ -135,7 +146,7 @@ public sealed class WebSeedSlicing(WebSeedLayout layout, InfoHash infoHash, Date
             return Defer("foreign");
         }
 
-        // Forward the run of own blocks that starts here.
+        // The run of own blocks that starts here (each answer still ends at the next ForwardLength boundary).
         var blocks = (Layout.Size + BlockLength - 1) / BlockLength;
         var end = block + 1;
         while (end < blocks && slice.OwnerOf(_torrent, end) == slice.Self)
@@ -143,7 +154,7 @@ public sealed class WebSeedSlicing(WebSeedLayout layout, InfoHash infoHash, Date
             end++;
         }
 
-        return new WebSeedDecision(WebSeedAction.Forward, Math.Min(Layout.Size, end * BlockLength), "slice");
+        return Forward(offset, end * BlockLength, "slice");
     }
 
     public void Forwarded(long bytes, string reason)
@@ -154,6 +165,9 @@ public sealed class WebSeedSlicing(WebSeedLayout layout, InfoHash infoHash, Date
             _byReason[reason] = _byReason.GetValueOrDefault(reason) + bytes;
         }
     }
+
+    private WebSeedDecision Forward(long offset, long end, string reason) =>
+        new(WebSeedAction.Forward, Math.Min(Math.Min(Layout.Size, end), ((offset / ForwardLength) + 1) * ForwardLength), reason);
 
     private WebSeedDecision Defer(string reason)
     {
