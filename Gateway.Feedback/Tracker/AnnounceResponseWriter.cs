@@ -69,6 +69,16 @@ public static class AnnounceResponseWriter
             writer.WriteEnd();
         }
 
+        if (result.Slice is { } slice)
+        {
+            writer.WriteKey("x_members"u8);
+            writer.WriteString(slice.MembersBytes());
+            Span<byte> self = stackalloc byte[8];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(self, slice.Self);
+            writer.WriteKey("x_self"u8);
+            writer.WriteString(self);
+        }
+
         writer.WriteEnd();
     }
 

@@ -8,6 +8,9 @@ namespace Gateway.Feedback.Tracker;
 /// <summary>The reply to an announce: a failure reason, or the swarm's counts, the intervals and the peers written to the caller's buffer.</summary>
 public readonly record struct AnnounceResult(string? Failure, SwarmCounts Counts, int PeersWritten, int IntervalSeconds, int MinIntervalSeconds)
 {
+    /// <summary>A keyed leecher's web-seed members (HTTP replies only), when the reply lists the whole swarm.</summary>
+    public WebSeedSlice? Slice { get; init; }
+
     public static AnnounceResult Failed(string reason) => new(reason, default, 0, 0, 0);
 }
 
@@ -76,7 +79,10 @@ public sealed partial class SwarmTracker(
             await RecordVolunteerAsync(volunteer, request, contents, outcome.Previous, now, cancellationToken).ConfigureAwait(false);
         }
 
-        return new AnnounceResult(null, outcome.Counts, outcome.PeersWritten, interval, minInterval);
+        var slice = volunteer is not null && request.Left > 0 && numWant > 0
+            ? WebSeedSlice.Assign(volunteer.Id, peerBuffer.Span[..outcome.PeersWritten], outcome.Counts)
+            : null;
+        return new AnnounceResult(null, outcome.Counts, outcome.PeersWritten, interval, minInterval) { Slice = slice };
     }
 
     /// <summary>Scrapes the swarms; an unpublished torrent fails the whole scrape, as for an announce.</summary>

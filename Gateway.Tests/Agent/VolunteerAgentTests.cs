@@ -1,5 +1,6 @@
 using System.Net;
 using Gateway.Agent;
+using Gateway.Agent.WebSeed;
 using Gateway.Feedback.Store;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -403,6 +404,66 @@ public sealed class VolunteerAgentTests : IDisposable
         Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
         Assert.Equal(0, agent.State.EngineRestarts);
         Assert.False(agent.Engine.IsRunning);
+    }
+
+    [Fact]
+    public async Task Agents_that_start_a_release_together_each_pay_the_origin_for_their_own_slice_only()
+    {
+        _repository.Add("pool/main/a/apt_1.deb", 20_000);
+
+        // The origin's uplink is the bottleneck; every agent follows the feed when the release appears.
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1"), new("v2"), new("v3")], originBytesPerSecond: 3_000_000);
+        await bed.HoldersBecomeAsync("pool/main/a/apt_1.deb", ["v1", "v2", "v3"], Bound);
+        const int size = 12 * 1024 * 1024;
+        var release = _repository.Add("iso/release.iso", size);
+        var before = bed.OriginMeter.BytesSent;
+        await bed.PublishAsync();
+        await bed.HoldersBecomeAsync("iso/release.iso", ["v1", "v2", "v3"], Bound);
+        var fromOrigin = bed.OriginMeter.BytesSent - before;
+
+        // About one copy (plus the manifest and the .torrent), where three agents fetching at random places paid for
+        // the same segments (1.5-2.3 copies before slicing). Each agent fetched through its relay, with its own slice.
+        string[] agents = ["v1", "v2", "v3"];
+        Assert.True(fromOrigin <= size * 1.2, $"the origin sent {fromOrigin} bytes ({fromOrigin / (double)size:F2} copies)\n{string.Join("\n", agents.Select(id => bed[id].Describe()))}");
+        var slicings = agents.Select(id => bed[id].State.Torrents().Single(t => t.Torrent.Name == "release.iso").WebSeed!).ToList();
+        Assert.All(slicings, s => Assert.Equal(3, s.Slice?.Members.Count));
+        Assert.Equal(3, slicings.Select(s => s.Slice!.Self).Distinct().Count());
+        Assert.Equal(release, await bed.Gateway.Client.GetByteArrayAsync(new Uri(bed["v2"].Url, "iso/release.iso")));
+    }
+
+    [Fact]
+    public async Task An_agent_alone_in_the_swarm_fetches_the_whole_release_through_its_relay()
+    {
+        _repository.Add("pool/main/a/apt_1.deb", 20_000);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1")]);
+        await bed.HoldersBecomeAsync("pool/main/a/apt_1.deb", ["v1"], Bound);
+        var release = _repository.Add("iso/alone.iso", (3 * 1024 * 1024) + 5);
+        await bed.PublishAsync();
+        await bed.HoldersBecomeAsync("iso/alone.iso", ["v1"], Bound);
+
+        var slicing = bed["v1"].State.Torrents().Single(t => t.Torrent.Name == "alone.iso").WebSeed!;
+        Assert.Equal(1, slicing.Slice?.Members.Count);
+        Assert.True(slicing.ForwardedBytes >= release.Length, $"the relay forwarded {slicing.ForwardedBytes} bytes of {release.Length}");
+        Assert.Equal(release, await bed.Gateway.Client.GetByteArrayAsync(new Uri(bed["v1"].Url, "iso/alone.iso")));
+    }
+
+    [Fact]
+    public async Task When_an_agent_leaves_before_its_slice_is_shared_the_others_still_complete()
+    {
+        _repository.Add("pool/main/a/apt_1.deb", 20_000);
+
+        // A slow origin: the three slices take seconds to come, and v3 leaves while fetching its own.
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1"), new("v2"), new("v3")], originBytesPerSecond: 1_000_000);
+        await bed.HoldersBecomeAsync("pool/main/a/apt_1.deb", ["v1", "v2", "v3"], Bound);
+        var release = _repository.Add("iso/left.iso", 9 * 1024 * 1024);
+        await bed.PublishAsync();
+        WebSeedSlicing? Slicing(string id) => bed[id].State.Torrents().SingleOrDefault(t => t.Torrent.Name == "left.iso")?.WebSeed;
+        await Eventually.HoldsAsync(() => Slicing("v3") is { Slice.Members.Count: 3, ForwardedBytes: > 0 }, Bound, bed["v3"].Describe);
+        Assert.Empty(bed.HoldersOf("iso/left.iso"));
+        await bed.StopAgentAsync("v3");
+
+        await bed.HoldersBecomeAsync("iso/left.iso", ["v1", "v2"], Bound);
+        Assert.Equal(release, await bed.Gateway.Client.GetByteArrayAsync(new Uri(bed["v1"].Url, "iso/left.iso")));
     }
 
     // As publish does: a whole new file renamed into place, so a reader never sees half of one.

@@ -20,4 +20,7 @@ public sealed class AgentEndpoints
 
     /// <summary>Where the engine announces: the relay on the control listener.</summary>
     public Uri AnnounceRelayUrl => new(ControlUrl, "announce");
+
+    /// <summary>The engine's web seed for one torrent: the web-seed relay on the control listener (a folder URL; BEP 19 appends name/path).</summary>
+    public Uri WebSeedRelayUrl(Gateway.Feedback.Torrents.InfoHash infoHash) => new(ControlUrl, "webseed/" + infoHash.ToString() + "/");
 }

@@ -27,7 +27,7 @@ public sealed record AgentStatus(
         text.Append(CultureInfo.InvariantCulture, $"{"torrent",-12} {"phase",-9} {"progress",8} {"size",10} {"peers",5} {"down",10} {"up",10}  name\n");
         foreach (var t in Torrents)
         {
-            text.Append(CultureInfo.InvariantCulture, $"{t.InfoHash[..10],-12} {t.Phase,-9} {t.Progress,8:P1} {Bytes(t.TotalBytes),10} {t.Peers,5} {Rate(t.DownloadBytesPerSecond),10} {Rate(t.UploadBytesPerSecond),10}  {t.Placement}{(t.Placement.Length > 0 ? "/" : string.Empty)}{t.Name}{(t.Problem is null ? string.Empty : "  ! " + t.Problem)}\n");
+            text.Append(CultureInfo.InvariantCulture, $"{t.InfoHash[..10],-12} {t.Phase,-9} {t.Progress,8:P1} {Bytes(t.TotalBytes),10} {t.Peers,5} {Rate(t.DownloadBytesPerSecond),10} {Rate(t.UploadBytesPerSecond),10}  {t.Placement}{(t.Placement.Length > 0 ? "/" : string.Empty)}{t.Name}{(t.Problem is null ? string.Empty : "  ! " + t.Problem)}{(t.WebSeed is { } w ? $"  web seed: {w.Members?.ToString(CultureInfo.InvariantCulture) ?? "no"} members, {Bytes(w.ForwardedBytes)} from the origin, {w.Deferred} deferred ({w.ForwardedBy})" : string.Empty)}\n");
         }
 
         return text.ToString();
@@ -63,7 +63,11 @@ public sealed record TorrentStatus(
     long DownloadBytesPerSecond,
     long UploadBytesPerSecond,
     string? Problem,
-    RelayedAnnounce? LastAnnounce);
+    RelayedAnnounce? LastAnnounce,
+    WebSeedStatus? WebSeed = null);
+
+/// <summary>A torrent's web-seed slicing in <see cref="AgentStatus"/>: the slice the tracker gave, and what the relay forwarded and deferred.</summary>
+public sealed record WebSeedStatus(int? Members, long ForwardedBytes, long Deferred, string ForwardedBy);
 
 /// <summary>Builds <see cref="AgentStatus"/> from the agent's state.</summary>
 public sealed class AgentStatusReporter(MirrorState state, CustomerTransfers transfers, Engine.ITorrentEngine engine, Microsoft.Extensions.Options.IOptions<VolunteerAgentOptions> options)
@@ -85,7 +89,8 @@ public sealed class AgentStatusReporter(MirrorState state, CustomerTransfers tra
                 t.Engine?.DownloadBytesPerSecond ?? 0,
                 t.Engine?.UploadBytesPerSecond ?? 0,
                 t.Problem,
-                t.LastAnnounce))
+                t.LastAnnounce,
+                t.WebSeed is { } w ? new WebSeedStatus(w.Slice?.Members.Count, w.ForwardedBytes, w.Deferred, string.Join(", ", w.ForwardedByReason.Select(r => r.Key + " " + r.Value.ToString(CultureInfo.InvariantCulture)))) : null))
             .ToList();
         return new AgentStatus(
             options.Value.PublicUrl,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Gateway.Feedback.Bencode;
 using Gateway.Feedback.Tracker;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -61,6 +62,7 @@ public sealed partial class AnnounceRelay(
         {
             using var response = await clients.CreateClient(nameof(AnnounceRelay)).GetAsync(new Uri(url), context.RequestAborted).ConfigureAwait(false);
             var body = await response.Content.ReadAsByteArrayAsync(context.RequestAborted).ConfigureAwait(false);
+            torrent?.WebSeed?.Observe(ReadSlice(body));
             await WriteAsync(context, (int)response.StatusCode, body).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !context.RequestAborted.IsCancellationRequested)
@@ -106,6 +108,23 @@ public sealed partial class AnnounceRelay(
         }
 
         return text.Append(LoadFeedbackQuery.Format(load)).ToString();
+    }
+
+    /// <summary>The web-seed members the tracker put in its reply (<c>x_members</c>, <c>x_self</c>), if any.</summary>
+    internal static WebSeedSlice? ReadSlice(byte[] reply)
+    {
+        try
+        {
+            return BencodeDecoder.Decode(reply) is BencodeDictionary d
+                && d.Get<BencodeString>("x_self"u8) is { } self
+                && d.Get<BencodeString>("x_members"u8) is { } members
+                ? WebSeedSlice.FromBytes(self.Bytes.Span, members.Bytes.Span)
+                : null;
+        }
+        catch (BencodeException)
+        {
+            return null;
+        }
     }
 
     private static byte[] Failure(string reason)

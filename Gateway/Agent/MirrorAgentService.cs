@@ -1,4 +1,5 @@
 using Gateway.Agent.Engine;
+using Gateway.Agent.WebSeed;
 using Gateway.Catalog;
 using Gateway.Feedback.Torrents;
 using Microsoft.Extensions.Options;
@@ -12,6 +13,7 @@ namespace Gateway.Agent;
 /// </summary>
 public sealed partial class MirrorAgentService(
     ITorrentEngine engine,
+    AgentEndpoints endpoints,
     ManifestSource manifests,
     IHttpClientFactory clients,
     MirrorState state,
@@ -152,8 +154,18 @@ public sealed partial class MirrorAgentService(
             }
 
             var bytes = await clients.CreateClient(nameof(MirrorAgentService)).GetByteArrayAsync(new Uri(origin, torrent.Torrent), cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<Uri> webSeeds = [];
+            mirrored.WebSeed = null;
+            if (settings.WebSeedSlicing && engine.TakesWebSeedRelay && WebSeedLayout.TryRead(bytes, hash, out var layout, out var withoutWebSeeds))
+            {
+                // The engine reaches the origin only through the relay, which forwards this agent's slice.
+                mirrored.WebSeed = new WebSeedSlicing(layout!, hash, now);
+                bytes = withoutWebSeeds;
+                webSeeds = [endpoints.WebSeedRelayUrl(hash)];
+            }
+
             DropControlFile(mirrored);
-            mirrored.EngineId = await engine.AddAsync(bytes, store.FolderPath(placement), cancellationToken).ConfigureAwait(false);
+            mirrored.EngineId = await engine.AddAsync(bytes, store.FolderPath(placement), webSeeds, cancellationToken).ConfigureAwait(false);
             state.Add(mirrored);
             LogAdded(logger, hash, torrent.Name, placement, torrent.Size);
         }

@@ -42,6 +42,9 @@ public sealed class MirroredTorrent(ManifestTorrent torrent, InfoHash infoHash, 
     /// <summary>The SHA-256 check in progress or done, started once per completion.</summary>
     public Task<bool>? Verification { get; set; }
 
+    /// <summary>Its web-seed slicing when the engine fetches the web seed through the agent's relay; null otherwise.</summary>
+    public WebSeed.WebSeedSlicing? WebSeed { get; set; }
+
     /// <summary>The last announce relayed for it (what the engine said, before the relay's changes).</summary>
     public RelayedAnnounce? LastAnnounce { get; set; }
 

@@ -69,6 +69,7 @@ public static class VolunteerAgentHost
         services.AddSingleton<ContentStore>();
         services.AddSingleton<CompletionVerifier>();
         services.AddSingleton<AnnounceRelay>();
+        services.AddSingleton<WebSeed.WebSeedRelay>();
         services.AddSingleton<MirrorFileServer>();
         services.AddSingleton<AgentStatusReporter>();
         if (settings.UsesTransmission)
@@ -82,6 +83,7 @@ public static class VolunteerAgentHost
         services.AddHttpClient<ManifestSource>();
         services.AddHttpClient(nameof(MirrorAgentService));
         services.AddHttpClient(nameof(AnnounceRelay), c => c.Timeout = TimeSpan.FromSeconds(30));
+        services.AddHttpClient(nameof(WebSeed.WebSeedRelay), c => c.Timeout = TimeSpan.FromMinutes(5));
         services.AddSingleton<AgentDrain>();
         services.AddHostedService(sp => sp.GetRequiredService<AgentDrain>());
         services.AddSingleton<AgentMetrics>();
@@ -126,6 +128,11 @@ public static class VolunteerAgentHost
         if (path == "/announce")
         {
             return services.GetRequiredService<AnnounceRelay>().HandleAsync(context);
+        }
+
+        if (path?.StartsWith(WebSeed.WebSeedRelay.PathPrefix, StringComparison.Ordinal) == true)
+        {
+            return services.GetRequiredService<WebSeed.WebSeedRelay>().HandleAsync(context);
         }
 
         if (path == "/status")

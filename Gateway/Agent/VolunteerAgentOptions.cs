@@ -82,6 +82,22 @@ public sealed class VolunteerAgentOptions
     /// <summary>Wait before fetching a torrent again after a failed SHA-256 check; doubles with each attempt.</summary>
     public TimeSpan VerifyRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// aria2 only: the engine fetches the origin's web seed through the agent's relay, which forwards only ranges in
+    /// the slice of the torrent the tracker assigned this agent and defers the others (docs/volunteer-agent.md,
+    /// "Web-seed slicing"). False gives the engine the origin's web seed as published.
+    /// </summary>
+    public bool WebSeedSlicing { get; set; } = true;
+
+    /// <summary>How long after adding a torrent the relay waits for a slice before fetching everything (alone, or no slice from the tracker).</summary>
+    public TimeSpan WebSeedSettle { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>A torrent that made no progress for this long fetches every range from the origin (an owner left, or peers choke this agent).</summary>
+    public TimeSpan WebSeedStall { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Pause before the relay answers a deferred range (keeps the engine from spinning on it).</summary>
+    public TimeSpan WebSeedDeferDelay { get; set; } = TimeSpan.FromMilliseconds(2);
+
     /// <summary>How often the engine is asked for progress and rates.</summary>
     public TimeSpan EngineInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -180,6 +196,11 @@ public sealed class VolunteerAgentOptionsValidator : IValidateOptions<VolunteerA
         if (options.VerifyAttempts < 1 || options.VerifyRetryDelay < TimeSpan.Zero)
         {
             errors.Add($"Volunteer:VerifyAttempts {options.VerifyAttempts} must be 1 or more and Volunteer:VerifyRetryDelay {options.VerifyRetryDelay} 0 or more.");
+        }
+
+        if (options.WebSeedSettle < TimeSpan.Zero || options.WebSeedStall <= TimeSpan.Zero || options.WebSeedDeferDelay < TimeSpan.Zero || options.WebSeedDeferDelay > TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"Volunteer:WebSeedSettle {options.WebSeedSettle} must be 0 or more, Volunteer:WebSeedStall {options.WebSeedStall} positive and Volunteer:WebSeedDeferDelay {options.WebSeedDeferDelay} from 0 to 00:00:01.");
         }
 
         if (options.EngineRestarts < 0)

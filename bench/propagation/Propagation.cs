@@ -32,15 +32,34 @@ try
     var (files, bytes) = Release.Write(Path.Combine(work, "release"), sizeMb * 1_000_000L);
     Console.WriteLine($"release: {files} files, {bytes / 1e6:F1} MB ({Release.Mix})");
 
-    var agents = await RunAgentsAsync(work, origin, volunteers, capacity);
-    Console.WriteLine($"agents: {agents.Seconds:F1} s, origin sent {agents.OriginBytes / 1e6:F1} MB ({agents.OriginBytes / (double)bytes:F2} x release)");
-    var rsync = await RunRsyncAsync(work, origin, volunteers, capacity);
-    Console.WriteLine($"rsync:  {rsync.Seconds:F1} s, origin sent {rsync.OriginBytes / 1e6:F1} MB ({rsync.OriginBytes / (double)bytes:F2} x release)");
+    // Side by side in one run: agents with web-seed slicing (the default), agents on the plain web seed (every
+    // agent fetches any range from the origin), and rsync. --skip-plain / --skip-rsync leave one out.
+    var rows = new List<(string Method, double Seconds, long OriginBytes)>();
+    var sliced = await RunAgentsAsync(work, origin, volunteers, capacity, slicing: true);
+    rows.Add(("agents, web-seed slicing", sliced.Seconds, sliced.OriginBytes));
+    Console.WriteLine($"agents (slicing): {sliced.Seconds:F1} s, origin sent {sliced.OriginBytes / 1e6:F1} MB ({sliced.OriginBytes / (double)bytes:F2} x release)");
+    if (!Flag("--skip-plain"))
+    {
+        var plain = await RunAgentsAsync(work, origin, volunteers, capacity, slicing: false);
+        rows.Add(("agents, plain web seed", plain.Seconds, plain.OriginBytes));
+        Console.WriteLine($"agents (plain web seed): {plain.Seconds:F1} s, origin sent {plain.OriginBytes / 1e6:F1} MB ({plain.OriginBytes / (double)bytes:F2} x release)");
+    }
+
+    if (!Flag("--skip-rsync"))
+    {
+        var rsync = await RunRsyncAsync(work, origin, volunteers, capacity);
+        rows.Add(("rsync from the origin", rsync.Seconds, rsync.OriginBytes));
+        Console.WriteLine($"rsync:  {rsync.Seconds:F1} s, origin sent {rsync.OriginBytes / 1e6:F1} MB ({rsync.OriginBytes / (double)bytes:F2} x release)");
+    }
+
     Console.WriteLine();
     Console.WriteLine("| method | wall time (s) | origin sent (MB) | × release |");
     Console.WriteLine("|---|---|---|---|");
-    Console.WriteLine($"| agents (BitTorrent + web seed) | {agents.Seconds:F1} | {agents.OriginBytes / 1e6:F1} | {agents.OriginBytes / (double)bytes:F2} |");
-    Console.WriteLine($"| rsync from the origin | {rsync.Seconds:F1} | {rsync.OriginBytes / 1e6:F1} | {rsync.OriginBytes / (double)bytes:F2} |");
+    foreach (var (method, seconds, originBytes) in rows)
+    {
+        Console.WriteLine($"| {method} | {seconds:F1} | {originBytes / 1e6:F1} | {originBytes / (double)bytes:F2} |");
+    }
+
     return 0;
 }
 finally
@@ -48,7 +67,7 @@ finally
     Directory.Delete(work, recursive: true);
 }
 
-static async Task<(double Seconds, long OriginBytes)> RunAgentsAsync(string work, string origin, int count, long capacity)
+static async Task<(double Seconds, long OriginBytes)> RunAgentsAsync(string work, string origin, int count, long capacity, bool slicing)
 {
     using var meter = new ResponseMeter(capacity);
     await using var server = await StaticFileServer.StartAsync(origin, 0, CancellationToken.None, meter);
@@ -79,9 +98,11 @@ static async Task<(double Seconds, long OriginBytes)> RunAgentsAsync(string work
             [
                 $"--Volunteer:TrackerUrl={tracker}announce", $"--Volunteer:Key=bench-v{i}-key-0123456789",
                 $"--Volunteer:ManifestUrl={server.BaseUrl}manifest.json", "--Volunteer:PollInterval=00:00:00.5",
-                $"--Volunteer:Storage={Path.Combine(work, "agent-" + i.ToString(CultureInfo.InvariantCulture))}",
+                $"--Volunteer:Storage={Path.Combine(work, (slicing ? "sliced-" : "plain-") + i.ToString(CultureInfo.InvariantCulture))}",
                 $"--Volunteer:Listen=http://127.0.0.1:{ports[i]}", $"--Volunteer:PublicUrl=http://127.0.0.1:{ports[i]}/",
                 "--Volunteer:ControlUrl=http://127.0.0.1:0", "--Volunteer:AnnounceIntervalSeconds=2", "--Logging:LogLevel:Default=Warning",
+                "--Logging:LogLevel:Microsoft.AspNetCore.Server.Kestrel=Critical", // the relay's clipped ranges (see WebSeedRelay)
+                $"--Volunteer:WebSeedSlicing={slicing}",
             ]);
             apps.Add(app);
             await app.StartAsync();
@@ -95,7 +116,19 @@ static async Task<(double Seconds, long OriginBytes)> RunAgentsAsync(string work
         await publisher.PublishAsync(origin, manifest, TextWriter.Null, CancellationToken.None);
         var torrents = (await Gateway.Catalog.ManifestReader.ReadAsync(File.OpenRead(manifest), CancellationToken.None)).Torrents!.Count;
         await WaitAsync(() => apps.All(a => Synced(a, torrents)), TimeSpan.FromMinutes(20));
-        return (clock.Elapsed.TotalSeconds, meter.BytesSent - before);
+        var elapsed = clock.Elapsed.TotalSeconds;
+        if (slicing)
+        {
+            // What the relays let through, by why (slice: the agent's own; alone / no slice / stalled: the fallbacks).
+            var reasons = apps.SelectMany(a => a.Services.GetRequiredService<MirrorState>().Torrents())
+                .SelectMany(t => t.WebSeed?.ForwardedByReason ?? new Dictionary<string, long>())
+                .GroupBy(r => r.Key, r => r.Value)
+                .Select(g => $"{g.Key} {g.Sum() / 1e6:F1} MB");
+            var deferred = apps.SelectMany(a => a.Services.GetRequiredService<MirrorState>().Torrents()).Sum(t => t.WebSeed?.Deferred ?? 0);
+            Console.WriteLine($"  relays forwarded: {string.Join(", ", reasons)}; deferred {deferred} requests");
+        }
+
+        return (elapsed, meter.BytesSent - before);
     }
     finally
     {
@@ -174,6 +207,8 @@ static int FreePort()
     listener.Start();
     return ((IPEndPoint)listener.LocalEndpoint).Port;
 }
+
+static bool Flag(string name) => Environment.GetCommandLineArgs().Contains(name);
 
 static int Arg(string name, int fallback)
 {

@@ -46,7 +46,9 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
         LogStarted(logger, _process.Id!.Value, rpcPort, _listenPort);
     }
 
-    public async Task<string> AddAsync(ReadOnlyMemory<byte> torrent, string directory, CancellationToken cancellationToken)
+    public bool TakesWebSeedRelay => true;
+
+    public async Task<string> AddAsync(ReadOnlyMemory<byte> torrent, string directory, IReadOnlyList<Uri> webSeeds, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var perTorrent = new Dictionary<string, string>
@@ -57,6 +59,14 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
             ["bt-tracker"] = endpoints.AnnounceRelayUrl.ToString(),
             ["seed-ratio"] = "0.0",
         };
+        if (webSeeds.Count > 0)
+        {
+            // The web-seed relay defers ranges outside the agent's slice (307, and 504 every 16th time): retry them
+            // without end (max-tries 0 counts per URI), 1 s after a 504 (retry-wait 0 would drop the URI at the first).
+            perTorrent["max-tries"] = "0";
+            perTorrent["retry-wait"] = "1";
+        }
+
         if (settings.AnnounceIntervalSeconds > 0)
         {
             perTorrent["bt-tracker-interval"] = settings.AnnounceIntervalSeconds.ToString(CultureInfo.InvariantCulture);
@@ -64,7 +74,7 @@ public sealed partial class Aria2Engine(IOptions<VolunteerAgentOptions> options,
 
         using var result = await CallAsync(
             "aria2.addTorrent",
-            [Convert.ToBase64String(torrent.Span), Array.Empty<string>(), perTorrent],
+            [Convert.ToBase64String(torrent.Span), webSeeds.Select(u => u.AbsoluteUri).ToArray(), perTorrent],
             cancellationToken).ConfigureAwait(false);
         return result.RootElement.GetProperty("result").GetString()!;
     }

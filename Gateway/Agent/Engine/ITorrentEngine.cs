@@ -20,8 +20,14 @@ public interface ITorrentEngine : IAsyncDisposable
     /// <summary>Starts the engine (again, after it died); every torrent must then be added again.</summary>
     Task StartAsync(CancellationToken cancellationToken);
 
-    /// <summary>Adds a .torrent to fetch into <paramref name="directory"/> and seed for good; files already there are checked, not fetched again.</summary>
-    Task<string> AddAsync(ReadOnlyMemory<byte> torrent, string directory, CancellationToken cancellationToken);
+    /// <summary>
+    /// Adds a .torrent to fetch into <paramref name="directory"/> and seed for good; files already there are checked,
+    /// not fetched again. <paramref name="webSeeds"/> are BEP 19 web seeds besides the torrent's own <c>url-list</c>.
+    /// </summary>
+    Task<string> AddAsync(ReadOnlyMemory<byte> torrent, string directory, IReadOnlyList<Uri> webSeeds, CancellationToken cancellationToken);
+
+    /// <summary>True when the engine takes extra web seeds and retries deferred ranges (aria2: web-seed slicing works with it).</summary>
+    bool TakesWebSeedRelay { get; }
 
     /// <summary>Stops and forgets a torrent (the engine announces <c>event=stopped</c>); its files stay.</summary>
     Task RemoveAsync(string id, CancellationToken cancellationToken);

@@ -73,7 +73,10 @@ public sealed partial class TransmissionEngine(IOptions<VolunteerAgentOptions> o
         LogStarted(logger, _process.Id!.Value, rpcPort, _listenPort);
     }
 
-    public async Task<string> AddAsync(ReadOnlyMemory<byte> torrent, string directory, CancellationToken cancellationToken)
+    /// <summary>Transmission's RPC cannot add web seeds to a torrent, and it drops a web seed after failures: it keeps the torrent's own url-list.</summary>
+    public bool TakesWebSeedRelay => false;
+
+    public async Task<string> AddAsync(ReadOnlyMemory<byte> torrent, string directory, IReadOnlyList<Uri> webSeeds, CancellationToken cancellationToken)
     {
         // Paused: it must not announce to the torrent's own tracker (without the volunteer key) before the swap.
         using var added = await CallAsync(
