@@ -28,7 +28,6 @@ public sealed partial class EngineProcess(string engine, ILogger logger) : IDisp
         }
     }
 
-    /// <summary>The process id once started (tests stop it by PID to play a crash).</summary>
     /// <summary>The engine's process id, or null while there is none (not started, or between a death and its restart).</summary>
     public int? Id
     {
@@ -88,16 +87,21 @@ public sealed partial class EngineProcess(string engine, ILogger logger) : IDisp
                 await probe(cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (HttpRequestException) when (deadline.Elapsed < TimeSpan.FromSeconds(15) && IsRunning)
+            catch (Exception ex) when (IsNotReady(ex) && deadline.Elapsed < TimeSpan.FromSeconds(15) && IsRunning)
             {
                 await Task.Delay(100, cancellationToken).ConfigureAwait(false);
             }
-            catch (HttpRequestException ex)
+            catch (Exception ex) when (IsNotReady(ex))
             {
                 throw new InvalidOperationException($"{engine} (pid {Id}) did not answer on {rpcUrl} (exited: {!IsRunning}).", ex);
             }
         }
     }
+
+    // A starting engine may refuse the connection, or accept it and answer empty or cut short (aria2 under load was
+    // seen to): both mean "not yet", not a broken engine, while the process runs and the 15 s last.
+    private static bool IsNotReady(Exception ex) =>
+        ex is HttpRequestException or System.Text.Json.JsonException or IOException;
 
     /// <summary>Waits until the process exits, at most <paramref name="within"/>; false when it is still running.</summary>
     public async Task<bool> WaitForExitAsync(TimeSpan within, CancellationToken cancellationToken)
