@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -122,12 +123,20 @@ public sealed partial class WebSeedRelay(
             var body = await response.Content.ReadAsStreamAsync(context.RequestAborted).ConfigureAwait(false);
             await using (body.ConfigureAwait(false))
             {
-                var buffer = new byte[64 * 1024];
-                int read;
-                while ((read = await body.ReadAsync(buffer, context.RequestAborted).ConfigureAwait(false)) > 0)
+                // One relay answer per ~256 KiB an engine fetches: rent the copy buffer rather than allocate 64 KiB each time.
+                var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+                try
                 {
-                    await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted).ConfigureAwait(false);
-                    slicing.Forwarded(read, reason);
+                    int read;
+                    while ((read = await body.ReadAsync(buffer, context.RequestAborted).ConfigureAwait(false)) > 0)
+                    {
+                        await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted).ConfigureAwait(false);
+                        slicing.Forwarded(read, reason);
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
                 }
             }
         }
