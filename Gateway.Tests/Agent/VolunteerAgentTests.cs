@@ -336,10 +336,9 @@ public sealed class VolunteerAgentTests : IDisposable
         // agent, which it dials (Transmission itself never dials peers on 127.x: see docs/volunteer.md).
         File.Delete(Path.Combine(_repository.Folder, "iso", "release.iso"));
 
-        // Without web-seed slicing: with it, an origin that lost the file keeps aria2 retrying its relay for ever
-        // (max-tries 0), and near the end those retries hold the last pieces away from the Transmission peer, so the
-        // download can sit at 99.6 % past this test's bound (a known bug, docs/volunteer.md "Not done").
-        await bed.StartAgentAsync("v2", "--Volunteer:WebSeedSlicing=false");
+        // With web-seed slicing (the default): the relay passes the origin's 404 on, so aria2 drops the relay's URI
+        // rather than retrying it for ever and holding the last pieces away from the Transmission peer.
+        await bed.StartAgentAsync("v2");
         await bed.HoldersBecomeAsync("iso/release.iso", ["t1", "v2"], Bound);
         await Eventually.HoldsAsync(() => t1.State.Torrents().Single().Engine is { UploadedLength: > 0 }, Bound, t1.Describe);
 
@@ -347,6 +346,28 @@ public sealed class VolunteerAgentTests : IDisposable
         var view = bed.Gateway.App.Services.GetRequiredService<SwarmView>();
         await using var customer = await SlowCustomer.StartAsync(new Uri(t1.Url, "iso/release.iso"));
         await Eventually.HoldsAsync(() => view.TryGetLoad("t1", out var load) && load.ActiveTransfers == 1, Bound, () => view.TryGetLoad("t1", out var load) ? load.ToString() : "no report");
+    }
+
+    [Fact]
+    public async Task An_agent_whose_origin_lost_the_file_stops_asking_for_it_and_completes_once_the_origin_has_it_again()
+    {
+        var release = _repository.Add("iso/release.iso", 3 * 1024 * 1024 + 7);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1")], startNow: []);
+        var file = Path.Combine(_repository.Folder, "iso", "release.iso");
+        File.Delete(file);
+
+        // Alone in the swarm, the agent's relay forwards everything; the origin's 404 makes it tell aria2 to drop the
+        // web seed (no retries for ever), and the agent probes the origin every second here.
+        var v1 = await bed.StartAgentAsync("v1", "--Volunteer:WebSeedOriginProbe=00:00:01");
+        await Eventually.HoldsAsync(() => v1.State.Torrents().SingleOrDefault()?.WebSeed?.Origin.GoneAt is not null, Bound, v1.Describe);
+        Assert.Contains("status 404", await bed.Gateway.Client.GetStringAsync(new Uri(v1.Url, ".well-known/volunteer-status")), StringComparison.Ordinal);
+        Assert.Empty(bed.HoldersOf("iso/release.iso"));
+
+        // The file is back: the probe sees it, the torrent is added again with a fresh relay, and it completes.
+        await File.WriteAllBytesAsync(file, release);
+        await bed.HoldersBecomeAsync("iso/release.iso", ["v1"], Bound);
+        Assert.Null(v1.State.Torrents().Single().WebSeed!.Origin.GoneAt);
+        Assert.Equal(release, await bed.Gateway.Client.GetByteArrayAsync(new Uri(v1.Url, "iso/release.iso")));
     }
 
     [Fact]

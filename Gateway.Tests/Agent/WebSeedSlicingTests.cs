@@ -184,20 +184,11 @@ public sealed class WebSeedSlicingTests
     public async Task The_relay_forwards_an_owned_range_byte_exact_clipped_at_its_run_and_defers_a_foreign_one()
     {
         using var repository = new TestRepository();
-        const int pieceLength = 256 * 1024;
         const long block = WebSeedSlicing.BlockTarget;
         var bytes = repository.Add("iso/r.iso", (12 * (int)block) + 123);
         await using var origin = await StaticFileServer.StartAsync(repository.Folder, 0, CancellationToken.None);
-        var built = await TorrentBuilder.BuildAsync(
-            new TorrentSpec { Name = "r.iso", SingleFile = true, PieceLength = pieceLength, WebSeeds = [new Uri(origin.BaseUrl, "iso/r.iso").AbsoluteUri], Files = [new(Path.Combine(repository.Folder, "iso/r.iso"), ["r.iso"], bytes.Length)] },
-            CancellationToken.None);
-        Assert.True(WebSeedLayout.TryRead(built.Metainfo, built.InfoHash, out var layout, out _));
-        var slicing = new WebSeedSlicing(layout!, built.InfoHash, Added);
-        var slice = new WebSeedSlice(WebSeedSlice.Token("v1"), [WebSeedSlice.Token("v1"), WebSeedSlice.Token("v2")]);
-        slicing.Observe(slice);
-        slicing.Observe(slice);
-        var torrent = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(built.InfoHash.ToArray());
-        var mine = Enumerable.Range(0, 13).Select(b => slice.OwnerOf(torrent, b) == slice.Self).ToArray();
+        using var bed = await RelayBed.StartAsync(repository, origin, bytes.Length);
+        var (relay, slicing, path, built, mine) = (bed.Relay, bed.Slicing, bed.Path, bed.Built, bed.Mine);
         var ownedRun = Enumerable.Range(0, 12).First(b => mine[b] && !mine[b + 1]);
         var runStart = ownedRun;
         while (runStart > 0 && mine[runStart - 1])
@@ -206,11 +197,6 @@ public sealed class WebSeedSlicingTests
         }
 
         var foreignBlock = Array.IndexOf(mine, false);
-        var state = new MirrorState();
-        state.Add(new MirroredTorrent(new ManifestTorrent(built.InfoHash.ToString(), "r.iso", "iso", true, "t", pieceLength, bytes.Length, false, null, null, ["iso/r.iso"]), built.InfoHash, "iso") { WebSeed = slicing });
-        using var services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
-        var relay = new WebSeedRelay(state, services.GetRequiredService<IHttpClientFactory>(), Options.Create(new VolunteerAgentOptions { WebSeedDeferDelay = TimeSpan.Zero }), new FakeTimeProvider(Added.AddSeconds(1)), NullLogger<WebSeedRelay>.Instance);
-        var path = $"/webseed/{built.InfoHash}/r.iso";
 
         // A range inside an own block comes back exact.
         var at = (ownedRun * block) + 100;
@@ -243,6 +229,135 @@ public sealed class WebSeedSlicingTests
         // An unknown torrent or file is not found.
         Assert.Equal(404, (await SendAsync(relay, $"/webseed/{built.InfoHash}/other.iso", "bytes=0-9")).Status);
         Assert.Equal(404, (await SendAsync(relay, "/webseed/0123456789abcdef0123456789abcdef01234567/r.iso", "bytes=0-9")).Status);
+    }
+
+    [Fact]
+    public async Task Once_the_origin_lost_the_file_the_relay_answers_404_so_the_engine_drops_its_uri_and_asks_the_origin_no_more()
+    {
+        using var repository = new TestRepository();
+        var bytes = repository.Add("iso/r.iso", (12 * (int)WebSeedSlicing.BlockTarget) + 123);
+        await using var origin = await StaticFileServer.StartAsync(repository.Folder, 0, CancellationToken.None);
+        using var bed = await RelayBed.StartAsync(repository, origin, bytes.Length);
+        File.Delete(Path.Combine(repository.Folder, "iso", "r.iso"));
+        var owned = Array.IndexOf(bed.Mine, true) * WebSeedSlicing.BlockTarget;
+        var foreign = Array.IndexOf(bed.Mine, false) * WebSeedSlicing.BlockTarget;
+
+        // The origin's 404 is final: the relay passes it on (aria2 drops a URI on a 404; a 502 it retries for ever).
+        Assert.Equal(404, (await SendAsync(bed.Relay, bed.Path, $"bytes={owned}-{owned + 9}")).Status);
+        Assert.NotNull(bed.Slicing.Origin.GoneAt);
+        Assert.Equal(new Uri(origin.BaseUrl, "iso/r.iso"), bed.Slicing.Origin.FailedUrl);
+        Assert.Contains("404", bed.Slicing.Origin.Why, StringComparison.Ordinal);
+
+        // From then on every range is a 404, a foreign one too (no deferral that would keep the URI alive), and the
+        // origin is not asked again: even with the file back, nothing is forwarded (the agent's probe takes it from there).
+        await File.WriteAllBytesAsync(Path.Combine(repository.Folder, "iso", "r.iso"), bytes);
+        Assert.Equal(404, (await SendAsync(bed.Relay, bed.Path, $"bytes={foreign}-{foreign + 9}")).Status);
+        Assert.Equal(404, (await SendAsync(bed.Relay, bed.Path, $"bytes={owned}-{owned + 9}")).Status);
+        Assert.Equal(0, bed.Slicing.ForwardedBytes);
+    }
+
+    [Fact]
+    public async Task An_origin_that_fails_for_another_reason_is_retried_until_five_failures_in_a_row_and_a_success_starts_the_count_again()
+    {
+        using var repository = new TestRepository();
+        var bytes = repository.Add("iso/r.iso", (12 * (int)WebSeedSlicing.BlockTarget) + 123);
+        var origin = await StaticFileServer.StartAsync(repository.Folder, 0, CancellationToken.None);
+        using var bed = await RelayBed.StartAsync(repository, origin, bytes.Length);
+        var owned = Array.IndexOf(bed.Mine, true) * WebSeedSlicing.BlockTarget;
+        var range = $"bytes={owned}-{owned + 9}";
+        var port = origin.BaseUrl.Port;
+        await origin.DisposeAsync();
+
+        // Refused four times: 502, which the engine retries after retry-wait.
+        for (var i = 0; i < WebSeedOriginWatch.FailuresBeforeGone - 1; i++)
+        {
+            Assert.Equal(502, (await SendAsync(bed.Relay, bed.Path, range)).Status);
+        }
+
+        // Back on the same port: a success, so the count starts again.
+        await using (var back = await StaticFileServer.StartAsync(repository.Folder, port, CancellationToken.None))
+        {
+            var served = await SendAsync(bed.Relay, bed.Path, range);
+            Assert.Equal(206, served.Status);
+            Assert.Equal(bytes[(int)owned..(int)(owned + 10)], served.Body);
+        }
+
+        for (var i = 0; i < WebSeedOriginWatch.FailuresBeforeGone - 1; i++)
+        {
+            Assert.Equal(502, (await SendAsync(bed.Relay, bed.Path, range)).Status);
+        }
+
+        Assert.Null(bed.Slicing.Origin.GoneAt);
+
+        // The fifth in a row: gone, as aria2 would have dropped a published web seed after max-tries 5.
+        Assert.Equal(404, (await SendAsync(bed.Relay, bed.Path, range)).Status);
+        Assert.NotNull(bed.Slicing.Origin.GoneAt);
+    }
+
+    [Fact]
+    public void The_origin_watch_offers_a_probe_only_once_gone_and_then_once_per_interval()
+    {
+        var watch = new WebSeedOriginWatch();
+        var url = new Uri("http://origin.example/f");
+        var interval = TimeSpan.FromSeconds(30);
+        Assert.False(watch.TakeProbe(Added, interval));
+        Assert.False(watch.Failed(missing: false, url, "refused", Added));
+        Assert.False(watch.TakeProbe(Added, interval));
+        Assert.True(watch.Failed(missing: true, url, "status 404", Added.AddSeconds(1)));
+        Assert.Equal(Added.AddSeconds(1), watch.GoneAt);
+        Assert.True(watch.TakeProbe(Added.AddSeconds(1), interval));
+        Assert.False(watch.TakeProbe(Added.AddSeconds(30), interval));
+        Assert.True(watch.TakeProbe(Added.AddSeconds(31), interval));
+    }
+
+    /// <summary>A relay for one single-file torrent of <c>iso/r.iso</c> on a real origin, sliced between v1 (this agent) and v2.</summary>
+    private sealed class RelayBed : IDisposable
+    {
+        private readonly ServiceProvider _services;
+
+        private RelayBed(ServiceProvider services, WebSeedRelay relay, WebSeedSlicing slicing, BuiltTorrent built, bool[] mine)
+        {
+            _services = services;
+            Relay = relay;
+            Slicing = slicing;
+            Built = built;
+            Mine = mine;
+        }
+
+        public WebSeedRelay Relay { get; }
+
+        public WebSeedSlicing Slicing { get; }
+
+        public BuiltTorrent Built { get; }
+
+        /// <summary>For each ~1 MiB block (and one past the end), whether it is this agent's.</summary>
+        public bool[] Mine { get; }
+
+        public string Path => $"/webseed/{Built.InfoHash}/r.iso";
+
+        public static async Task<RelayBed> StartAsync(TestRepository repository, StaticFileServer origin, long length)
+        {
+            const int pieceLength = 256 * 1024;
+            var built = await TorrentBuilder.BuildAsync(
+                new TorrentSpec { Name = "r.iso", SingleFile = true, PieceLength = pieceLength, WebSeeds = [new Uri(origin.BaseUrl, "iso/r.iso").AbsoluteUri], Files = [new(System.IO.Path.Combine(repository.Folder, "iso/r.iso"), ["r.iso"], length)] },
+                CancellationToken.None);
+            Assert.True(WebSeedLayout.TryRead(built.Metainfo, built.InfoHash, out var layout, out _));
+            var slicing = new WebSeedSlicing(layout!, built.InfoHash, Added);
+            var slice = new WebSeedSlice(WebSeedSlice.Token("v1"), [WebSeedSlice.Token("v1"), WebSeedSlice.Token("v2")]);
+            slicing.Observe(slice);
+            slicing.Observe(slice);
+            var torrent = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(built.InfoHash.ToArray());
+            var blocks = (int)((length + WebSeedSlicing.BlockTarget - 1) / WebSeedSlicing.BlockTarget);
+            var mine = Enumerable.Range(0, blocks).Select(b => slice.OwnerOf(torrent, b) == slice.Self).ToArray();
+            var state = new MirrorState();
+            state.Add(new MirroredTorrent(new ManifestTorrent(built.InfoHash.ToString(), "r.iso", "iso", true, "t", pieceLength, length, false, null, null, ["iso/r.iso"]), built.InfoHash, "iso") { WebSeed = slicing });
+            var services = new ServiceCollection().AddHttpClient().AddMetrics().BuildServiceProvider();
+            var metrics = new AgentMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), state, new CustomerTransfers());
+            var relay = new WebSeedRelay(state, services.GetRequiredService<IHttpClientFactory>(), Options.Create(new VolunteerAgentOptions { WebSeedDeferDelay = TimeSpan.Zero }), metrics, new FakeTimeProvider(Added.AddSeconds(1)), NullLogger<WebSeedRelay>.Instance);
+            return new RelayBed(services, relay, slicing, built, mine);
+        }
+
+        public void Dispose() => _services.Dispose();
     }
 
     private static async Task<(int Status, byte[] Body, bool Aborted, string ContentRange, string Location, long? ContentLength, string Connection)> SendAsync(WebSeedRelay relay, string path, string range, string query = "")

@@ -57,7 +57,7 @@ public sealed class PrometheusTests
                 .SelectMany(g => g.GetProperty("rules").EnumerateArray())
                 .Select(r => (Name: r.GetProperty("name").GetString()!, Query: r.GetProperty("query").GetString()!, Health: r.GetProperty("health").GetString()))
                 .ToArray();
-            Assert.Equal(16, loaded.Length);
+            Assert.Equal(17, loaded.Length);
             foreach (var rule in loaded)
             {
                 await prometheus.QueryAsync(rule.Query);

@@ -15,6 +15,8 @@ public sealed class AgentMetrics
 
     private readonly MirrorState _state;
     private readonly CustomerTransfers _transfers;
+    private readonly Counter<long> _originBytes;
+    private readonly Counter<long> _deferred;
 
     public AgentMetrics(IMeterFactory meters, MirrorState state, CustomerTransfers transfers)
     {
@@ -32,6 +34,26 @@ public sealed class AgentMetrics
         meter.CreateObservableGauge("volunteer.served.contents", () => _state.Served.Count, "{file}", "Distinct verified contents the agent serves to customers");
         meter.CreateObservableGauge("volunteer.customer.transfers", () => _transfers.Active, "{transfer}", "Customer HTTP transfers in flight (what the agent reports as x_http)");
         meter.CreateObservableCounter("volunteer.customer.requests", ObserveCustomerRequests, "{request}", "Customer requests answered, by outcome: served, or refused (draining or unhealthy)");
+        _originBytes = meter.CreateCounter<long>("volunteer.webseed.origin", "By", "Bytes the web-seed relay fetched from the origin for the engine, by reason: slice (this agent's share), alone, no slice, stalled");
+        _deferred = meter.CreateCounter<long>("volunteer.webseed.deferred", "{request}", "Web-seed ranges the relay deferred to their owner (the engine takes them from peers)");
+        meter.CreateObservableGauge("volunteer.webseed.origin.gone", ObserveOriginGone, "{torrent}", "Torrents whose origin no longer serves their web seed (404, or 5 failures in a row): fetched from peers until a probe finds it again");
+    }
+
+    /// <summary>The relay fetched <paramref name="bytes"/> from the origin.</summary>
+    public void OriginFetched(long bytes, string reason) => _originBytes.Add(bytes, new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>The relay deferred a range.</summary>
+    public void Deferred() => _deferred.Add(1);
+
+    private int ObserveOriginGone()
+    {
+        var gone = 0;
+        foreach (var torrent in _state.Torrents())
+        {
+            gone += torrent.WebSeed?.Origin.GoneAt is null ? 0 : 1;
+        }
+
+        return gone;
     }
 
     private IEnumerable<Measurement<long>> ObserveSyncRate()

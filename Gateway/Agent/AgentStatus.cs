@@ -27,7 +27,7 @@ public sealed record AgentStatus(
         text.Append(CultureInfo.InvariantCulture, $"{"torrent",-12} {"phase",-9} {"progress",8} {"size",10} {"peers",5} {"down",10} {"up",10}  name\n");
         foreach (var t in Torrents)
         {
-            text.Append(CultureInfo.InvariantCulture, $"{t.InfoHash[..10],-12} {t.Phase,-9} {t.Progress,8:P1} {Bytes(t.TotalBytes),10} {t.Peers,5} {Rate(t.DownloadBytesPerSecond),10} {Rate(t.UploadBytesPerSecond),10}  {t.Placement}{(t.Placement.Length > 0 ? "/" : string.Empty)}{t.Name}{(t.Problem is null ? string.Empty : "  ! " + t.Problem)}{(t.WebSeed is { } w ? $"  web seed: {w.Members?.ToString(CultureInfo.InvariantCulture) ?? "no"} members, {Bytes(w.ForwardedBytes)} from the origin, {w.Deferred} deferred ({w.ForwardedBy})" : string.Empty)}\n");
+            text.Append(CultureInfo.InvariantCulture, $"{t.InfoHash[..10],-12} {t.Phase,-9} {t.Progress,8:P1} {Bytes(t.TotalBytes),10} {t.Peers,5} {Rate(t.DownloadBytesPerSecond),10} {Rate(t.UploadBytesPerSecond),10}  {t.Placement}{(t.Placement.Length > 0 ? "/" : string.Empty)}{t.Name}{(t.Problem is null ? string.Empty : "  ! " + t.Problem)}{(t.WebSeed is { } w ? $"  web seed: {w.Members?.ToString(CultureInfo.InvariantCulture) ?? "no"} members, {Bytes(w.ForwardedBytes)} from the origin, {w.Deferred} deferred ({w.ForwardedBy}){(w.OriginGone is null ? string.Empty : "; origin gone: " + w.OriginGone)}" : string.Empty)}\n");
         }
 
         return text.ToString();
@@ -67,7 +67,7 @@ public sealed record TorrentStatus(
     WebSeedStatus? WebSeed = null);
 
 /// <summary>A torrent's web-seed slicing in <see cref="AgentStatus"/>: the slice the tracker gave, and what the relay forwarded and deferred.</summary>
-public sealed record WebSeedStatus(int? Members, long ForwardedBytes, long Deferred, string ForwardedBy);
+public sealed record WebSeedStatus(int? Members, long ForwardedBytes, long Deferred, string ForwardedBy, string? OriginGone = null);
 
 /// <summary>Builds <see cref="AgentStatus"/> from the agent's state.</summary>
 public sealed class AgentStatusReporter(MirrorState state, CustomerTransfers transfers, Engine.ITorrentEngine engine, Microsoft.Extensions.Options.IOptions<VolunteerAgentOptions> options)
@@ -90,7 +90,7 @@ public sealed class AgentStatusReporter(MirrorState state, CustomerTransfers tra
                 t.Engine?.UploadBytesPerSecond ?? 0,
                 t.Problem,
                 t.LastAnnounce,
-                t.WebSeed is { } w ? new WebSeedStatus(w.Slice?.Members.Count, w.ForwardedBytes, w.Deferred, string.Join(", ", w.ForwardedByReason.Select(r => r.Key + " " + r.Value.ToString(CultureInfo.InvariantCulture)))) : null))
+                t.WebSeed is { } w ? new WebSeedStatus(w.Slice?.Members.Count, w.ForwardedBytes, w.Deferred, string.Join(", ", w.ForwardedByReason.Select(r => r.Key + " " + r.Value.ToString(CultureInfo.InvariantCulture))), w.Origin.GoneAt is { } gone ? $"since {gone:O}, {w.Origin.Why}" : null) : null))
             .ToList();
         return new AgentStatus(
             options.Value.PublicUrl,

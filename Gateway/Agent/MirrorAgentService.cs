@@ -211,6 +211,17 @@ public sealed partial class MirrorAgentService(
                 LogEngineError(logger, torrent.InfoHash, seen.Error ?? "no message");
                 _reconcile = true;
             }
+            else if (!seen.IsComplete && torrent.WebSeed is { } webSeed && webSeed.Origin.TakeProbe(now, options.Value.WebSeedOriginProbe)
+                && await OriginServesAsync(webSeed.Origin.FailedUrl!, cancellationToken).ConfigureAwait(false))
+            {
+                // The engine dropped the relay's URI when the origin stopped serving it; adding the torrent again gives
+                // it back (a fresh relay state), and its pieces on disk are checked, not fetched again.
+                await engine.RemoveAsync(seen.Id, cancellationToken).ConfigureAwait(false);
+                LogWebSeedBack(logger, torrent.InfoHash, webSeed.Origin.FailedUrl!);
+                torrent.RetryAt = now + TimeSpan.FromSeconds(2);
+                torrent.EngineId = null;
+                _reconcile = true;
+            }
             else if (seen.IsComplete && torrent.Phase == TorrentPhase.Fetching)
             {
                 _ = verifier.EnsureVerifiedAsync(torrent);
@@ -235,6 +246,20 @@ public sealed partial class MirrorAgentService(
                 torrent.Phase = TorrentPhase.Fetching;
                 _reconcile = true;
             }
+        }
+    }
+
+    private async Task<bool> OriginServesAsync(Uri url, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, url);
+        try
+        {
+            using var response = await clients.CreateClient(nameof(MirrorAgentService)).SendAsync(request, cancellationToken).ConfigureAwait(false);
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
         }
     }
 
@@ -293,6 +318,9 @@ public sealed partial class MirrorAgentService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent step failed (retried next round): {Reason}")]
     private static partial void LogStepFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The origin serves the web seed {Url} again: adding torrent {InfoHash} again to give the engine its web seed back")]
+    private static partial void LogWebSeedBack(ILogger logger, Gateway.Feedback.Torrents.InfoHash infoHash, Uri url);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The {Engine} engine is not running: restarting it")]
     private static partial void LogRestarting(ILogger logger, string engine);

@@ -95,6 +95,9 @@ public sealed class VolunteerAgentOptions
     /// <summary>A torrent that made no progress for this long fetches every range from the origin (an owner left, or peers choke this agent).</summary>
     public TimeSpan WebSeedStall { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often the agent asks an origin that stopped serving a torrent's web seed whether it serves it again (then adds the torrent again, keeping its pieces).</summary>
+    public TimeSpan WebSeedOriginProbe { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Pause before the relay answers a deferred range (keeps the engine from spinning on it).</summary>
     public TimeSpan WebSeedDeferDelay { get; set; } = TimeSpan.FromMilliseconds(2);
 
@@ -201,6 +204,11 @@ public sealed class VolunteerAgentOptionsValidator : IValidateOptions<VolunteerA
         if (options.WebSeedSettle < TimeSpan.Zero || options.WebSeedStall <= TimeSpan.Zero || options.WebSeedDeferDelay < TimeSpan.Zero || options.WebSeedDeferDelay > TimeSpan.FromSeconds(1))
         {
             errors.Add($"Volunteer:WebSeedSettle {options.WebSeedSettle} must be 0 or more, Volunteer:WebSeedStall {options.WebSeedStall} positive and Volunteer:WebSeedDeferDelay {options.WebSeedDeferDelay} from 0 to 00:00:01.");
+        }
+
+        if (options.WebSeedOriginProbe <= TimeSpan.Zero)
+        {
+            errors.Add($"Volunteer:WebSeedOriginProbe {options.WebSeedOriginProbe} must be positive.");
         }
 
         if (options.EngineRestarts < 0)

@@ -25,6 +25,7 @@ public sealed partial class WebSeedRelay(
     MirrorState state,
     IHttpClientFactory clients,
     IOptions<VolunteerAgentOptions> options,
+    AgentMetrics metrics,
     TimeProvider time,
     ILogger<WebSeedRelay> logger)
 {
@@ -52,6 +53,13 @@ public sealed partial class WebSeedRelay(
             return;
         }
 
+        if (slicing.Origin.GoneAt is not null)
+        {
+            // The origin lost the file or is down: a 404 makes the engine drop this URI and take the rest from peers.
+            context.Response.StatusCode = 404;
+            return;
+        }
+
         if (!TryRange(context.Request.Headers.Range.ToString(), file.Length, out var start, out var end))
         {
             context.Response.StatusCode = 416;
@@ -63,6 +71,7 @@ public sealed partial class WebSeedRelay(
         var decision = slicing.Decide(file.Offset + start, torrent.Engine?.CompletedLength ?? 0, time.GetUtcNow(), settings.WebSeedSettle, settings.WebSeedStall);
         if (decision.Action == WebSeedAction.Defer)
         {
+            metrics.Deferred();
             await DeferAsync(context).ConfigureAwait(false);
             return;
         }
@@ -100,8 +109,7 @@ public sealed partial class WebSeedRelay(
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !context.RequestAborted.IsCancellationRequested)
         {
-            LogOriginFailed(logger, file.OriginUrl, ex.Message);
-            context.Response.StatusCode = StatusCodes.Status502BadGateway;
+            OriginFailed(context, slicing, file, missing: false, ex.Message);
             return;
         }
 
@@ -110,11 +118,12 @@ public sealed partial class WebSeedRelay(
             var range = response.Content.Headers.ContentRange;
             if (response.StatusCode != HttpStatusCode.PartialContent || range?.From != start || range.To != last)
             {
-                // The engine retries a 502 after retry-wait; what the origin said is in the agent's log.
-                LogOriginFailed(logger, file.OriginUrl, $"status {(int)response.StatusCode}, Content-Range {range}");
-                context.Response.StatusCode = StatusCodes.Status502BadGateway;
+                var missing = response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone;
+                OriginFailed(context, slicing, file, missing, $"status {(int)response.StatusCode}, Content-Range {range}");
                 return;
             }
+
+            slicing.Origin.Served();
 
             context.Response.StatusCode = StatusCodes.Status206PartialContent;
             context.Response.Headers.ContentRange = $"bytes {start.ToString(CultureInfo.InvariantCulture)}-{end.ToString(CultureInfo.InvariantCulture)}/{file.Length.ToString(CultureInfo.InvariantCulture)}";
@@ -132,6 +141,7 @@ public sealed partial class WebSeedRelay(
                     {
                         await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted).ConfigureAwait(false);
                         slicing.Forwarded(read, reason);
+                        metrics.OriginFetched(read, reason);
                     }
                 }
                 finally
@@ -145,6 +155,22 @@ public sealed partial class WebSeedRelay(
         // sent (reporting the short body as an application error). Tried and measured worse: context.Abort() after a
         // flush (a reset that can overtake the last bytes, which the engine then fetches again: 1.9 copies for 3
         // agents), and shutting the socket's sending side (a FIN before the transport wrote them: 2.9 copies).
+    }
+
+    private void OriginFailed(HttpContext context, WebSeedSlicing slicing, WebSeedFile file, bool missing, string why)
+    {
+        LogOriginFailed(logger, file.OriginUrl, why);
+        if (slicing.Origin.Failed(missing, file.OriginUrl, why, time.GetUtcNow()))
+        {
+            // Gone: the engine drops the URI (see WebSeedOriginWatch); the agent adds the torrent again once the origin answers.
+            LogOriginGone(logger, file.OriginUrl, why);
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+        }
+        else
+        {
+            // The engine retries a 502 after retry-wait.
+            context.Response.StatusCode = StatusCodes.Status502BadGateway;
+        }
     }
 
     /// <summary>A single range (<c>bytes=a-b</c>, <c>bytes=a-</c>) or none (the whole file).</summary>
@@ -183,4 +209,7 @@ public sealed partial class WebSeedRelay(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The origin did not serve a web-seed range of {Url}: {Reason}")]
     private static partial void LogOriginFailed(ILogger logger, Uri url, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The origin no longer serves the web seed {Url} ({Reason}): the engine is told to drop it and take the rest from peers until the origin answers again")]
+    private static partial void LogOriginGone(ILogger logger, Uri url, string reason);
 }

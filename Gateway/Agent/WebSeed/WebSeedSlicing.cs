@@ -51,6 +51,9 @@ public sealed class WebSeedSlicing(WebSeedLayout layout, InfoHash infoHash, Date
 
     public WebSeedLayout Layout { get; } = layout;
 
+    /// <summary>Whether the origin still serves this torrent's web seed.</summary>
+    public WebSeedOriginWatch Origin { get; } = new();
+
     public DateTimeOffset AddedAt { get; } = addedAt;
 
     /// <summary>At most this much (whole pieces) is forwarded per request; see <see cref="ForwardLength"/>.</summary>
