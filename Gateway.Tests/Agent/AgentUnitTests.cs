@@ -58,6 +58,23 @@ public sealed class AgentUnitTests
         }
     }
 
+    [Theory]
+    [InlineData("00:00:30", true)]
+    [InlineData("00:00:00.5", true)]
+    [InlineData("00:00:00", false)]
+    [InlineData("-00:00:01", false)]
+    public void The_web_seed_origin_probe_interval_is_positive(string interval, bool valid)
+    {
+        var options = ValidOptions();
+        options.WebSeedOriginProbe = TimeSpan.Parse(interval, System.Globalization.CultureInfo.InvariantCulture);
+        var result = new VolunteerAgentOptionsValidator().Validate(null, options);
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains(result.Failures!, f => f.StartsWith("Volunteer:WebSeedOriginProbe", StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public void The_relay_adds_the_load_the_trackers_parser_reads_back_and_drops_the_engines_own()
     {
