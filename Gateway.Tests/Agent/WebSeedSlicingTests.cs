@@ -353,7 +353,7 @@ public sealed class WebSeedSlicingTests
             state.Add(new MirroredTorrent(new ManifestTorrent(built.InfoHash.ToString(), "r.iso", "iso", true, "t", pieceLength, length, false, null, null, ["iso/r.iso"]), built.InfoHash, "iso") { WebSeed = slicing });
             var services = new ServiceCollection().AddHttpClient().AddMetrics().BuildServiceProvider();
             var metrics = new AgentMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), state, new CustomerTransfers());
-            var relay = new WebSeedRelay(state, services.GetRequiredService<IHttpClientFactory>(), Options.Create(new VolunteerAgentOptions { WebSeedDeferDelay = TimeSpan.Zero }), metrics, new FakeTimeProvider(Added.AddSeconds(1)), NullLogger<WebSeedRelay>.Instance);
+            var relay = new WebSeedRelay(state, services.GetRequiredService<IHttpClientFactory>(), Options.Create(new VolunteerAgentOptions { WebSeedDeferDelay = TimeSpan.Zero }), metrics, new ClippedAnswers(), new FakeTimeProvider(Added.AddSeconds(1)), NullLogger<WebSeedRelay>.Instance);
             return new RelayBed(services, relay, slicing, built, mine);
         }
 

@@ -94,6 +94,8 @@ public static class VolunteerAgentHost
         services.ConfigureOpenTelemetryMeterProvider((sp, m) => m.AddView(GatewayTelemetry.OnlyThisHost(sp.GetRequiredService<IMeterFactory>())));
         services.AddHostedService<MirrorAgentService>();
 
+        // Last, so that providers added by configure are wrapped too.
+        WebSeed.ClippedAnswerLogFilter.Wrap(services);
         var app = builder.Build();
         var controlPort = control.Url.Port;
         var metricsPort = metrics?.Url.Port ?? controlPort;

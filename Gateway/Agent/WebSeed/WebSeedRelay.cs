@@ -26,6 +26,7 @@ public sealed partial class WebSeedRelay(
     IHttpClientFactory clients,
     IOptions<VolunteerAgentOptions> options,
     AgentMetrics metrics,
+    ClippedAnswers clipped,
     TimeProvider time,
     ILogger<WebSeedRelay> logger)
 {
@@ -125,6 +126,11 @@ public sealed partial class WebSeedRelay(
 
             slicing.Origin.Served();
 
+            if (last < end)
+            {
+                clipped.Mark(context);
+            }
+
             context.Response.StatusCode = StatusCodes.Status206PartialContent;
             context.Response.Headers.ContentRange = $"bytes {start.ToString(CultureInfo.InvariantCulture)}-{end.ToString(CultureInfo.InvariantCulture)}/{file.Length.ToString(CultureInfo.InvariantCulture)}";
             context.Response.ContentLength = end - start + 1;
@@ -152,7 +158,7 @@ public sealed partial class WebSeedRelay(
         }
 
         // A clipped range: the body ends short of its Content-Length, and Kestrel ends the connection after the bytes
-        // sent (reporting the short body as an application error). Tried and measured worse: context.Abort() after a
+        // sent (reporting the short body as an application error, which ClippedAnswerLogFilter drops). Tried and measured worse: context.Abort() after a
         // flush (a reset that can overtake the last bytes, which the engine then fetches again: 1.9 copies for 3
         // agents), and shutting the socket's sending side (a FIN before the transport wrote them: 2.9 copies).
     }
