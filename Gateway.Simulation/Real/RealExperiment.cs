@@ -79,7 +79,9 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
                     // gateway's address) by the gateway's choice for that request, known as soon as the answer starts.
                     var byAuthority = ids.Select((id, i) => (id, i)).ToDictionary(p => lab.Volunteers[p.i].Address + ":" + AgentPort.ToString(CultureInfo.InvariantCulture), p => p.id, StringComparer.Ordinal);
                     ServedByRecorder? recorder = null;
-                    var customers = new CustomerMeter(ids, (request, authority) => byAuthority.TryGetValue(authority, out var id) ? id : recorder?.ChosenFor(request));
+                    string? gatewayAuthority = null;
+                    var customers = new CustomerMeter(ids, (request, authority) =>
+                        byAuthority.TryGetValue(authority, out var id) ? id : authority == gatewayAuthority ? recorder?.ChosenFor(request) : null);
                     Meter = customers;
                     var sampler = new LinkSampler(lab.Volunteers, ids, customers, options.CapacityBytesPerSecond);
                     await using (sampler.ConfigureAwait(false))
@@ -108,6 +110,7 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
                                 await log.WriteLineAsync("real: warming up (sync batches flowing)").ConfigureAwait(false);
                                 await Task.Delay(TimeSpan.FromSeconds(3 * options.AnnounceSeconds), cancellationToken).ConfigureAwait(false);
                                 var gatewayUrl = new Uri(GatewayUrl(app) + "/");
+                                gatewayAuthority = gatewayUrl.Authority;
                                 foreach (var cell in options.Cells())
                                 {
                                     runs.AddRange(await RunCellAsync(cell, app, change, recorder, sampler, customers, lab, files, ids, syncing, gatewayUrl, cancellationToken).ConfigureAwait(false));

@@ -7,49 +7,31 @@ public sealed class LinkShareEstimatorTests
 {
     private const double Capacity = 1_250_000;
 
-    [Fact]
-    public void With_customers_on_the_link_sync_counts_as_the_flows_its_rate_would_be_at_their_per_flow_rate()
+    [Theory]
+    // With customers on it, sync counts as the flows its rate would be at their per-flow rate: 2 customers get
+    // 500 kB/s together, 250 kB/s each; sync's 1 MB/s is four of them.
+    [InlineData(2, 1_000_000, 500_000, 4.0)]
+    // Without customers, as the flows that would leave a newcomer what sync leaves free: sync takes 250 kB/s, a
+    // newcomer gets the other 1 MB/s, its share of 1.25 equal flows, so sync is 0.25 of one; half the link is one.
+    [InlineData(0, 250_000, 0, 0.25)]
+    [InlineData(0, 625_000, 0, 1.0)]
+    // No sync traffic, no extra flows.
+    [InlineData(0, 0, 0, 0.0)]
+    [InlineData(3, 0, 900_000, 0.0)]
+    // Sync that fills the link is the most flows, and never more.
+    [InlineData(0, 1_250_000, 0, LinkShareEstimator.MaxFlows)]
+    [InlineData(0, 2_500_000, 0, LinkShareEstimator.MaxFlows)]
+    // 1 customer at 20 kB/s (a measured rate: above 1.25 MB/s / 65) against 1.3 MB/s of sync is 65 flows, clamped;
+    // against 1.2 MB/s, 60.
+    [InlineData(1, 1_300_000, 20_000, LinkShareEstimator.MaxFlows)]
+    [InlineData(1, 1_200_000, 20_000, 60.0)]
+    // A customer that has barely started is given what sync leaves free, not its rising rate: 10 kB/s is below one
+    // flow among 65 (19.2 kB/s), so its share is 1.25 MB/s - 1 MB/s = 250 kB/s and sync is 4 flows.
+    [InlineData(1, 1_000_000, 10_000, 4.0)]
+    [InlineData(1, 625_000, 0, 1.0)]
+    public void Sync_counts_as_the_hand_computed_customer_flows(int customers, double syncRate, double customerRate, double flows)
     {
-        // 2 customers get 500 kB/s together, 250 kB/s each; sync's 1 MB/s is four of them.
-        Assert.Equal(4.0, LinkShareEstimator.SyncFlows(2, syncRate: 1_000_000, customerRate: 500_000, Capacity), precision: 9);
-    }
-
-    [Fact]
-    public void Without_customers_sync_counts_as_the_flows_that_would_leave_a_new_customer_what_it_leaves_free()
-    {
-        // Sync takes 250 kB/s, a newcomer gets the other 1 MB/s: its share of 1.25 equal flows, so sync is 0.25 of one.
-        Assert.Equal(0.25, LinkShareEstimator.SyncFlows(0, syncRate: 250_000, customerRate: 0, Capacity), precision: 9);
-
-        // Half the link: one flow's worth.
-        Assert.Equal(1.0, LinkShareEstimator.SyncFlows(0, syncRate: 625_000, customerRate: 0, Capacity), precision: 9);
-    }
-
-    [Fact]
-    public void A_link_without_sync_traffic_carries_no_extra_flows()
-    {
-        Assert.Equal(0.0, LinkShareEstimator.SyncFlows(0, syncRate: 0, customerRate: 0, Capacity));
-        Assert.Equal(0.0, LinkShareEstimator.SyncFlows(3, syncRate: 0, customerRate: 900_000, Capacity));
-    }
-
-    [Fact]
-    public void Sync_that_fills_the_link_counts_as_the_most_flows_and_never_more()
-    {
-        Assert.Equal(LinkShareEstimator.MaxFlows, LinkShareEstimator.SyncFlows(0, syncRate: Capacity, customerRate: 0, Capacity));
-        Assert.Equal(LinkShareEstimator.MaxFlows, LinkShareEstimator.SyncFlows(0, syncRate: 2 * Capacity, customerRate: 0, Capacity));
-
-        // 1 customer at 20 kB/s (a measured rate: above 1.25 MB/s / 65) against 1.3 MB/s of sync is 65 flows: clamped.
-        Assert.Equal(LinkShareEstimator.MaxFlows, LinkShareEstimator.SyncFlows(1, syncRate: 1_300_000, customerRate: 20_000, Capacity));
-
-        // ... and against 1.2 MB/s, 60.
-        Assert.Equal(60.0, LinkShareEstimator.SyncFlows(1, syncRate: 1_200_000, customerRate: 20_000, Capacity), precision: 9);
-    }
-
-    [Fact]
-    public void A_customer_that_has_barely_started_is_given_what_sync_leaves_free_not_its_rising_rate()
-    {
-        // 10 kB/s is below one flow among 65 (19.2 kB/s): the share is taken as 1.25 MB/s - 1 MB/s = 250 kB/s, so 4 flows.
-        Assert.Equal(4.0, LinkShareEstimator.SyncFlows(1, syncRate: 1_000_000, customerRate: 10_000, Capacity), precision: 9);
-        Assert.Equal(1.0, LinkShareEstimator.SyncFlows(1, syncRate: 625_000, customerRate: 0, Capacity), precision: 9);
+        Assert.Equal(flows, LinkShareEstimator.SyncFlows(customers, syncRate, customerRate, Capacity), precision: 9);
     }
 
     [Fact]
