@@ -29,6 +29,9 @@ internal sealed class LoadGenerator(Uri gateway, double requestsPerSecond, int s
     /// <summary>A request not done by then is recorded as failed (bounded runs).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Where each body's bytes are counted per volunteer as they are read (the experiment's oracle reads it), if anywhere.</summary>
+    public CustomerMeter? Meter { get; init; }
+
     /// <summary>The Poisson schedule of <paramref name="count"/> requests for paths drawn uniformly from <paramref name="paths"/>: a pure function of the seed.</summary>
     public IReadOnlyList<Arrival> Schedule(IReadOnlyList<string> paths, int count)
     {
@@ -76,6 +79,7 @@ internal sealed class LoadGenerator(Uri gateway, double requestsPerSecond, int s
     {
         var clock = Stopwatch.StartNew();
         var url = new Uri(gateway, path);
+        CustomerMeter.Transfer transfer = default;
         try
         {
             for (var hop = 0; hop < 5; hop++)
@@ -86,8 +90,13 @@ internal sealed class LoadGenerator(Uri gateway, double requestsPerSecond, int s
                 if ((int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } location)
                 {
                     url = location.IsAbsoluteUri ? location : new Uri(url, location);
+
+                    // Redirected to a volunteer: its transfer counts from now, not from its first byte (which waits behind its link's queue).
+                    transfer = Meter?.Serve(transfer, index, url.Authority) ?? transfer;
                     continue;
                 }
+
+                transfer = Meter?.Serve(transfer, index, url.Authority) ?? transfer;
 
                 var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
                 await using (stream.ConfigureAwait(false))
@@ -100,6 +109,7 @@ internal sealed class LoadGenerator(Uri gateway, double requestsPerSecond, int s
                     {
                         hash.AppendData(buffer, 0, read);
                         total += read;
+                        transfer.Received(read);
                     }
 
                     return new CustomerResult(path, (int)response.StatusCode, total, Convert.ToHexStringLower(hash.GetHashAndReset()), url.Authority, clock.Elapsed.TotalSeconds, null);
@@ -111,6 +121,11 @@ internal sealed class LoadGenerator(Uri gateway, double requestsPerSecond, int s
         catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             return new CustomerResult(path, 0, 0, string.Empty, url.Authority, clock.Elapsed.TotalSeconds, e.Message);
+        }
+        finally
+        {
+            transfer.End();
+            Meter?.Settle(index);
         }
     }
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using Gateway.Simulation.Harness;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
@@ -5,11 +7,11 @@ using Yarp.ReverseProxy.Model;
 namespace Gateway.Simulation.Real;
 
 /// <summary>
-/// The experiment's limit, registered only in its gateway: the holder with the fewest flows on its link right
-/// now as the kernel sees them (<see cref="LinkSampler"/>, every 100 ms, plus its own picks since), lower
-/// upload rate on ties. No deployable gateway can see this.
+/// The experiment's limit, registered only in its gateway: the holder with the least load on its link right now in
+/// customer flows (<see cref="LinkSampler.Load"/>: customer transfers in flight and picks not yet begun, as the
+/// customers count them, plus its BitTorrent bytes as flows), lower upload rate on ties. No deployable gateway can see this.
 /// </summary>
-internal sealed class NamespaceOraclePolicy(LinkSampler sampler) : ILoadBalancingPolicy
+internal sealed class NamespaceOraclePolicy(LinkSampler sampler, CustomerMeter customers) : ILoadBalancingPolicy
 {
     public const string PolicyName = "Oracle";
 
@@ -30,9 +32,12 @@ internal sealed class NamespaceOraclePolicy(LinkSampler sampler) : ILoadBalancin
             }
         }
 
-        if (best is not null)
+        if (best is not null
+            && context?.Request.Headers[LoadGenerator.RequestHeader].ToString() is { Length: > 0 } header
+            && int.TryParse(header, NumberStyles.None, CultureInfo.InvariantCulture, out var request))
         {
-            sampler.Picked(best.DestinationId);
+            // Counted as load until the customer's transfer begins (it follows the redirect, or the proxied answer starts).
+            customers.Expect(request, best.DestinationId);
         }
 
         return best;

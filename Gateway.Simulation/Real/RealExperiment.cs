@@ -41,6 +41,9 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
     /// <summary>The lab of the last run (for checks that it was removed).</summary>
     public NetworkLab? Lab { get; private set; }
 
+    /// <summary>The customers' per-volunteer counts of the last run (what the oracle read).</summary>
+    public CustomerMeter? Meter { get; private set; }
+
     /// <summary>Where the agents' executable is (the Gateway assembly next to this one).</summary>
     public string GatewayDll { get; init; } = Path.Combine(AppContext.BaseDirectory, "Gateway.dll");
 
@@ -72,15 +75,23 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
                         lab.Start(lab.Volunteers[i], "dotnet", AgentArguments(lab, i, ids[i], storage, origin.BaseUrl, trackerPort, syncing[i]));
                     }
 
-                    var sampler = new LinkSampler(lab.Volunteers, ids);
+                    // Customers attribute a body to a volunteer by its address (redirect mode), or else (proxy mode: the
+                    // gateway's address) by the gateway's choice for that request, known as soon as the answer starts.
+                    var byAuthority = ids.Select((id, i) => (id, i)).ToDictionary(p => lab.Volunteers[p.i].Address + ":" + AgentPort.ToString(CultureInfo.InvariantCulture), p => p.id, StringComparer.Ordinal);
+                    ServedByRecorder? recorder = null;
+                    string? gatewayAuthority = null;
+                    var customers = new CustomerMeter(ids, (request, authority) =>
+                        byAuthority.TryGetValue(authority, out var id) ? id : authority == gatewayAuthority ? recorder?.ChosenFor(request) : null);
+                    Meter = customers;
+                    var sampler = new LinkSampler(lab.Volunteers, ids, customers, options.CapacityBytesPerSecond);
                     await using (sampler.ConfigureAwait(false))
                     {
                         var change = new ExperimentSwitch();
-                        var recorder = new ServedByRecorder(sampler, ids);
+                        recorder = new ServedByRecorder(sampler, ids);
                         var app = GatewayHost.Build([.. GatewayArguments(lab, ids, files, origin.BaseUrl, trackerPort)], builder =>
                         {
                             ((Microsoft.Extensions.Configuration.IConfigurationBuilder)builder.Configuration).Add(change);
-                            builder.Services.AddSingleton<ILoadBalancingPolicy>(new NamespaceOraclePolicy(sampler));
+                            builder.Services.AddSingleton<ILoadBalancingPolicy>(new NamespaceOraclePolicy(sampler, customers));
                             builder.Services.AddSingleton<IStartupFilter>(recorder);
                         });
                         await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -99,9 +110,10 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
                                 await log.WriteLineAsync("real: warming up (sync batches flowing)").ConfigureAwait(false);
                                 await Task.Delay(TimeSpan.FromSeconds(3 * options.AnnounceSeconds), cancellationToken).ConfigureAwait(false);
                                 var gatewayUrl = new Uri(GatewayUrl(app) + "/");
+                                gatewayAuthority = gatewayUrl.Authority;
                                 foreach (var cell in options.Cells())
                                 {
-                                    runs.AddRange(await RunCellAsync(cell, app, change, recorder, sampler, lab, files, ids, syncing, gatewayUrl, cancellationToken).ConfigureAwait(false));
+                                    runs.AddRange(await RunCellAsync(cell, app, change, recorder, sampler, customers, lab, files, ids, syncing, gatewayUrl, cancellationToken).ConfigureAwait(false));
                                 }
                             }
                             finally
@@ -125,11 +137,11 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
     }
 
     private async Task<IReadOnlyList<RealRun>> RunCellAsync(
-        RealCell cell, WebApplication app, ExperimentSwitch change, ServedByRecorder recorder, LinkSampler sampler, NetworkLab lab,
+        RealCell cell, WebApplication app, ExperimentSwitch change, ServedByRecorder recorder, LinkSampler sampler, CustomerMeter customers, NetworkLab lab,
         ExperimentFiles files, string[] ids, bool[] syncing, Uri gatewayUrl, CancellationToken cancellationToken)
     {
         var set = cell.Sizes == SizeModel.Equal ? files.Equal : files.Trace;
-        var (generator, schedule) = Customers(options, cell, set, gatewayUrl);
+        var (generator, schedule) = Customers(options, cell, set, gatewayUrl, customers);
         var count = schedule.Count;
         var sizes = set.ToDictionary(f => f.Path, f => f.Size, StringComparer.Ordinal);
         Arrivals[cell] = SimulatorComparison.Requests(schedule, sizes, warmUp: 3 * options.AnnounceSeconds);
@@ -170,14 +182,15 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
     }
 
     /// <summary>A cell's customers: the Poisson rate for its load over the file set's mean size, and their schedule (a function of the seed).</summary>
-    public static (LoadGenerator Generator, IReadOnlyList<Arrival> Schedule) Customers(RealOptions options, RealCell cell, IReadOnlyList<(string Path, long Size)> set, Uri gatewayUrl)
+    public static (LoadGenerator Generator, IReadOnlyList<Arrival> Schedule) Customers(
+        RealOptions options, RealCell cell, IReadOnlyList<(string Path, long Size)> set, Uri gatewayUrl, CustomerMeter? meter = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(set);
         var mean = set.Average(f => (double)f.Size);
         var rate = cell.Load * options.Volunteers * options.CapacityBytesPerSecond / mean;
         var count = Math.Max(1, (int)Math.Round(rate * options.WindowSeconds));
-        var generator = new LoadGenerator(gatewayUrl, rate, options.Seed) { RequestTimeout = TimeSpan.FromSeconds(Math.Max(60, 8 * options.WindowSeconds)) };
+        var generator = new LoadGenerator(gatewayUrl, rate, options.Seed) { RequestTimeout = TimeSpan.FromSeconds(Math.Max(60, 8 * options.WindowSeconds)), Meter = meter };
         return (generator, generator.Schedule([.. set.Select(f => f.Path)], count));
     }
 

@@ -8,7 +8,8 @@ namespace Gateway.Simulation.Real;
 /// <summary>
 /// One CSV per cell with a row per request of every policy's run: when it was submitted, what it asked for, who the
 /// gateway chose, how long it took, and per volunteer what the gateway's estimator believed at the pick (reported
-/// load, blank when unknown; its own dispatches) and the kernel's flow count. The evidence for why a slow request was slow.
+/// load, blank when unknown; its own dispatches), the kernel's count of connections with unsent data, and the oracle's
+/// load in customer flows. The evidence for why a slow request was slow.
 /// </summary>
 internal sealed class RequestRecords(string path, IReadOnlyList<string> ids)
 {
@@ -28,7 +29,7 @@ internal sealed class RequestRecords(string path, IReadOnlyList<string> ids)
             text.Append("policy,request,at_s,path,bytes,chosen,seconds,status");
             foreach (var id in ids)
             {
-                text.Append(CultureInfo.InvariantCulture, $",rep_{id},loc_{id},kern_{id}");
+                text.Append(CultureInfo.InvariantCulture, $",rep_{id},loc_{id},kern_{id},orc_{id}");
             }
 
             text.AppendLine();
@@ -45,12 +46,12 @@ internal sealed class RequestRecords(string path, IReadOnlyList<string> ids)
             {
                 if (beliefs is null)
                 {
-                    text.Append(",,,");
+                    text.Append(",,,,");
                     continue;
                 }
 
                 var b = beliefs[v];
-                text.Append(CultureInfo.InvariantCulture, $",{(b.Reported is { } rep ? rep.ToString("F2", CultureInfo.InvariantCulture) : "")},{b.Local:F0},{b.Kernel:F0}");
+                text.Append(CultureInfo.InvariantCulture, $",{(b.Reported is { } rep ? rep.ToString("F2", CultureInfo.InvariantCulture) : "")},{b.Local:F0},{b.Kernel:F0},{b.Oracle:F1}");
             }
 
             text.AppendLine();

@@ -14,14 +14,17 @@ namespace Gateway.Simulation.Real;
 /// <summary>What the gateway believed about one volunteer when it picked for a request, next to what the kernel saw.</summary>
 /// <param name="Reported">The fresh report's load (transfers + sync), null when there was none (unknown).</param>
 /// <param name="Local">This gateway's own redirects still expected to run and transfers in flight.</param>
-/// <param name="Kernel">Flows with unsent data on its link at the last 100 ms sample (the oracle's view).</param>
-internal readonly record struct Belief(double? Reported, double Local, double Kernel);
+/// <param name="Kernel">The kernel's connections with unsent data on its link at the last 100 ms sample (customers + BitTorrent).</param>
+/// <param name="Oracle">Its true load in customer flows (<see cref="LinkSampler.Load"/>, the oracle's view).</param>
+internal readonly record struct Belief(double? Reported, double Local, double Kernel, double Oracle);
 
 /// <summary>
 /// Records which volunteer the gateway chose for each numbered experiment request (redirected or proxied),
 /// as the first middleware of the experiment's gateway: in proxy mode the customer cannot see it. It also
 /// records, just before the pick, the feedback policy's estimate of every volunteer and the kernel's flow
-/// counts, so a slow request can be traced to what the gateway believed (stale report, herding, sync weight).
+/// counts and the oracle's load, so a slow request can be traced to what the gateway believed (stale report, herding,
+/// sync weight). The choice is known as soon as the answer starts (so the customers can attribute a proxied body while it
+/// flows), and again when it is done (a retry may have moved it).
 /// </summary>
 internal sealed class ServedByRecorder(LinkSampler sampler, IReadOnlyList<string> ids) : IStartupFilter
 {
@@ -53,10 +56,21 @@ internal sealed class ServedByRecorder(LinkSampler sampler, IReadOnlyList<string
                 _beliefs[request] = Snapshot(estimator);
             }
 
+            if (numbered)
+            {
+                context.Response.OnStarting(() =>
+                {
+                    if (Destination(context) is { } chosen)
+                    {
+                        _chosen[request] = chosen.DestinationId;
+                    }
+
+                    return Task.CompletedTask;
+                });
+            }
+
             await following(context).ConfigureAwait(false);
-            if (numbered
-                && context.Features.Get<IReverseProxyFeature>() is { } proxy
-                && (proxy.ProxiedDestination ?? (proxy.AvailableDestinations.Count == 1 ? proxy.AvailableDestinations[0] : null)) is { } destination)
+            if (numbered && Destination(context) is { } destination)
             {
                 _chosen[request] = destination.DestinationId;
             }
@@ -64,13 +78,18 @@ internal sealed class ServedByRecorder(LinkSampler sampler, IReadOnlyList<string
         next(app);
     };
 
+    private static DestinationState? Destination(HttpContext context) =>
+        context.Features.Get<IReverseProxyFeature>() is { } proxy
+            ? proxy.ProxiedDestination ?? (proxy.AvailableDestinations.Count == 1 ? proxy.AvailableDestinations[0] : null)
+            : null;
+
     private Belief[] Snapshot(LoadEstimator estimator)
     {
         var beliefs = new Belief[ids.Count];
         for (var i = 0; i < beliefs.Length; i++)
         {
             var reported = estimator.ReportedLoad(ids[i], out var at);
-            beliefs[i] = new Belief(reported, estimator.LocalLoad(ids[i], at), sampler.Load(ids[i]));
+            beliefs[i] = new Belief(reported, estimator.LocalLoad(ids[i], at), sampler.KernelFlows(ids[i]), sampler.Load(ids[i]));
         }
 
         return beliefs;

@@ -48,8 +48,17 @@ public sealed class NetworkLabTests
                 await gateway.HoldAsync(volunteer.Id, paths);
             }
 
-            results = await new LoadGenerator(new Uri(gateway.Url + "/"), requestsPerSecond: 20, seed: 1).RunAsync(paths, 40, CancellationToken.None);
+            var byAuthority = lab.Volunteers.ToDictionary(v => v.BaseUrl.Authority, v => v.Id);
+            var meter = new CustomerMeter([.. lab.Volunteers.Select(v => v.Id)], (_, authority) => byAuthority.GetValueOrDefault(authority));
+            results = await new LoadGenerator(new Uri(gateway.Url + "/"), requestsPerSecond: 20, seed: 1) { Meter = meter }.RunAsync(paths, 40, CancellationToken.None);
             var authorities = lab.Volunteers.Select(v => v.BaseUrl.Authority).ToHashSet();
+
+            // What the oracle reads: every body byte counted at the volunteer that sent it, and nothing left in flight.
+            Assert.All(lab.Volunteers, v =>
+            {
+                Assert.Equal(results.Where(r => r.ServedBy == v.BaseUrl.Authority).Sum(r => r.Bytes), meter.Bytes(v.Id));
+                Assert.Equal(0, meter.InFlight(v.Id));
+            });
             Assert.All(results, r =>
             {
                 Assert.Null(r.Error);

@@ -46,14 +46,26 @@ public sealed class RealExperimentTests : IDisposable
             Assert.All(run.Result.ServedBy, v => Assert.InRange(v, 0, 2));
         });
 
+        // The oracle's view: every body byte the customers received was counted at the agent the gateway chose for it
+        // (the runs attribute it by the gateway's choice, the meter by the address that sent it), none left in flight.
+        var meter = experiment.Meter!;
+        Assert.All(meter.Ids.Select((id, v) => (id, v)), p =>
+        {
+            Assert.Equal(runs.Sum(r => r.Result.Volunteers[p.v].CustomerBytes), meter.Bytes(p.id));
+            Assert.Equal(0, meter.InFlight(p.id));
+            Assert.Equal(0, meter.Pending(p.id));
+        });
+        Assert.True(meter.Ids.Sum(meter.Bytes) > 0);
+
         // One record per request of every policy's run, with the chosen agent and the estimate of each agent at the pick.
         var records = File.ReadAllLines(Path.Combine(_out, "real-requests-trace-redirect-30.csv"));
-        Assert.StartsWith("policy,request,at_s,path,bytes,chosen,seconds,status,rep_v0,loc_v0,kern_v0,", records[0], StringComparison.Ordinal);
+        Assert.StartsWith("policy,request,at_s,path,bytes,chosen,seconds,status,rep_v0,loc_v0,kern_v0,orc_v0,", records[0], StringComparison.Ordinal);
         Assert.Equal(runs.Sum(r => r.Result.ResponseSeconds.Length), records.Length - 1);
         Assert.All(records.Skip(1), line =>
         {
             var fields = line.Split(',');
-            Assert.Equal(8 + (3 * 3), fields.Length);
+            Assert.Equal(8 + (3 * 4), fields.Length);
+            Assert.All(Enumerable.Range(0, 3), v => Assert.InRange(double.Parse(fields[8 + (4 * v) + 3], System.Globalization.CultureInfo.InvariantCulture), 0, 3 * LinkShareEstimator.MaxFlows));
             Assert.Matches("^v[0-2]$", fields[5]);
             Assert.Equal("200", fields[7]);
         });
