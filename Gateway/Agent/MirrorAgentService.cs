@@ -24,6 +24,8 @@ public sealed partial class MirrorAgentService(
     TimeProvider time,
     ILogger<MirrorAgentService> logger) : BackgroundService
 {
+    private static readonly TimeSpan OriginProbeTimeout = TimeSpan.FromSeconds(10);
+
     private readonly Queue<DateTimeOffset> _restarts = new();
     private bool _reconcile = true;
 
@@ -249,15 +251,20 @@ public sealed partial class MirrorAgentService(
         }
     }
 
+    /// <summary>Whether the origin serves <paramref name="url"/> again: its first byte, as the engine would ask for it.</summary>
     private async Task<bool> OriginServesAsync(Uri url, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Head, url);
+        // The probe runs in the engine watch loop: an origin that hangs must not hold the loop for the client's 100 s.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(OriginProbeTimeout);
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(0, 0);
         try
         {
-            using var response = await clients.CreateClient(nameof(MirrorAgentService)).SendAsync(request, cancellationToken).ConfigureAwait(false);
+            using var response = await clients.CreateClient(nameof(MirrorAgentService)).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             return response.IsSuccessStatusCode;
         }
-        catch (HttpRequestException)
+        catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             return false;
         }
