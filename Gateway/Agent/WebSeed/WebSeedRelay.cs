@@ -158,9 +158,10 @@ public sealed partial class WebSeedRelay(
         }
 
         // A clipped range: the body ends short of its Content-Length, and Kestrel ends the connection after the bytes
-        // sent (reporting the short body as an application error, which ClippedAnswerLogFilter drops). Tried and measured worse: context.Abort() after a
-        // flush (a reset that can overtake the last bytes, which the engine then fetches again: 1.9 copies for 3
-        // agents), and shutting the socket's sending side (a FIN before the transport wrote them: 2.9 copies).
+        // sent (reporting the short body as an application error, which ClippedAnswerLogFilter drops). Tried and
+        // measured worse: context.Abort() after a flush (a reset that can overtake the last bytes, which the engine
+        // then fetches again: 1.9 copies for 3 agents), and shutting the socket's sending side (a FIN before the
+        // transport wrote them: 2.9 copies).
     }
 
     private void OriginFailed(HttpContext context, WebSeedSlicing slicing, WebSeedFile file, bool missing, string why)
