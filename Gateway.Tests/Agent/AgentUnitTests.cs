@@ -59,6 +59,30 @@ public sealed class AgentUnitTests
     }
 
     [Theory]
+    [InlineData(0, 0, null)]
+    [InlineData(500_000, 0, 500_000L)]
+    [InlineData(500_000, 1_250_000, 1_250_000L)]
+    [InlineData(0, 1_250_000, 1_250_000L)]
+    public void The_agent_reports_its_uplink_as_x_cap_and_falls_back_to_the_bittorrent_upload_limit(long uploadLimit, long uplink, long? reported)
+    {
+        var options = ValidOptions();
+        options.UploadLimitBytesPerSecond = uploadLimit;
+        options.UplinkBytesPerSecond = uplink;
+        Assert.True(new VolunteerAgentOptionsValidator().Validate(null, options).Succeeded);
+        Assert.Equal(reported, options.ReportedCapacityBytesPerSecond);
+    }
+
+    [Fact]
+    public void An_uplink_below_the_bittorrent_upload_limit_is_refused()
+    {
+        var options = ValidOptions();
+        options.UploadLimitBytesPerSecond = 2_000_000;
+        options.UplinkBytesPerSecond = 1_250_000;
+        var result = new VolunteerAgentOptionsValidator().Validate(null, options);
+        Assert.Contains(result.Failures!, f => f.StartsWith("Volunteer:UplinkBytesPerSecond 1250000 must be", StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData("00:00:30", true)]
     [InlineData("00:00:00.5", true)]
     [InlineData("00:00:00", false)]

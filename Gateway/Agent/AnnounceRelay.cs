@@ -79,8 +79,7 @@ public sealed partial class AnnounceRelay(
     public LoadFeedback CurrentLoad()
     {
         var engine = state.Engine;
-        var cap = options.Value.UploadLimitBytesPerSecond;
-        return new LoadFeedback(Math.Max(transfers.Active, wire.Count()), engine.Connections, engine.UploadBytesPerSecond, engine.DownloadBytesPerSecond, cap > 0 ? cap : null);
+        return new LoadFeedback(Math.Max(transfers.Active, wire.Count()), engine.Connections, engine.UploadBytesPerSecond, engine.DownloadBytesPerSecond, options.Value.ReportedCapacityBytesPerSecond);
     }
 
     /// <summary>The engine's query with any load parameters of its own dropped, <c>left</c> replaced when asked, and ours appended.</summary>

@@ -70,8 +70,18 @@ public sealed class VolunteerAgentOptions
     /// <summary>Seconds between the engine's announces; 0 follows the tracker's interval.</summary>
     public int AnnounceIntervalSeconds { get; set; }
 
-    /// <summary>BitTorrent upload limit in bytes/s (0: none); also reported to the tracker as <c>x_cap</c>.</summary>
+    /// <summary>BitTorrent upload limit in bytes/s (0: none); reported to the tracker as <c>x_cap</c> when <see cref="UplinkBytesPerSecond"/> is not set.</summary>
     public long UploadLimitBytesPerSecond { get; set; }
+
+    /// <summary>
+    /// The volunteer's uplink in bytes/s, which customers and BitTorrent share (0: not known), reported to the tracker as
+    /// <c>x_cap</c>. Set it when BitTorrent is limited below the link: the gateway reads <c>x_cap</c> as the whole link's
+    /// capacity, and an upload limit alone would make the link look that small.
+    /// </summary>
+    public long UplinkBytesPerSecond { get; set; }
+
+    /// <summary>What the agent reports as <c>x_cap</c>: the uplink when known, else the BitTorrent upload limit, else nothing.</summary>
+    public long? ReportedCapacityBytesPerSecond => UplinkBytesPerSecond > 0 ? UplinkBytesPerSecond : UploadLimitBytesPerSecond > 0 ? UploadLimitBytesPerSecond : null;
 
     /// <summary>BitTorrent download limit in bytes/s (0: none).</summary>
     public long DownloadLimitBytesPerSecond { get; set; }
@@ -189,6 +199,11 @@ public sealed class VolunteerAgentOptionsValidator : IValidateOptions<VolunteerA
         if (options.UploadLimitBytesPerSecond < 0 || options.DownloadLimitBytesPerSecond < 0)
         {
             errors.Add("Volunteer:UploadLimitBytesPerSecond and Volunteer:DownloadLimitBytesPerSecond must be 0 (no limit) or more.");
+        }
+
+        if (options.UplinkBytesPerSecond < 0 || (options.UplinkBytesPerSecond > 0 && options.UploadLimitBytesPerSecond > options.UplinkBytesPerSecond))
+        {
+            errors.Add($"Volunteer:UplinkBytesPerSecond {options.UplinkBytesPerSecond} must be 0 (not known) or at least Volunteer:UploadLimitBytesPerSecond {options.UploadLimitBytesPerSecond}.");
         }
 
         if (options.PollInterval < TimeSpan.FromMilliseconds(100) || options.EngineInterval < TimeSpan.FromMilliseconds(100))
