@@ -224,6 +224,11 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
         if (syncing)
         {
             yield return "--Volunteer:Mirror:1=sync";
+            if (options.SyncUploadShare > 0)
+            {
+                yield return $"--Volunteer:UploadLimitBytesPerSecond={((long)(options.SyncUploadShare * options.CapacityBytesPerSecond)).ToString(CultureInfo.InvariantCulture)}";
+                yield return $"--Volunteer:UplinkBytesPerSecond={((long)options.CapacityBytesPerSecond).ToString(CultureInfo.InvariantCulture)}";
+            }
         }
 
         yield return "--Logging:LogLevel:Default=Warning";

@@ -17,7 +17,7 @@ internal sealed record RealOptions
     public const string Usage = """
         usage: real [--quick] [--volunteers 8] [--capacity-mbit 10] [--loads 0.2,0.5,1] [--window 12] [--announce 2]
                     [--policies byrequests,bybusyness,yarp-p2c,feedback,oracle] [--equal-mib 2] [--sync-share 1]
-                    [--origin-share 1] [--no-extras] [--cells trace-redirect,trace-proxy,equal-redirect]
+                    [--sync-upload-share 0] [--origin-share 1] [--no-extras] [--cells trace-redirect,trace-proxy,equal-redirect]
                     [--simulate-only] [--seed 1] [--out DIR] [--name real]
           cells: trace sizes in redirect mode at every load, plus (unless --no-extras) trace sizes in proxy mode
                  and equal sizes in redirect mode at the highest load. --quick: 100% load, 6 s windows, redirect+proxy.
@@ -47,6 +47,13 @@ internal sealed record RealOptions
 
     /// <summary>What each syncing volunteer must download, as a share of its upload capacity (new batches are published at this rate).</summary>
     public double SyncShare { get; init; } = 1.0;
+
+    /// <summary>
+    /// 0 (the default): BitTorrent uploads as fast as its connections get. Otherwise the syncing agents' BitTorrent upload
+    /// limit as a share of the link (each also reports the whole link as its uplink), which makes sync a steadier
+    /// share of the link from run to run (docs/evaluation.md, finding 6).
+    /// </summary>
+    public double SyncUploadShare { get; init; }
 
     /// <summary>
     /// The origin's uplink as a share of one volunteer's capacity: most sync bytes must come from peers. It carries the
@@ -125,6 +132,7 @@ internal sealed record RealOptions
                 "--policies" => options with { Policies = [.. Next().Split(',').Select(PolicyKinds.Parse)] },
                 "--equal-mib" => options with { EqualSizeBytes = (long)(Number() * 1024 * 1024) },
                 "--sync-share" => options with { SyncShare = Number() },
+                "--sync-upload-share" => options with { SyncUploadShare = Number() is var share and >= 0 and < 1 ? share : throw new ArgumentException("--sync-upload-share must be from 0 (no limit) to below 1") },
                 "--origin-share" => options with { OriginShare = Number() },
                 "--no-extras" => options with { Extras = false },
                 "--cells" => options with { OnlyCells = [.. Next().Split(',').Select(ParseCell)] },
