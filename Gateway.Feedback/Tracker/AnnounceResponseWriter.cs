@@ -71,11 +71,11 @@ public static class AnnounceResponseWriter
 
         if (result.Slice is { } slice)
         {
-            writer.WriteKey("x_members"u8);
+            writer.WriteKey(WebSeedSlice.MembersKey);
             writer.WriteString(slice.MembersBytes());
             Span<byte> self = stackalloc byte[8];
             System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(self, slice.Self);
-            writer.WriteKey("x_self"u8);
+            writer.WriteKey(WebSeedSlice.SelfKey);
             writer.WriteString(self);
         }
 

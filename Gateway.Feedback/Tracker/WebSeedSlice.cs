@@ -16,10 +16,10 @@ namespace Gateway.Feedback.Tracker;
 public sealed record WebSeedSlice(ulong Self, IReadOnlyList<ulong> Members)
 {
     /// <summary>The reply key of the members' tokens: a byte string of 8-byte big-endian tokens in ascending order.</summary>
-    public const string MembersKey = "x_members";
+    public static ReadOnlySpan<byte> MembersKey => "x_members"u8;
 
     /// <summary>The reply key of the caller's own token (8 bytes, big-endian). Both keys sort after <c>peers</c> and <c>peers6</c>.</summary>
-    public const string SelfKey = "x_self";
+    public static ReadOnlySpan<byte> SelfKey => "x_self"u8;
 
     /// <summary>Members beyond this are not listed (the reply stays small; such swarms get no slice).</summary>
     public const int MaxMembers = 200;

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Gateway.Agent;
 using Gateway.Agent.Engine;
 using Gateway.Catalog;
@@ -256,5 +254,4 @@ public sealed class AgentTestBed : IAsyncDisposable
             // Not running any more.
         }
     }
-
 }

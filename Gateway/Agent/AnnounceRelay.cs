@@ -115,8 +115,8 @@ public sealed partial class AnnounceRelay(
         try
         {
             return BencodeDecoder.Decode(reply) is BencodeDictionary d
-                && d.Get<BencodeString>("x_self"u8) is { } self
-                && d.Get<BencodeString>("x_members"u8) is { } members
+                && d.Get<BencodeString>(WebSeedSlice.SelfKey) is { } self
+                && d.Get<BencodeString>(WebSeedSlice.MembersKey) is { } members
                 ? WebSeedSlice.FromBytes(self.Bytes.Span, members.Bytes.Span)
                 : null;
         }

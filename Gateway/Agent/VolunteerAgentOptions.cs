@@ -94,7 +94,7 @@ public sealed class VolunteerAgentOptions
 
     /// <summary>
     /// aria2 only: the engine fetches the origin's web seed through the agent's relay, which forwards only ranges in
-    /// the slice of the torrent the tracker assigned this agent and defers the others (docs/volunteer-agent.md,
+    /// the slice of the torrent the tracker assigned this agent and defers the others (docs/volunteer.md,
     /// "Web-seed slicing"). False gives the engine the origin's web seed as published.
     /// </summary>
     public bool WebSeedSlicing { get; set; } = true;
