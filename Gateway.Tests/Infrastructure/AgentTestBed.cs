@@ -201,6 +201,27 @@ public sealed class AgentTestBed : IAsyncDisposable
             within ?? TimeSpan.FromSeconds(60),
             () => $"holders of {path}: [{string.Join(", ", HoldersOf(path))}], wanted [{string.Join(", ", ids)}]; agents:\n{string.Join("\n", _running.Values.Select(a => a.Describe()))}");
 
+    /// <summary>
+    /// Waits (bounded) until no report from <paramref name="ids"/> counts BitTorrent upload any more. Just after a
+    /// sync, a holder's last report still carries its upload to the others (up to <c>Selection:SyncLoadWeight</c>
+    /// flows), which tests that count redirects must not mistake for customers.
+    /// </summary>
+    public Task SyncLoadsSettleAsync(IReadOnlyCollection<string> ids, TimeSpan? within = null)
+    {
+        var estimator = Gateway.App.Services.GetRequiredService<Gateway.Selection.LoadEstimator>();
+        return Eventually.HoldsAsync(
+            () => ids.All(id => estimator.ReportedLoad(id, out _) is < 1),
+            within ?? TimeSpan.FromSeconds(60),
+            () => DescribeLoads(ids));
+    }
+
+    /// <summary>The gateway's last stored report of each of <paramref name="ids"/>, for failure messages.</summary>
+    public string DescribeLoads(IEnumerable<string> ids)
+    {
+        var view = Gateway.App.Services.GetRequiredService<SwarmView>();
+        return string.Join("; ", ids.Select(id => $"{id} {(view.TryGetLoad(id, out var load) ? load.ToString() : "no report")}"));
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var agent in _running.Values)
