@@ -115,7 +115,13 @@ public sealed class VolunteerAgentTests : IDisposable
 
         Assert.Contains(bed["isos"].Url.GetLeftPart(UriPartial.Authority), locations);
 
-        // The full mirror fetched both names and stores the bytes once: both names are one inode.
+        // The full mirror fetched both names and stores the bytes once: both names are one inode. The gateway
+        // counts it a holder of both names as soon as either torrent is verified (holdings are by content), so
+        // wait for the second torrent's own check, which is what links it (seen racing in a full run).
+        await Eventually.HoldsAsync(
+            () => bed["full"].State.Torrents().Count(t => t.Phase == TorrentPhase.Verified) == 2,
+            Bound,
+            () => bed["full"].Describe());
         var full = Path.Combine(bed["full"].Storage, "files");
         var inodes = await CommandLine.RunAsync("stat", ["-c", "%i", Path.Combine(full, "iso/disk.iso"), Path.Combine(full, "archive/old-disk.iso")]);
         var lines = inodes.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
