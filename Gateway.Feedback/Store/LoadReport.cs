@@ -7,10 +7,14 @@ namespace Gateway.Feedback.Store;
 /// <param name="DownloadBytesPerSecond">BitTorrent download rate now (<c>x_down</c>).</param>
 /// <param name="CapacityBytesPerSecond">Upload capacity (<c>x_cap</c>); 0 when unknown.</param>
 /// <param name="ReportedAt">When the store received the report; freshness is judged from it.</param>
+/// <param name="CustomerBytesLeft">
+/// Bytes the customer transfers in progress still had to send (<c>x_http_left</c>), at most; null when not reported.
+/// </param>
 public readonly record struct LoadReport(
     int ActiveTransfers,
     int Peers,
     long UploadBytesPerSecond,
     long DownloadBytesPerSecond,
     long CapacityBytesPerSecond,
-    DateTimeOffset ReportedAt);
+    DateTimeOffset ReportedAt,
+    long? CustomerBytesLeft = null);

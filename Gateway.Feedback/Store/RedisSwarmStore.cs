@@ -143,14 +143,27 @@ public sealed partial class RedisSwarmStore(
         }
     }
 
+    // Six fields, and a seventh (x_http_left) only when reported: a report without it reads the same as before it existed.
     internal static string EncodeLoad(LoadReport report) => string.Create(CultureInfo.InvariantCulture,
-        $"{report.ActiveTransfers},{report.Peers},{report.UploadBytesPerSecond},{report.DownloadBytesPerSecond},{report.CapacityBytesPerSecond},{report.ReportedAt.UtcTicks}");
+        $"{report.ActiveTransfers},{report.Peers},{report.UploadBytesPerSecond},{report.DownloadBytesPerSecond},{report.CapacityBytesPerSecond},{report.ReportedAt.UtcTicks}")
+        + (report.CustomerBytesLeft is { } left ? string.Create(CultureInfo.InvariantCulture, $",{left}") : string.Empty);
 
     internal static bool TryDecodeLoad(string? value, out LoadReport report)
     {
         report = default;
         var parts = value?.Split(',');
-        if (parts is not { Length: 6 }
+        long? customerBytesLeft = null;
+        if (parts is { Length: 7 })
+        {
+            if (!long.TryParse(parts[6], NumberStyles.None, CultureInfo.InvariantCulture, out var left))
+            {
+                return false;
+            }
+
+            customerBytesLeft = left;
+        }
+
+        if (parts is not { Length: 6 or 7 }
             || !int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var active)
             || !int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var peers)
             || !long.TryParse(parts[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var up)
@@ -162,7 +175,7 @@ public sealed partial class RedisSwarmStore(
             return false;
         }
 
-        report = new LoadReport(active, peers, up, down, capacity, new DateTimeOffset(ticks, TimeSpan.Zero));
+        report = new LoadReport(active, peers, up, down, capacity, new DateTimeOffset(ticks, TimeSpan.Zero), customerBytesLeft);
         return true;
     }
 

@@ -112,7 +112,7 @@ public static class AnnounceParser
                 default:
                     if (LoadFeedbackQuery.TryApply(name, value, ref feedback) == LoadFeedbackQuery.Result.Invalid)
                     {
-                        return Fail("malformed request: load parameters (x_http, x_peers, x_up, x_down, x_cap) must be whole numbers", out failure);
+                        return Fail("malformed request: load parameters (x_http, x_peers, x_up, x_down, x_cap, x_http_left) must be whole numbers", out failure);
                     }
 
                     // Everything else (key, trackerid, supportcrypto, ip, corrupt, ...) is accepted and not needed.

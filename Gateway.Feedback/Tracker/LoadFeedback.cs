@@ -9,13 +9,15 @@ namespace Gateway.Feedback.Tracker;
 /// <param name="UploadBytesPerSecond"><c>x_up</c>: BitTorrent upload rate now.</param>
 /// <param name="DownloadBytesPerSecond"><c>x_down</c>: BitTorrent download rate now.</param>
 /// <param name="CapacityBytesPerSecond"><c>x_cap</c>: upload capacity.</param>
+/// <param name="CustomerBytesLeft"><c>x_http_left</c>: bytes the customer transfers in progress still have to send (at most).</param>
 public readonly record struct LoadFeedback(
     int? ActiveTransfers,
     int? Peers,
     long? UploadBytesPerSecond,
     long? DownloadBytesPerSecond,
-    long? CapacityBytesPerSecond)
+    long? CapacityBytesPerSecond,
+    long? CustomerBytesLeft = null)
 {
     /// <summary>True when the announce carried none of the parameters (an unmodified client).</summary>
-    public bool IsEmpty => ActiveTransfers is null && Peers is null && UploadBytesPerSecond is null && DownloadBytesPerSecond is null && CapacityBytesPerSecond is null;
+    public bool IsEmpty => ActiveTransfers is null && Peers is null && UploadBytesPerSecond is null && DownloadBytesPerSecond is null && CapacityBytesPerSecond is null && CustomerBytesLeft is null;
 }

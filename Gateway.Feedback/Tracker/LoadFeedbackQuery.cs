@@ -5,7 +5,7 @@ namespace Gateway.Feedback.Tracker;
 
 /// <summary>
 /// The one parser and formatter of the load extension parameters (<c>x_http</c>, <c>x_peers</c>, <c>x_up</c>,
-/// <c>x_down</c>, <c>x_cap</c>): the tracker reads them with it, and announcing agents write them with it.
+/// <c>x_down</c>, <c>x_cap</c>, <c>x_http_left</c>): the tracker reads them with it, and announcing agents write them with it.
 /// </summary>
 public static class LoadFeedbackQuery
 {
@@ -41,6 +41,8 @@ public static class LoadFeedbackQuery
                 return TryLong(value, out var down) ? Set(ref feedback, feedback with { DownloadBytesPerSecond = down }) : Result.Invalid;
             case "cap":
                 return TryLong(value, out var cap) ? Set(ref feedback, feedback with { CapacityBytesPerSecond = cap }) : Result.Invalid;
+            case "http_left":
+                return TryLong(value, out var left) ? Set(ref feedback, feedback with { CustomerBytesLeft = left }) : Result.Invalid;
             default:
                 return Result.NotFeedback;
         }
@@ -55,6 +57,7 @@ public static class LoadFeedbackQuery
         Append(text, "x_up", feedback.UploadBytesPerSecond);
         Append(text, "x_down", feedback.DownloadBytesPerSecond);
         Append(text, "x_cap", feedback.CapacityBytesPerSecond);
+        Append(text, "x_http_left", feedback.CustomerBytesLeft);
         return text.ToString();
     }
 

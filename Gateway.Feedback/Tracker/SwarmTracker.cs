@@ -139,7 +139,8 @@ public sealed partial class SwarmTracker(
             f.UploadBytesPerSecond ?? up,
             f.DownloadBytesPerSecond ?? down,
             f.CapacityBytesPerSecond ?? 0,
-            now);
+            now,
+            f.CustomerBytesLeft);
         await swarms.ReportLoadAsync(volunteer.Id, report, cancellationToken).ConfigureAwait(false);
     }
 

@@ -249,7 +249,7 @@ public sealed class UdpTrackerProtocol(SwarmTracker tracker, UdpConnectionIds co
             {
                 if (LoadFeedbackQuery.TryApply(name, value, ref feedback) == LoadFeedbackQuery.Result.Invalid)
                 {
-                    failure = "malformed request: load parameters (x_http, x_peers, x_up, x_down, x_cap) must be whole numbers";
+                    failure = "malformed request: load parameters (x_http, x_peers, x_up, x_down, x_cap, x_http_left) must be whole numbers";
                     return false;
                 }
             }

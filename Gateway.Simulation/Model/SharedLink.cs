@@ -22,6 +22,9 @@ internal sealed class SharedLink(double capacityBytesPerSecond)
 
     public int CustomerFlows => _tags.Count;
 
+    /// <summary>Bytes the customer transfers in progress still have to send (what an agent reports as <c>x_http_left</c>).</summary>
+    public double CustomerBytesLeft => _tags.Values.Sum(tag => Math.Max(0, tag - _served));
+
     /// <summary>Bytes sent to customers and to sync peers, counted up to the accounting horizon.</summary>
     public double CustomerBytes { get; private set; }
 

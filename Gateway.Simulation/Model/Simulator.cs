@@ -207,7 +207,7 @@ internal sealed class Simulator
         link.Advance(_clock.Seconds);
         _lastAnnounce[v] = _clock.Seconds;
         gateway.Announced(_destinations[v].DestinationId, new LoadReport(
-            link.CustomerFlows, link.SyncFlows, (long)link.SyncRate, 0, (long)link.Capacity, _clock.GetUtcNow()));
+            link.CustomerFlows, link.SyncFlows, (long)link.SyncRate, 0, (long)link.Capacity, _clock.GetUtcNow(), (long)Math.Ceiling(link.CustomerBytesLeft)));
     }
 
     private void Join(GatewayPolicies gateway, int v, double now)

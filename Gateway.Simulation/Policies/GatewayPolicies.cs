@@ -39,6 +39,7 @@ internal sealed class GatewayPolicies : IDisposable
         var selection = new FixedOptions<SelectionOptions>(new SelectionOptions
         {
             Candidates = kind switch { PolicyKind.FeedbackBestOfTwo => 2, PolicyKind.FeedbackBestOfFour => 4, PolicyKind.FeedbackBestOfEight => 8, _ => new SelectionOptions().Candidates },
+            DrainReportedTransfers = kind != PolicyKind.FeedbackCounted,
         });
         _estimator = new LoadEstimator(_view, _ledger, selection, time);
         Policy = kind switch
@@ -46,7 +47,7 @@ internal sealed class GatewayPolicies : IDisposable
             PolicyKind.ByRequests => new ByRequestsPolicy(_members!),
             PolicyKind.ByBusyness => new ByBusynessPolicy(_members!),
             PolicyKind.YarpPowerOfTwo => YarpPolicies.PowerOfTwoChoices(random),
-            PolicyKind.Feedback or PolicyKind.FeedbackBestOfTwo or PolicyKind.FeedbackBestOfFour or PolicyKind.FeedbackBestOfEight =>
+            PolicyKind.Feedback or PolicyKind.FeedbackBestOfTwo or PolicyKind.FeedbackBestOfFour or PolicyKind.FeedbackBestOfEight or PolicyKind.FeedbackCounted =>
                 new FeedbackPowerOfTwoPolicy(_estimator, _directory, new SeededRandomSource(random), selection),
             PolicyKind.Oracle or PolicyKind.SizeOracle => new OraclePolicy(trueLoad),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),

@@ -32,6 +32,12 @@ internal enum PolicyKind
 
     /// <summary>The gateway's feedback policy with <c>Selection:Candidates = 8</c> (the default before the flash-crowd runs).</summary>
     FeedbackBestOfEight,
+
+    /// <summary>
+    /// The gateway's feedback policy with <c>Selection:DrainReportedTransfers = false</c>: a report's customer
+    /// transfers count as reported until the next report (the default before the bytes left were reported).
+    /// </summary>
+    FeedbackCounted,
 }
 
 internal static class PolicyKinds
@@ -52,6 +58,7 @@ internal static class PolicyKinds
         PolicyKind.FeedbackBestOfFour => "feedback-d4",
         PolicyKind.SizeOracle => "size-oracle",
         PolicyKind.FeedbackBestOfEight => "feedback-d8",
+        PolicyKind.FeedbackCounted => "feedback-counts",
         _ => kind.ToString(),
     };
 

@@ -10,16 +10,17 @@ internal sealed class ExperimentSwitch : IConfigurationSource
 {
     private readonly Provider _provider = new();
 
-    public void Set(string mode, string policy) => _provider.Switch(mode, policy);
+    public void Set(string mode, string policy, bool drainReportedTransfers = true) => _provider.Switch(mode, policy, drainReportedTransfers);
 
     public IConfigurationProvider Build(IConfigurationBuilder builder) => _provider;
 
     private sealed class Provider : ConfigurationProvider
     {
-        public void Switch(string mode, string policy)
+        public void Switch(string mode, string policy, bool drainReportedTransfers)
         {
             Data["Gateway:Mode"] = mode;
             Data["Selection:Policy"] = policy;
+            Data["Selection:DrainReportedTransfers"] = drainReportedTransfers ? "true" : "false";
             OnReload();
         }
     }

@@ -102,10 +102,10 @@ public sealed class AgentUnitTests
     [Fact]
     public void The_relay_adds_the_load_the_trackers_parser_reads_back_and_drops_the_engines_own()
     {
-        Gen.Select(Gen.Int[0, 10_000], Gen.Int[0, 500], Gen.Long[0, 1L << 40], Gen.Long[0, 1L << 40], Gen.Long[-1, 1L << 40])
-            .Sample((http, peers, up, down, cap) =>
+        Gen.Select(Gen.Int[0, 10_000], Gen.Int[0, 500], Gen.Long[0, 1L << 40], Gen.Long[0, 1L << 40], Gen.Long[-1, 1L << 40], Gen.Long[-1, 1L << 50])
+            .Sample((http, peers, up, down, cap, left) =>
             {
-                var load = new LoadFeedback(http, peers, up, down, cap < 0 ? null : cap);
+                var load = new LoadFeedback(http, peers, up, down, cap < 0 ? null : cap, left < 0 ? null : left);
                 var rewritten = AnnounceRelay.Rewrite(Query + "&x_http=999&x_cap=1", null, load);
                 Assert.True(AnnounceParser.TryParse(rewritten, out var parsed, out var failure), failure);
                 Assert.Equal(load, parsed.Feedback);

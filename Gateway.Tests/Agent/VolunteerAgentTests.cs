@@ -293,6 +293,9 @@ public sealed class VolunteerAgentTests : IDisposable
             // customers (seen in CI).
             var view = bed.Gateway.App.Services.GetRequiredService<SwarmView>();
             await Eventually.HoldsAsync(() => view.TryGetLoad("v1", out var load) && load.ActiveTransfers == 4, Bound, () => bed.DescribeLoads(["v1"]));
+
+            // Each response is still being written (the customers read slowly), so each counts whole in x_http_left.
+            Assert.True(view.TryGetLoad("v1", out var busy) && busy.CustomerBytesLeft >= 4 * 12 * 1024 * 1024, bed.DescribeLoads(["v1"]));
             await bed.SyncLoadsSettleAsync(["v2"], Bound);
             for (var i = 0; i < 3; i++)
             {

@@ -5,7 +5,10 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Agent;
 
-/// <summary>The agent's count of customer transfers still on the wire (what it reports as <c>x_http</c> when higher than Kestrel's).</summary>
+/// <summary>
+/// The agent's count of customer transfers still on the wire (what it reports as <c>x_http</c> when higher than
+/// Kestrel's) and of their bytes not yet acknowledged (part of <c>x_http_left</c>).
+/// </summary>
 public sealed class WireTransfersTests
 {
     [Fact]
@@ -22,9 +25,9 @@ public sealed class WireTransfersTests
             "   5: 0A00000A:1F91 0100000A:D434 01 00100000:00000000 01:00000014 00000000     0        0 6 1 0000000000000000 20 4 30 10 -1", // sending: counts
         ];
 
-        Assert.Equal(2, WireTransfers.Count(table, 8081));
-        Assert.Equal(1, WireTransfers.Count(table, 6667));
-        Assert.Equal(0, WireTransfers.Count(table, 80));
+        Assert.Equal(new WireLoad(2, 0x1A2B0 + 0x100000), WireTransfers.Measure(table, 8081));
+        Assert.Equal(new WireLoad(1, 0x4000), WireTransfers.Measure(table, 6667));
+        Assert.Equal(default, WireTransfers.Measure(table, 80));
     }
 
     [Fact]
@@ -37,12 +40,12 @@ public sealed class WireTransfersTests
         using var customer = new TcpClient(AddressFamily.InterNetwork) { ReceiveBufferSize = 64 * 1024 };
         await customer.ConnectAsync(IPAddress.Loopback, port);
         using var served = await listener.AcceptSocketAsync();
-        Assert.Equal(0, wire.Count());
+        Assert.Equal(default, wire.Measure());
 
         // The whole body goes into the kernel (as Kestrel's write does) while the customer has not read it yet.
         var body = new byte[2 * 1024 * 1024];
         var sending = served.SendAsync(body, SocketFlags.None);
-        await Eventually.HoldsAsync(() => wire.Count() == 1, TimeSpan.FromSeconds(10), () => $"{wire.Count()} on the wire");
+        await Eventually.HoldsAsync(() => wire.Measure() is { Transfers: 1, QueuedBytes: > 0 }, TimeSpan.FromSeconds(10), () => $"{wire.Measure()} on the wire");
 
         var stream = customer.GetStream();
         var buffer = new byte[64 * 1024];
@@ -52,6 +55,6 @@ public sealed class WireTransfersTests
         }
 
         await sending;
-        await Eventually.HoldsAsync(() => wire.Count() == 0, TimeSpan.FromSeconds(10), () => $"{wire.Count()} on the wire");
+        await Eventually.HoldsAsync(() => wire.Measure() == default, TimeSpan.FromSeconds(10), () => $"{wire.Measure()} on the wire");
     }
 }

@@ -32,8 +32,8 @@ public sealed class FeedbackPowerOfTwoPolicyTests
 
     private void Volunteer(string id, int weight = 1) => _volunteers.Members.Add(new VolunteerOptions { Id = id, Url = $"http://{id}.example/", Weight = weight });
 
-    private void Report(string id, int transfers, TimeSpan age, long up = 0, long cap = 0, int peers = 0) =>
-        _view.Apply(new LoadReported(id, new LoadReport(transfers, peers, up, 0, cap, _time.GetUtcNow() - age)));
+    private void Report(string id, int transfers, TimeSpan age, long up = 0, long cap = 0, int peers = 0, long? left = null) =>
+        _view.Apply(new LoadReported(id, new LoadReport(transfers, peers, up, 0, cap, _time.GetUtcNow() - age, left)));
 
     /// <summary>Volunteers v0–v7, v<c>i</c> reporting <paramref name="transfers"/>(i) customer transfers just now.</summary>
     private DestinationState[] EightReporting(Func<int, int> transfers)
@@ -285,6 +285,60 @@ public sealed class FeedbackPowerOfTwoPolicyTests
         Report("v2", otherTransfers, TimeSpan.Zero, cap: 1_000_000);
         Assert.Equal(load, Estimator().ReportedLoad("v1", out _)!.Value, 3);
         Assert.Equal(picked, Pick(Policy(), Destinations("v1", "v2")));
+    }
+
+    // 4 transfers with 4 MB left on a 1 MB/s link, nothing else on it: all of them run until 4 s, none after.
+    [Theory]
+    [InlineData(0.0, 4_000_000L, 0, 0L, 4.0)]
+    [InlineData(1.0, 4_000_000L, 0, 0L, 4.0)]
+    [InlineData(3.9, 4_000_000L, 0, 0L, 4.0)]
+    [InlineData(4.0, 4_000_000L, 0, 0L, 0.0)]
+    [InlineData(9.0, 4_000_000L, 0, 0L, 0.0)]
+
+    // The same with 4 sync connections taking their equal shares (half the link, 500 kB/s): customers drain at half
+    // the rate (4/(4+4) of 1 MB/s), so they still run at 7 s and are over at 8 s; the sync flows count whole.
+    [InlineData(7.0, 4_000_000L, 4, 500_000L, 4.0 + 4)]
+    [InlineData(8.0, 4_000_000L, 4, 500_000L, 0.0 + 4)]
+
+    // A report of a few small transfers: gone well within the announce interval.
+    [InlineData(0.5, 60_000L, 0, 0L, 0.0)]
+
+    // Without the bytes left (an agent that does not report them), the count as reported, however old.
+    [InlineData(9.0, null, 0, 0L, 4.0)]
+
+    // Nothing left to send (HEADs, or all in the customers' hands): no customer load.
+    [InlineData(0.1, 0L, 0, 0L, 0.0)]
+    public void Reported_transfers_count_until_their_bytes_left_could_have_drained_at_the_customers_share_of_the_link(double age, long? left, int peers, long up, double expected)
+    {
+        Volunteer("v1");
+        Report("v1", 4, TimeSpan.FromSeconds(age), up: up, cap: 1_000_000, peers: peers, left: left);
+        Assert.Equal(expected, Estimator().ReportedLoad("v1", out _)!.Value, 3);
+    }
+
+    [Fact]
+    public void With_draining_off_or_no_capacity_known_reported_transfers_count_until_the_next_report()
+    {
+        Volunteer("v1");
+        Volunteer("v2");
+        Report("v1", 4, TimeSpan.FromSeconds(5), cap: 1_000_000, left: 100_000);
+        Report("v2", 4, TimeSpan.FromSeconds(5), left: 100_000);
+        Assert.Equal(0.0, Estimator().ReportedLoad("v1", out _)!.Value, 3);
+        Assert.Equal(4.0, Estimator().ReportedLoad("v2", out _)!.Value, 3);
+
+        _selection.CurrentValue.DrainReportedTransfers = false;
+        Assert.Equal(4.0, Estimator().ReportedLoad("v1", out _)!.Value, 3);
+    }
+
+    [Fact]
+    public void A_holder_whose_reported_small_transfers_must_be_over_wins_over_one_busy_with_a_large_file()
+    {
+        // Both reported 3 transfers 1.5 s ago; v1's were 300 kB in all, v2's a 12 MB file: v1 is idle by now.
+        Volunteer("v1");
+        Volunteer("v2");
+        Report("v1", 3, TimeSpan.FromSeconds(1.5), cap: 1_250_000, left: 300_000);
+        Report("v2", 3, TimeSpan.FromSeconds(1.5), cap: 1_250_000, left: 12_000_000);
+        var policy = Policy();
+        Assert.All(Enumerable.Range(0, 20), _ => Assert.Equal("v1", Pick(policy, Destinations("v1", "v2"))));
     }
 
     [Fact]

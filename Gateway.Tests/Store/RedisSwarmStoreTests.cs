@@ -8,6 +8,24 @@ public sealed class RedisSwarmStoreTests
 {
     private static readonly LoadReport Load = new(1, 2, 3, 4, 5, DateTimeOffset.UnixEpoch);
 
+    [Theory]
+    [InlineData("1,2,3,4,5,6", true, null)] // written before x_http_left existed: read as not reported
+    [InlineData("1,2,3,4,5,6,7", true, 7L)]
+    [InlineData("1,2,3,4,5,6,-7", false, null)]
+    [InlineData("1,2,3,4,5,6,x", false, null)]
+    [InlineData("1,2,3,4,5", false, null)]
+    [InlineData("1,2,3,4,5,6,7,8", false, null)]
+    public void A_stored_load_reads_with_or_without_the_bytes_left_and_anything_else_is_no_report(string stored, bool read, long? left)
+    {
+        Assert.Equal(read, RedisSwarmStore.TryDecodeLoad(stored, out var report));
+        Assert.Equal(left, report.CustomerBytesLeft);
+        if (read)
+        {
+            Assert.True(RedisSwarmStore.TryDecodeLoad(RedisSwarmStore.EncodeLoad(report), out var again));
+            Assert.Equal(report, again);
+        }
+    }
+
     [Fact]
     public async Task A_volunteer_nobody_writes_about_expires_and_every_reader_drops_it()
     {

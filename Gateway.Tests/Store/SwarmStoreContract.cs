@@ -10,7 +10,7 @@ namespace Gateway.Tests.Store;
 /// </summary>
 public abstract class SwarmStoreContract : StoreClientOwner
 {
-    private static readonly LoadReport Load = new(3, 4, 5_000_000_000, 6, 7, new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero).AddTicks(1234567));
+    private static readonly LoadReport Load = new(3, 4, 5_000_000_000, 6, 7, new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero).AddTicks(1234567), 8_000_000_000);
 
     // Each step is bounded on its own: store calls by Store:OperationTimeout, waits for changes by NextAsync.
     private static CancellationToken None => CancellationToken.None;

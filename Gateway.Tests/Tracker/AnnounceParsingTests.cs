@@ -36,6 +36,26 @@ public sealed class AnnounceParsingTests : IDisposable
         Assert.Equal("b3d674bb70a2", request.InfoHash.ToString()[..12]);
     }
 
+    [Theory]
+    [InlineData("x_http_left=123456", true)]
+    [InlineData("x_http_left=-1", false)]
+    [InlineData("x_http_left=12kB", false)]
+    [InlineData("x_http_left=99999999999999999999", false)]
+    [InlineData("x_http_leftover=1", true)] // not ours: ignored like any unknown parameter
+    public void The_bytes_left_parameter_is_a_whole_number_or_the_announce_fails_with_a_reason(string parameter, bool valid)
+    {
+        var query = $"info_hash={new string('a', 20)}&peer_id={new string('b', 20)}&port=1&left=0&{parameter}";
+        Assert.Equal(valid, AnnounceParser.TryParse(query, out var request, out var failure));
+        if (valid)
+        {
+            Assert.Equal(parameter == "x_http_left=123456" ? 123456L : null, request.Feedback.CustomerBytesLeft);
+        }
+        else
+        {
+            Assert.Contains("x_http_left", failure, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Random_queries_never_throw_and_fail_with_a_reason()
     {

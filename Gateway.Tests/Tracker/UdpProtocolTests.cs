@@ -107,12 +107,12 @@ public sealed class UdpProtocolTests : IDisposable
     [Fact]
     public async Task A_bep41_url_path_with_a_key_makes_the_seeder_a_holder()
     {
-        var url = Encoding.ASCII.GetBytes($"/announce/{TrackerUnderUnitTest.Key}?x_http=3");
+        var url = Encoding.ASCII.GetBytes($"/announce/{TrackerUnderUnitTest.Key}?x_http=3&x_http_left=123456");
         var request = Announce(peerId: 0x11, left: 0, port: 6881).Concat(new byte[] { 2, (byte)url.Length }).Concat(url).Concat(new byte[] { 0 }).ToArray();
         Assert.Equal(1, BinaryPrimitives.ReadInt32BigEndian(await SendAsync(request)));
         var snapshot = await _t.Swarms.GetSnapshotAsync(CancellationToken.None);
         Assert.Equal(TrackerUnderUnitTest.Contents.Order(), snapshot.Holdings["v1"].Order());
-        Assert.Equal(3, snapshot.Loads["v1"].ActiveTransfers);
+        Assert.Equal((3, 123456L), (snapshot.Loads["v1"].ActiveTransfers, snapshot.Loads["v1"].CustomerBytesLeft));
     }
 
     [Fact]

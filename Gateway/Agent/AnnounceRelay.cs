@@ -74,12 +74,20 @@ public sealed partial class AnnounceRelay(
 
     /// <summary>
     /// The load this agent reports now: its customers' transfers — those still on the wire, which include the responses
-    /// Kestrel still writes once their first bytes are out — and the engine's rates and connections.
+    /// Kestrel still writes once their first bytes are out — and the engine's rates and connections. The bytes left
+    /// are an upper bound: responses Kestrel still writes count whole, and their bytes already in the kernel count again.
     /// </summary>
     public LoadFeedback CurrentLoad()
     {
         var engine = state.Engine;
-        return new LoadFeedback(Math.Max(transfers.Active, wire.Count()), engine.Connections, engine.UploadBytesPerSecond, engine.DownloadBytesPerSecond, options.Value.ReportedCapacityBytesPerSecond);
+        var onWire = wire.Measure();
+        return new LoadFeedback(
+            Math.Max(transfers.Active, onWire.Transfers),
+            engine.Connections,
+            engine.UploadBytesPerSecond,
+            engine.DownloadBytesPerSecond,
+            options.Value.ReportedCapacityBytesPerSecond,
+            transfers.CommittedBytes + onWire.QueuedBytes);
     }
 
     /// <summary>The engine's query with any load parameters of its own dropped, <c>left</c> replaced when asked, and ours appended.</summary>

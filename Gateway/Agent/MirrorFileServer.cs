@@ -39,7 +39,10 @@ public sealed class MirrorFileServer(MirrorState state, ContentStore store, Cust
         }
 
         var path = store.ContentPath(sha256);
-        transfers.Begin();
+
+        // The whole file, even for a range: an upper bound is what the gateway's estimate of the time left needs.
+        var bytes = HttpMethods.IsHead(context.Request.Method) ? 0 : new FileInfo(path).Length;
+        transfers.Begin(bytes);
         try
         {
             var result = Results.File(
@@ -52,7 +55,7 @@ public sealed class MirrorFileServer(MirrorState state, ContentStore store, Cust
         }
         finally
         {
-            transfers.End();
+            transfers.End(bytes);
         }
     }
 

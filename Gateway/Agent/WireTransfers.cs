@@ -14,20 +14,20 @@ public sealed class WireTransfers(AgentEndpoints endpoints)
 {
     private static readonly string[] Tables = ["/proc/net/tcp", "/proc/net/tcp6"];
 
-    /// <summary>Connections on the customers' port with bytes not yet acknowledged, now.</summary>
-    public int Count()
+    /// <summary>Connections on the customers' port with bytes not yet acknowledged, now, and those bytes.</summary>
+    public WireLoad Measure()
     {
         if (endpoints.ListenUrl is not { } url)
         {
-            return 0;
+            return default;
         }
 
-        var count = 0;
+        var load = default(WireLoad);
         foreach (var table in Tables)
         {
             try
             {
-                count += Count(File.ReadLines(table), url.Port);
+                load += Measure(File.ReadLines(table), url.Port);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -35,17 +35,17 @@ public sealed class WireTransfers(AgentEndpoints endpoints)
             }
         }
 
-        return count;
+        return load;
     }
 
     /// <summary>
     /// In a <c>/proc/net/tcp</c> table: rows in state ESTABLISHED (01) whose local port is <paramref name="port"/> and
-    /// whose transmit queue (unacknowledged plus unsent bytes) is not empty.
+    /// whose transmit queue (unacknowledged plus unsent bytes) is not empty, and the sum of those queues.
     /// </summary>
-    public static int Count(IEnumerable<string> table, int port)
+    public static WireLoad Measure(IEnumerable<string> table, int port)
     {
         ArgumentNullException.ThrowIfNull(table);
-        var count = 0;
+        var load = default(WireLoad);
         foreach (var line in table)
         {
             // "  sl  local_address rem_address   st tx_queue:rx_queue ...": the header has no ':' in its fourth field.
@@ -66,10 +66,16 @@ public sealed class WireTransfers(AgentEndpoints endpoints)
 
             if (local == port && unsent > 0)
             {
-                count++;
+                load += new WireLoad(1, unsent);
             }
         }
 
-        return count;
+        return load;
     }
+}
+
+/// <summary>Customer connections with bytes in the kernel not yet acknowledged, and how many bytes.</summary>
+public readonly record struct WireLoad(int Transfers, long QueuedBytes)
+{
+    public static WireLoad operator +(WireLoad a, WireLoad b) => new(a.Transfers + b.Transfers, a.QueuedBytes + b.QueuedBytes);
 }

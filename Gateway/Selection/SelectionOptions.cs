@@ -41,6 +41,13 @@ public sealed class SelectionOptions
     /// redirect keeps it busy; 0 = unknown, and a redirect counts until the next report (or the dispatch memory).
     /// </summary>
     public long AssumedCapacityBytesPerSecond { get; set; }
+
+    /// <summary>
+    /// Stops counting a report's customer transfers once their bytes left (<c>x_http_left</c>) could have drained at
+    /// the customers' share of the capacity, so a report of a few small transfers stops counting once they must be
+    /// over instead of for a whole announce interval. Off: a report counts as sent until the next one.
+    /// </summary>
+    public bool DrainReportedTransfers { get; set; } = true;
 }
 
 internal sealed class SelectionOptionsValidator : IValidateOptions<SelectionOptions>
