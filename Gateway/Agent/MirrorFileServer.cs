@@ -31,24 +31,25 @@ public sealed class MirrorFileServer(MirrorState state, ContentStore store, Cust
         }
 
         var sha256 = Resolve(context.Request.Path.Value ?? "/");
-        if (sha256 is null || !state.Served.Contains(sha256) || !File.Exists(store.ContentPath(sha256)))
+
+        // One stat for the existence check, the size and the date (each used to ask the file system again).
+        var file = sha256 is null || !state.Served.Contains(sha256) ? null : new FileInfo(store.ContentPath(sha256));
+        if (file is not { Exists: true })
         {
             await Results.Problem(statusCode: 404, title: "Not held", detail: "This mirror holds no verified copy of that file; ask the gateway or the origin.")
                 .ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
 
-        var path = store.ContentPath(sha256);
-
         // The whole file, even for a range: an upper bound is what the gateway's estimate of the time left needs.
-        var bytes = HttpMethods.IsHead(context.Request.Method) ? 0 : new FileInfo(path).Length;
+        var bytes = HttpMethods.IsHead(context.Request.Method) ? 0 : file.Length;
         transfers.Begin(bytes);
         try
         {
             var result = Results.File(
-                path,
+                file.FullName,
                 "application/octet-stream",
-                lastModified: File.GetLastWriteTimeUtc(path),
+                lastModified: file.LastWriteTimeUtc,
                 entityTag: new EntityTagHeaderValue("\"" + sha256 + "\""),
                 enableRangeProcessing: true);
             await result.ExecuteAsync(context).ConfigureAwait(false);
