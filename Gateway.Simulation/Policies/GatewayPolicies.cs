@@ -40,6 +40,7 @@ internal sealed class GatewayPolicies : IDisposable
         {
             Candidates = kind switch { PolicyKind.FeedbackBestOfTwo => 2, PolicyKind.FeedbackBestOfFour => 4, PolicyKind.FeedbackBestOfEight => 8, _ => new SelectionOptions().Candidates },
             DrainReportedTransfers = kind != PolicyKind.FeedbackCounted,
+            TieBreakOnBytesLeft = kind != PolicyKind.FeedbackUntied,
         });
         _estimator = new LoadEstimator(_view, _ledger, selection, time);
         Policy = kind switch
@@ -47,7 +48,7 @@ internal sealed class GatewayPolicies : IDisposable
             PolicyKind.ByRequests => new ByRequestsPolicy(_members!),
             PolicyKind.ByBusyness => new ByBusynessPolicy(_members!),
             PolicyKind.YarpPowerOfTwo => YarpPolicies.PowerOfTwoChoices(random),
-            PolicyKind.Feedback or PolicyKind.FeedbackBestOfTwo or PolicyKind.FeedbackBestOfFour or PolicyKind.FeedbackBestOfEight or PolicyKind.FeedbackCounted =>
+            PolicyKind.Feedback or PolicyKind.FeedbackBestOfTwo or PolicyKind.FeedbackBestOfFour or PolicyKind.FeedbackBestOfEight or PolicyKind.FeedbackCounted or PolicyKind.FeedbackUntied =>
                 new FeedbackPowerOfTwoPolicy(_estimator, _directory, new SeededRandomSource(random), selection),
             PolicyKind.Oracle or PolicyKind.SizeOracle => new OraclePolicy(trueLoad),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
@@ -73,7 +74,7 @@ internal sealed class GatewayPolicies : IDisposable
         if (_mode == GatewayMode.Redirect)
         {
             // RedirectMiddleware: the redirect, with its expected transfer time, is all the gateway sees of the transfer.
-            _ledger.RecordRedirect(id, _estimator.ExpectedTransfer(id, (long)bytes));
+            _ledger.RecordRedirect(id, _estimator.ExpectedTransfer(id, (long)bytes), (long)bytes);
             return;
         }
 

@@ -38,6 +38,12 @@ internal enum PolicyKind
     /// transfers count as reported until the next report (the default before the bytes left were reported).
     /// </summary>
     FeedbackCounted,
+
+    /// <summary>
+    /// The gateway's feedback policy with <c>Selection:TieBreakOnBytesLeft = false</c>: of equally loaded candidates
+    /// the first drawn (the default before the bytes left broke ties).
+    /// </summary>
+    FeedbackUntied,
 }
 
 internal static class PolicyKinds
@@ -59,6 +65,7 @@ internal static class PolicyKinds
         PolicyKind.SizeOracle => "size-oracle",
         PolicyKind.FeedbackBestOfEight => "feedback-d8",
         PolicyKind.FeedbackCounted => "feedback-counts",
+        PolicyKind.FeedbackUntied => "feedback-no-tiebreak",
         _ => kind.ToString(),
     };
 

@@ -10,17 +10,19 @@ internal sealed class ExperimentSwitch : IConfigurationSource
 {
     private readonly Provider _provider = new();
 
-    public void Set(string mode, string policy, bool drainReportedTransfers = true) => _provider.Switch(mode, policy, drainReportedTransfers);
+    public void Set(string mode, string policy, bool drainReportedTransfers = true, bool tieBreakOnBytesLeft = true) =>
+        _provider.Switch(mode, policy, drainReportedTransfers, tieBreakOnBytesLeft);
 
     public IConfigurationProvider Build(IConfigurationBuilder builder) => _provider;
 
     private sealed class Provider : ConfigurationProvider
     {
-        public void Switch(string mode, string policy, bool drainReportedTransfers)
+        public void Switch(string mode, string policy, bool drainReportedTransfers, bool tieBreakOnBytesLeft)
         {
             Data["Gateway:Mode"] = mode;
             Data["Selection:Policy"] = policy;
             Data["Selection:DrainReportedTransfers"] = drainReportedTransfers ? "true" : "false";
+            Data["Selection:TieBreakOnBytesLeft"] = tieBreakOnBytesLeft ? "true" : "false";
             OnReload();
         }
     }

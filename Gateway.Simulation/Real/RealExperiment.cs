@@ -150,7 +150,7 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
         var runs = new List<RealRun>();
         foreach (var policy in options.Policies)
         {
-            change.Set(cell.Mode.ToString(), GatewayPolicyName(policy), drainReportedTransfers: policy != PolicyKind.FeedbackCounted);
+            change.Set(cell.Mode.ToString(), GatewayPolicyName(policy), drainReportedTransfers: policy != PolicyKind.FeedbackCounted, tieBreakOnBytesLeft: policy != PolicyKind.FeedbackUntied);
             await WaitForSwitchAsync(app, cell.Mode.ToString(), GatewayPolicyName(policy), cancellationToken).ConfigureAwait(false);
             recorder.Clear();
             var clock = Stopwatch.StartNew();
@@ -199,9 +199,9 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
         PolicyKind.ByRequests => ByRequestsPolicy.PolicyName,
         PolicyKind.ByBusyness => ByBusynessPolicy.PolicyName,
         PolicyKind.YarpPowerOfTwo => LoadBalancingPolicies.PowerOfTwoChoices,
-        PolicyKind.Feedback or PolicyKind.FeedbackCounted => FeedbackPowerOfTwoPolicy.PolicyName,
+        PolicyKind.Feedback or PolicyKind.FeedbackCounted or PolicyKind.FeedbackUntied => FeedbackPowerOfTwoPolicy.PolicyName,
         PolicyKind.Oracle => NamespaceOraclePolicy.PolicyName,
-        _ => throw new ArgumentException($"{policy.Label()} is a simulator-only variant; the real run compares byrequests, bybusyness, yarp-p2c, feedback, feedback-counts, oracle"),
+        _ => throw new ArgumentException($"{policy.Label()} is a simulator-only variant; the real run compares byrequests, bybusyness, yarp-p2c, feedback, feedback-counts, feedback-no-tiebreak, oracle"),
     };
 
     private IEnumerable<string> AgentArguments(NetworkLab lab, int index, string id, string storage, Uri origin, int trackerPort, bool syncing)

@@ -25,6 +25,7 @@ public sealed class ConfigurationValidationTests
     [InlineData("--Proxy:MaxAttempts=0", "Proxy:MaxAttempts 0")]
     [InlineData("--Selection:DispatchMemory=00:00:00", "Selection:DispatchMemory")]
     [InlineData("--Selection:Candidates=1", "Selection:Candidates 1 must be between 2 and 64")]
+    [InlineData("--Selection:ShortestRedirect=00:01:00", "Selection:ShortestRedirect 00:01:00 must be between 00:00:00 and Selection:DispatchMemory")]
     [InlineData("--Catalog:Source=gopher://x/manifest.json", "Catalog:Source 'gopher://x/manifest.json'")]
     [InlineData("--Verify:ReportKey=short", "Verify:ReportKey is too short")]
     [InlineData("--Verify:AdminToken=short", "Verify:AdminToken is too short")]

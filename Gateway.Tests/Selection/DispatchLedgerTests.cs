@@ -41,6 +41,24 @@ public sealed class DispatchLedgerTests
     }
 
     [Fact]
+    public void A_redirects_bytes_fall_linearly_to_zero_over_its_expected_transfer_and_only_those_since_count()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var ledger = new DispatchLedger(time);
+        var start = time.GetUtcNow();
+        ledger.RecordRedirect("v", TimeSpan.FromSeconds(10), 1_000_000);
+        time.Advance(TimeSpan.FromSeconds(2));
+        ledger.RecordRedirect("v", TimeSpan.FromSeconds(2), 500_000);
+        Assert.Equal(800_000 + 500_000, ledger.BytesLeftSince("v", start), 3);
+        Assert.Equal(500_000, ledger.BytesLeftSince("v", start.AddSeconds(1)), 3);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(700_000 + 250_000, ledger.BytesLeftSince("v", start), 3);
+        time.Advance(TimeSpan.FromSeconds(7));
+        Assert.Equal(0, ledger.BytesLeftSince("v", start), 3);
+        Assert.Equal(0, ledger.BytesLeftSince("other", start), 3);
+    }
+
+    [Fact]
     public void Transfers_in_flight_go_up_and_down()
     {
         var ledger = new DispatchLedger(TimeProvider.System);

@@ -260,6 +260,21 @@ public sealed class FeedbackPowerOfTwoPolicyTests
     }
 
     [Fact]
+    public void A_small_files_redirect_counts_at_least_the_shortest_redirect_time()
+    {
+        _selection.CurrentValue.AssumedCapacityBytesPerSecond = 1_000_000;
+        Volunteer("v1");
+        var estimator = Estimator();
+
+        // 10 kB alone on 1 MB/s take 10 ms; the customer still has to follow the redirect.
+        Assert.Equal(TimeSpan.FromMilliseconds(200), estimator.ExpectedTransfer("v1", 10_000));
+        _selection.CurrentValue.ShortestRedirect = TimeSpan.FromMilliseconds(20);
+        Assert.Equal(TimeSpan.FromMilliseconds(20), estimator.ExpectedTransfer("v1", 10_000));
+        _selection.CurrentValue.ShortestRedirect = TimeSpan.Zero;
+        Assert.Equal(TimeSpan.FromMilliseconds(10), estimator.ExpectedTransfer("v1", 10_000));
+    }
+
+    [Fact]
     public void Without_a_known_capacity_a_redirect_counts_for_the_dispatch_memory()
     {
         Volunteer("v1");
@@ -339,6 +354,80 @@ public sealed class FeedbackPowerOfTwoPolicyTests
         Report("v2", 3, TimeSpan.FromSeconds(1.5), cap: 1_250_000, left: 12_000_000);
         var policy = Policy();
         Assert.All(Enumerable.Range(0, 20), _ => Assert.Equal("v1", Pick(policy, Destinations("v1", "v2"))));
+    }
+
+    [Fact]
+    public void Of_equally_loaded_holders_the_one_with_fewer_bytes_left_wins_and_with_the_tie_break_off_the_draw_decides()
+    {
+        // Both report one transfer just now: v1's has 10 MB left (a large file just begun), v2's 100 kB.
+        Volunteer("v1");
+        Volunteer("v2");
+        Report("v1", 1, TimeSpan.Zero, cap: 1_250_000, left: 10_000_000);
+        Report("v2", 1, TimeSpan.Zero, cap: 1_250_000, left: 100_000);
+        var policy = Policy();
+        var destinations = Destinations("v1", "v2");
+        Assert.All(Enumerable.Range(0, 20), _ => Assert.Equal("v2", Pick(policy, destinations)));
+
+        // Off: ties go to the first candidate drawn, from a random start, so both win sometimes.
+        _selection.CurrentValue.TieBreakOnBytesLeft = false;
+        var picks = Enumerable.Range(0, 40).Select(_ => Pick(policy, destinations)).ToHashSet();
+        Assert.Equal(["v1", "v2"], picks.Order());
+    }
+
+    [Fact]
+    public void Bytes_left_break_a_tie_only_a_lower_load_wins_regardless()
+    {
+        // v1 has one transfer with few bytes left, v2 none: the load decides, not the bytes.
+        Volunteer("v1");
+        Volunteer("v2");
+        Report("v1", 1, TimeSpan.Zero, cap: 1_250_000, left: 1_000);
+        Report("v2", 0, TimeSpan.Zero, cap: 1_250_000, left: 0);
+        _ledger.RecordRedirect("v2", TimeSpan.FromSeconds(30), 50_000_000);
+        Assert.Equal(1.0, Estimator().LocalLoad("v2", _time.GetUtcNow()));
+        var policy = Policy();
+
+        // Equal loads (1 and 1) now: v1's 1 kB left beat v2's 50 MB redirect.
+        Assert.All(Enumerable.Range(0, 20), _ => Assert.Equal("v1", Pick(policy, Destinations("v1", "v2"))));
+
+        // A second redirect to v1 makes its load 2: v2 wins although its bytes left are many more.
+        _ledger.RecordRedirect("v1", TimeSpan.FromSeconds(30), 1_000);
+        Assert.All(Enumerable.Range(0, 20), _ => Assert.Equal("v2", Pick(policy, Destinations("v1", "v2"))));
+    }
+
+    [Theory]
+
+    // 4 MB left reported 1 s ago on a 1 MB/s link with no sync: 3 MB left now; 5 s later nothing.
+    [InlineData(1.0, 4_000_000L, 0, 0L, 3_000_000.0)]
+    [InlineData(5.0, 4_000_000L, 0, 0L, 0.0)]
+
+    // 4 sync connections at their equal shares: the customers drain at half the link, 0.5 MB/s.
+    [InlineData(2.0, 4_000_000L, 4, 500_000L, 3_000_000.0)]
+
+    // No bytes reported: nothing known of the report's transfers.
+    [InlineData(1.0, null, 0, 0L, 0.0)]
+    public void Bytes_left_are_the_reported_bytes_less_what_the_customers_share_of_the_link_sent_since(double age, long? left, int peers, long up, double expected)
+    {
+        Volunteer("v1");
+        Report("v1", 4, TimeSpan.FromSeconds(age), up: up, cap: 1_000_000, peers: peers, left: left);
+        var estimator = Estimator();
+        estimator.ReportedLoad("v1", out var at);
+        Assert.Equal(expected, estimator.BytesLeft("v1", at), 0);
+    }
+
+    [Fact]
+    public void Bytes_left_add_this_gateways_redirects_since_the_report_each_draining_over_its_expected_transfer()
+    {
+        Volunteer("v1");
+        Report("v1", 0, TimeSpan.Zero, cap: 1_000_000, left: 0);
+        var estimator = Estimator();
+        estimator.ReportedLoad("v1", out var at);
+        _ledger.RecordRedirect("v1", TimeSpan.FromSeconds(4), 4_000_000);
+        _ledger.RecordRedirect("v1", TimeSpan.FromSeconds(1), 100_000);
+        Assert.Equal(4_100_000.0, estimator.BytesLeft("v1", at), 0);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(3_000_000.0, estimator.BytesLeft("v1", at), 0);
+        _time.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal(0.0, estimator.BytesLeft("v1", at), 0);
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public sealed class RedirectMiddleware(RequestDelegate next, IOptionsMonitor<Gat
         var destination = proxy.AvailableDestinations[0];
         proxy.ProxiedDestination = destination;
         // The redirect counts as load for as long as the transfer is expected to take, not until the next announce.
-        ledger.RecordRedirect(destination.DestinationId, estimator.ExpectedTransfer(destination.DestinationId, entry.Size));
+        ledger.RecordRedirect(destination.DestinationId, estimator.ExpectedTransfer(destination.DestinationId, entry.Size), entry.Size);
         metrics.RecordRequest(context, RequestOutcome.Redirected, destination.DestinationId);
 
         var response = context.Response;

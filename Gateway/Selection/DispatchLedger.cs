@@ -22,10 +22,13 @@ public sealed class DispatchLedger(TimeProvider time)
     /// redirected a second ago is most likely gone, and counting it until the next announce would make the
     /// estimate mostly transfers that already ended.
     /// </summary>
-    public void RecordRedirect(string volunteerId, TimeSpan expectedDuration)
+    public void RecordRedirect(string volunteerId, TimeSpan expectedDuration) => RecordRedirect(volunteerId, expectedDuration, 0);
+
+    /// <summary>As <see cref="RecordRedirect(string, TimeSpan)"/>, for a file of <paramref name="bytes"/> (0 = unknown).</summary>
+    public void RecordRedirect(string volunteerId, TimeSpan expectedDuration, long bytes)
     {
         var duration = expectedDuration < TimeSpan.Zero ? TimeSpan.Zero : expectedDuration > LongestMemory ? LongestMemory : expectedDuration;
-        For(volunteerId).RecordRedirect(time.GetUtcNow(), duration);
+        For(volunteerId).RecordRedirect(time.GetUtcNow(), duration, Math.Max(0, bytes));
     }
 
     public void BeginTransfer(string volunteerId) => For(volunteerId).BeginTransfer();
@@ -38,12 +41,19 @@ public sealed class DispatchLedger(TimeProvider time)
     public int RedirectsSince(string volunteerId, DateTimeOffset since) =>
         _byVolunteer.TryGetValue(volunteerId, out var d) ? d.RedirectsSince(since, time.GetUtcNow()) : 0;
 
+    /// <summary>
+    /// The bytes the redirects made at or after <paramref name="since"/> are still expected to send: each file's size
+    /// falling linearly from its redirect to the end of its expected transfer.
+    /// </summary>
+    public double BytesLeftSince(string volunteerId, DateTimeOffset since) =>
+        _byVolunteer.TryGetValue(volunteerId, out var d) ? d.BytesLeftSince(since, time.GetUtcNow()) : 0;
+
     private VolunteerDispatches For(string volunteerId) => _byVolunteer.GetOrAdd(volunteerId, static _ => new VolunteerDispatches());
 
     private sealed class VolunteerDispatches
     {
-        // Redirects still expected to be running, as (made, ends) ticks; ended ones are dropped as new ones come.
-        private readonly List<(long Made, long Ends)> _open = [];
+        // Redirects still expected to be running, as (made, ends) ticks and the file's size; ended ones are dropped as new ones come.
+        private readonly List<(long Made, long Ends, long Bytes)> _open = [];
         private readonly Lock _gate = new();
         private int _inFlight;
 
@@ -53,28 +63,34 @@ public sealed class DispatchLedger(TimeProvider time)
 
         public void EndTransfer() => Interlocked.Decrement(ref _inFlight);
 
-        public void RecordRedirect(DateTimeOffset now, TimeSpan duration)
+        public void RecordRedirect(DateTimeOffset now, TimeSpan duration, long bytes)
         {
             var made = now.UtcTicks;
             lock (_gate)
             {
                 _open.RemoveAll(r => r.Ends <= made);
-                _open.Add((made, made + duration.Ticks));
+                _open.Add((made, made + duration.Ticks, bytes));
             }
         }
 
-        public int RedirectsSince(DateTimeOffset since, DateTimeOffset now)
+        public double BytesLeftSince(DateTimeOffset since, DateTimeOffset now) =>
+            SumOpen(since, now, static (r, at) => at <= r.Made ? r.Bytes : (double)r.Bytes * (r.Ends - at) / (r.Ends - r.Made));
+
+        public int RedirectsSince(DateTimeOffset since, DateTimeOffset now) => (int)SumOpen(since, now, static (_, _) => 1);
+
+        // Adds up a value over the redirects made at or after since that are still expected to run at now.
+        private double SumOpen(DateTimeOffset since, DateTimeOffset now, Func<(long Made, long Ends, long Bytes), long, double> value)
         {
             var from = since.UtcTicks;
             var at = now.UtcTicks;
-            var total = 0;
+            var total = 0.0;
             lock (_gate)
             {
-                foreach (var (made, ends) in _open)
+                foreach (var redirect in _open)
                 {
-                    if (made >= from && ends > at)
+                    if (redirect.Made >= from && redirect.Ends > at)
                     {
-                        total++;
+                        total += value(redirect, at);
                     }
                 }
             }

@@ -19,6 +19,9 @@ public sealed class FeedbackPowerOfTwoPolicy(LoadEstimator estimator, VolunteerD
 
     private const int MostCandidates = 64;
 
+    // Loads this close are equal: they are sums of counts and of fractional sync shares.
+    private const double TieTolerance = 1e-9;
+
     public string Name => PolicyName;
 
     public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations)
@@ -54,17 +57,38 @@ public sealed class FeedbackPowerOfTwoPolicy(LoadEstimator estimator, VolunteerD
         // A candidate without fresh feedback is assumed as loaded as the least loaded one that reports, so it is
         // judged by what this gateway sent it instead of winning by silence.
         var fallback = double.IsPositiveInfinity(leastKnown) ? 0 : leastKnown;
+        var tieBreak = options.CurrentValue.TieBreakOnBytesLeft;
         var best = -1;
         var bestLoad = double.PositiveInfinity;
+        var bestBytes = double.NaN;
         for (var i = 0; i < d; i++)
         {
             var destination = availableDestinations[drawn[i]];
-            var local = estimator.LocalLoad(destination.DestinationId, new DateTimeOffset(reportedAt[i], TimeSpan.Zero));
-            var load = ((known[i] ? reported[i] : fallback) + local) / Math.Max(1, WeightOf(destination));
-            if (load < bestLoad)
+            var at = new DateTimeOffset(reportedAt[i], TimeSpan.Zero);
+            var weight = Math.Max(1, WeightOf(destination));
+            var load = ((known[i] ? reported[i] : fallback) + estimator.LocalLoad(destination.DestinationId, at)) / weight;
+            if (load < bestLoad - TieTolerance)
             {
                 best = i;
                 bestLoad = load;
+                bestBytes = double.NaN;
+            }
+            else if (tieBreak && load <= bestLoad + TieTolerance)
+            {
+                // Bytes left are looked up only for ties, which are common: loads are counts of transfers.
+                if (double.IsNaN(bestBytes))
+                {
+                    var bestDestination = availableDestinations[drawn[best]];
+                    bestBytes = estimator.BytesLeft(bestDestination.DestinationId, new DateTimeOffset(reportedAt[best], TimeSpan.Zero)) / Math.Max(1, WeightOf(bestDestination));
+                }
+
+                var bytes = estimator.BytesLeft(destination.DestinationId, at) / weight;
+                if (bytes < bestBytes)
+                {
+                    best = i;
+                    bestLoad = load;
+                    bestBytes = bytes;
+                }
             }
         }
 

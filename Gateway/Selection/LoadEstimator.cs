@@ -10,9 +10,6 @@ namespace Gateway.Selection;
 /// </summary>
 public sealed class LoadEstimator(SwarmView view, DispatchLedger ledger, IOptionsMonitor<SelectionOptions> options, TimeProvider time)
 {
-    // A redirect counts at least this long: the customer still has to connect and ask.
-    private static readonly TimeSpan ShortestRedirect = TimeSpan.FromMilliseconds(200);
-
     /// <summary>The reported part of the load, or null when there is no fresh report (unknown, not zero).</summary>
     public double? ReportedLoad(string volunteerId, out DateTimeOffset reportedAt)
     {
@@ -92,11 +89,38 @@ public sealed class LoadEstimator(SwarmView view, DispatchLedger ledger, IOption
     }
 
     /// <summary>What this gateway added since <paramref name="reportedAt"/>: redirects still expected to run and transfers in flight.</summary>
-    public double LocalLoad(string volunteerId, DateTimeOffset reportedAt)
+    public double LocalLoad(string volunteerId, DateTimeOffset reportedAt) =>
+        ledger.RedirectsSince(volunteerId, LocalSince(reportedAt)) + ledger.InFlight(volunteerId);
+
+    /// <summary>
+    /// The bytes the volunteer's customer transfers are still expected to send: what its last fresh report had left
+    /// (<c>x_http_left</c>, 0 when not reported) less what the customers' share of the link could have sent since,
+    /// plus what this gateway's redirects since then still have to send. The load is a count of transfers, so equal
+    /// loads are common; of two equally loaded volunteers a new transfer ends sooner where the others have less left.
+    /// </summary>
+    public double BytesLeft(string volunteerId, DateTimeOffset reportedAt)
+    {
+        var settings = options.CurrentValue;
+        var now = time.GetUtcNow();
+        var reported = 0.0;
+        if (view.TryGetLoad(volunteerId, out var report) && now - report.ReportedAt <= settings.FeedbackMaxAge
+            && report.CustomerBytesLeft is { } left && left > 0)
+        {
+            var capacity = report.CapacityBytesPerSecond > 0 ? report.CapacityBytesPerSecond : settings.AssumedCapacityBytesPerSecond;
+            var customers = Math.Max(1, report.ActiveTransfers);
+            var age = Math.Max(0, (now - report.ReportedAt).TotalSeconds);
+            var drained = capacity > 0 ? capacity * customers / (customers + SyncLoad(report, settings)) * age : 0;
+            reported = Math.Max(0, left - drained);
+        }
+
+        return reported + ledger.BytesLeftSince(volunteerId, LocalSince(reportedAt));
+    }
+
+    // Own dispatches count from the report on (the report includes the older ones), and never longer than the memory.
+    private DateTimeOffset LocalSince(DateTimeOffset reportedAt)
     {
         var floor = time.GetUtcNow() - options.CurrentValue.DispatchMemory;
-        var since = reportedAt > floor ? reportedAt : floor;
-        return ledger.RedirectsSince(volunteerId, since) + ledger.InFlight(volunteerId);
+        return reportedAt > floor ? reportedAt : floor;
     }
 
     /// <summary>
@@ -122,7 +146,7 @@ public sealed class LoadEstimator(SwarmView view, DispatchLedger ledger, IOption
         var flows = reported + LocalLoad(volunteerId, at) + 1;
         var seconds = Math.Max(0, bytes) * flows / capacity;
         var expected = TimeSpan.FromSeconds(Math.Min(seconds, settings.DispatchMemory.TotalSeconds));
-        return expected < ShortestRedirect ? ShortestRedirect : expected;
+        return expected < settings.ShortestRedirect ? settings.ShortestRedirect : expected;
     }
 
     /// <summary>

@@ -20,6 +20,13 @@ public sealed class SelectionOptions
     public TimeSpan DispatchMemory { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// A redirect counts as load at least this long, however small the file: the customer still has to follow it,
+    /// connect and ask. About a round trip and a connection setup of the customers' network; on a LAN or in a lab on
+    /// loopback much less than on the internet.
+    /// </summary>
+    public TimeSpan ShortestRedirect { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
     /// Most BitTorrent upload connections counted as load, each like one customer transfer (BitTorrent uploads
     /// to about four unchoked peers at a time). A volunteer uploading reports its connections (<c>x_peers</c>);
     /// one that reports none is counted by its rate: a full link is this many transfers.
@@ -48,6 +55,13 @@ public sealed class SelectionOptions
     /// over instead of for a whole announce interval. Off: a report counts as sent until the next one.
     /// </summary>
     public bool DrainReportedTransfers { get; set; } = true;
+
+    /// <summary>
+    /// Of candidates with the same estimated load, picks the one whose customer transfers have the fewest bytes left
+    /// to send (the reported <c>x_http_left</c> drained since the report, plus this gateway's redirects since), where a
+    /// new transfer ends first. Off: ties go to the first candidate drawn (random).
+    /// </summary>
+    public bool TieBreakOnBytesLeft { get; set; } = true;
 }
 
 internal sealed class SelectionOptionsValidator : IValidateOptions<SelectionOptions>
@@ -68,6 +82,11 @@ internal sealed class SelectionOptionsValidator : IValidateOptions<SelectionOpti
         if (options.DispatchMemory < TimeSpan.FromSeconds(1) || options.DispatchMemory > TimeSpan.FromMinutes(10))
         {
             errors.Add($"Selection:DispatchMemory {options.DispatchMemory} must be between 00:00:01 and 00:10:00.");
+        }
+
+        if (options.ShortestRedirect < TimeSpan.Zero || options.ShortestRedirect > options.DispatchMemory)
+        {
+            errors.Add($"Selection:ShortestRedirect {options.ShortestRedirect} must be between 00:00:00 and Selection:DispatchMemory ({options.DispatchMemory}).");
         }
 
         if (options.SyncLoadWeight is < 0 or > 1000 || double.IsNaN(options.SyncLoadWeight))

@@ -12,7 +12,8 @@ namespace Gateway.Benchmarks;
 /// <summary>
 /// Per-pick cost of the default <see cref="FeedbackPowerOfTwoPolicy"/> with 8 candidates (the old default) and 64
 /// (the new one) among 1,000 holders that all reported, each with none or 30 of this gateway's redirects still open
-/// in the ledger (a flash crowd's holders carry that many). A short job: about 2 minutes.
+/// in the ledger (a flash crowd's holders carry that many), with equal loads broken by bytes left or not (the reports
+/// take 7 load values, so most candidates tie with another). A short job: about 4 minutes.
 /// </summary>
 [SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 3, iterationCount: 8)]
 [MemoryDiagnoser]
@@ -32,11 +33,14 @@ public class FeedbackPolicyBenchmarks : IDisposable
     [Params(0, 30)]
     public int OpenRedirects { get; set; }
 
+    [Params(true, false)]
+    public bool TieBreakOnBytesLeft { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
         var time = TimeProvider.System;
-        var selection = new SelectionOptions { Candidates = Candidates, Seed = 1, FeedbackMaxAge = TimeSpan.FromHours(1) };
+        var selection = new SelectionOptions { Candidates = Candidates, Seed = 1, FeedbackMaxAge = TimeSpan.FromHours(1), TieBreakOnBytesLeft = TieBreakOnBytesLeft };
         var set = new VolunteerSetOptions();
         var view = new SwarmView(time);
         var ledger = new DispatchLedger(time);
@@ -44,10 +48,10 @@ public class FeedbackPolicyBenchmarks : IDisposable
         {
             var id = $"v{i}";
             set.Members.Add(new VolunteerOptions { Id = id, Url = $"http://127.0.0.1:{10000 + i}/" });
-            view.Apply(new LoadReported(id, new LoadReport(i % 7, i % 2 * 4, 300_000, 0, 1_250_000, time.GetUtcNow())));
+            view.Apply(new LoadReported(id, new LoadReport(i % 7, i % 2 * 4, 300_000, 0, 1_250_000, time.GetUtcNow(), i * 10_000L)));
             for (var r = 0; r < OpenRedirects; r++)
             {
-                ledger.RecordRedirect(id, DispatchLedger.LongestMemory);
+                ledger.RecordRedirect(id, DispatchLedger.LongestMemory, 1_000_000);
             }
         }
 
