@@ -23,7 +23,10 @@ public sealed class VerifyProxyPieceTests
     public async Task Curl_ranges_through_the_proxy_get_only_verified_bytes_while_a_volunteer_tampers(VolunteerBehavior behavior)
     {
         await using var s = await StartAsync(RedirectMode);
-        await using var proxy = await VerifyProxyUnderTest.StartAsync($"--VerifyProxy:ReportKey={Key}", "--VerifyProxy:ActivityTimeout=00:00:01");
+        // The tiny file is proxied by the gateway, whose only recovery from a stalled volunteer is its own: 0.5 s of
+        // silence, then the next holder. The client proxy's silence limit must outlast that with room for a loaded
+        // machine (at 1 s it once gave up first in a full suite run and answered 502), so 2.5 s.
+        await using var proxy = await VerifyProxyUnderTest.StartAsync($"--VerifyProxy:ReportKey={Key}", "--VerifyProxy:ActivityTimeout=00:00:02.5");
         s.Tamperer.Behavior = behavior;
         var output = Path.Combine(s.Repository.Root, "range.out");
         string[] ranges = ["0-99", "65530-65545", "70000-200000", "299000-", "-500", "131072-196607"];

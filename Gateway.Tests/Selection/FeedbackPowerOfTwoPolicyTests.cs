@@ -321,8 +321,9 @@ public sealed class FeedbackPowerOfTwoPolicyTests
     // Without the bytes left (an agent that does not report them), the count as reported, however old.
     [InlineData(9.0, null, 0, 0L, 4.0)]
 
-    // Nothing left to send (HEADs, or all in the customers' hands): no customer load.
+    // Nothing left to send (HEADs, or all in the customers' hands): no customer load, from the moment of the report.
     [InlineData(0.1, 0L, 0, 0L, 0.0)]
+    [InlineData(0.0, 0L, 0, 0L, 0.0)]
     public void Reported_transfers_count_until_their_bytes_left_could_have_drained_at_the_customers_share_of_the_link(double age, long? left, int peers, long up, double expected)
     {
         Volunteer("v1");
@@ -392,6 +393,20 @@ public sealed class FeedbackPowerOfTwoPolicyTests
         // A second redirect to v1 makes its load 2: v2 wins although its bytes left are many more.
         _ledger.RecordRedirect("v1", TimeSpan.FromSeconds(30), 1_000);
         Assert.All(Enumerable.Range(0, 20), _ => Assert.Equal("v2", Pick(policy, Destinations("v1", "v2"))));
+    }
+
+    [Fact]
+    public void A_holder_without_a_fresh_report_does_not_win_a_tie_by_reporting_no_bytes()
+    {
+        // v1 reports one transfer with 10 MB left; v2's report is stale, so it is judged as loaded as v1 (1) and
+        // has no bytes left known: the tie is not broken for it, the draw decides and both win sometimes.
+        Volunteer("v1");
+        Volunteer("v2");
+        Report("v1", 1, TimeSpan.Zero, cap: 1_250_000, left: 10_000_000);
+        Report("v2", 0, TimeSpan.FromMinutes(5), cap: 1_250_000, left: 0);
+        var policy = Policy();
+        var picks = Enumerable.Range(0, 40).Select(_ => Pick(policy, Destinations("v1", "v2"))).ToHashSet();
+        Assert.Equal(["v1", "v2"], picks.Order());
     }
 
     [Theory]

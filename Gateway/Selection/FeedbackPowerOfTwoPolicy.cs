@@ -73,9 +73,10 @@ public sealed class FeedbackPowerOfTwoPolicy(LoadEstimator estimator, VolunteerD
                 bestLoad = load;
                 bestBytes = double.NaN;
             }
-            else if (tieBreak && load <= bestLoad + TieTolerance)
+            else if (tieBreak && known[i] && known[best] && load <= bestLoad + TieTolerance)
             {
-                // Bytes left are looked up only for ties, which are common: loads are counts of transfers.
+                // Bytes left are looked up only for ties, which are common: loads are counts of transfers. Only
+                // between reporting candidates: a silent one has no bytes reported and would win by silence.
                 if (double.IsNaN(bestBytes))
                 {
                     var bestDestination = availableDestinations[drawn[best]];

@@ -37,7 +37,7 @@ public sealed class LoadEstimator(SwarmView view, DispatchLedger ledger, IOption
     private static double CustomersLeft(LoadReport report, double sync, TimeSpan age, SelectionOptions settings)
     {
         var customers = report.ActiveTransfers;
-        if (!settings.DrainReportedTransfers || customers <= 0 || report.CustomerBytesLeft is not { } left || age <= TimeSpan.Zero)
+        if (!settings.DrainReportedTransfers || customers <= 0 || report.CustomerBytesLeft is not { } left)
         {
             return customers;
         }
@@ -51,6 +51,11 @@ public sealed class LoadEstimator(SwarmView view, DispatchLedger ledger, IOption
         if (left <= 0)
         {
             return 0;
+        }
+
+        if (age <= TimeSpan.Zero)
+        {
+            return customers;
         }
 
         var drained = capacity * customers / (customers + sync) * age.TotalSeconds;
