@@ -73,24 +73,39 @@ public sealed class DispatchLedger(TimeProvider time)
             }
         }
 
-        public double BytesLeftSince(DateTimeOffset since, DateTimeOffset now) =>
-            SumOpen(since, now, static (r, at) => at <= r.Made ? r.Bytes : (double)r.Bytes * (r.Ends - at) / (r.Ends - r.Made));
-
-        public int RedirectsSince(DateTimeOffset since, DateTimeOffset now) => (int)SumOpen(since, now, static (_, _) => 1);
-
-        // Adds up a value over the redirects made at or after since that are still expected to run at now.
-        private double SumOpen(DateTimeOffset since, DateTimeOffset now, Func<(long Made, long Ends, long Bytes), long, double> value)
+        // Two loops, not one shared scan: counting runs for every candidate of every pick, and a shared scan (a delegate
+        // per redirect, or the bytes computed along) made a pick a fifth slower in the benchmark.
+        public double BytesLeftSince(DateTimeOffset since, DateTimeOffset now)
         {
             var from = since.UtcTicks;
             var at = now.UtcTicks;
             var total = 0.0;
             lock (_gate)
             {
-                foreach (var redirect in _open)
+                foreach (var (made, ends, bytes) in _open)
                 {
-                    if (redirect.Made >= from && redirect.Ends > at)
+                    if (made >= from && ends > at)
                     {
-                        total += value(redirect, at);
+                        total += at <= made ? bytes : (double)bytes * (ends - at) / (ends - made);
+                    }
+                }
+            }
+
+            return total;
+        }
+
+        public int RedirectsSince(DateTimeOffset since, DateTimeOffset now)
+        {
+            var from = since.UtcTicks;
+            var at = now.UtcTicks;
+            var total = 0;
+            lock (_gate)
+            {
+                foreach (var (made, ends, _) in _open)
+                {
+                    if (made >= from && ends > at)
+                    {
+                        total++;
                     }
                 }
             }
