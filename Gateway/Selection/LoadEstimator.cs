@@ -42,8 +42,8 @@ public sealed class LoadEstimator(SwarmView view, DispatchLedger ledger, IOption
             return customers;
         }
 
-        var capacity = report.CapacityBytesPerSecond > 0 ? report.CapacityBytesPerSecond : settings.AssumedCapacityBytesPerSecond;
-        if (capacity <= 0)
+        var rate = CustomerRate(report, customers, sync, settings);
+        if (rate <= 0)
         {
             return customers;
         }
@@ -58,9 +58,18 @@ public sealed class LoadEstimator(SwarmView view, DispatchLedger ledger, IOption
             return customers;
         }
 
-        var drained = capacity * customers / (customers + sync) * age.TotalSeconds;
-        return drained >= left ? 0 : customers;
+        return rate * age.TotalSeconds >= left ? 0 : customers;
     }
+
+    /// <summary>What <paramref name="customers"/> transfers send together per second at their fair share of the link, n/(n+sync) of it; 0 when no capacity is known.</summary>
+    private static double CustomerRate(LoadReport report, int customers, double sync, SelectionOptions settings)
+    {
+        var capacity = CapacityOf(report, settings);
+        return capacity > 0 ? (double)capacity * customers / (customers + sync) : 0;
+    }
+
+    private static long CapacityOf(LoadReport report, SelectionOptions settings) =>
+        report.CapacityBytesPerSecond > 0 ? report.CapacityBytesPerSecond : settings.AssumedCapacityBytesPerSecond;
 
     /// <summary>
     /// BitTorrent's share of the link in customer-transfer units: the upload connections it reports (<c>x_peers</c>,
@@ -76,7 +85,7 @@ public sealed class LoadEstimator(SwarmView view, DispatchLedger ledger, IOption
             return 0;
         }
 
-        var capacity = report.CapacityBytesPerSecond > 0 ? report.CapacityBytesPerSecond : settings.AssumedCapacityBytesPerSecond;
+        var capacity = CapacityOf(report, settings);
         if (report.Peers > 0)
         {
             var connections = Math.Min(report.Peers, settings.SyncLoadWeight);
@@ -111,11 +120,9 @@ public sealed class LoadEstimator(SwarmView view, DispatchLedger ledger, IOption
         if (view.TryGetLoad(volunteerId, out var report) && now - report.ReportedAt <= settings.FeedbackMaxAge
             && report.CustomerBytesLeft is { } left && left > 0)
         {
-            var capacity = report.CapacityBytesPerSecond > 0 ? report.CapacityBytesPerSecond : settings.AssumedCapacityBytesPerSecond;
-            var customers = Math.Max(1, report.ActiveTransfers);
+            var rate = CustomerRate(report, Math.Max(1, report.ActiveTransfers), SyncLoad(report, settings), settings);
             var age = Math.Max(0, (now - report.ReportedAt).TotalSeconds);
-            var drained = capacity > 0 ? capacity * customers / (customers + SyncLoad(report, settings)) * age : 0;
-            reported = Math.Max(0, left - drained);
+            reported = Math.Max(0, left - rate * age);
         }
 
         return reported + ledger.BytesLeftSince(volunteerId, LocalSince(reportedAt));
