@@ -1,18 +1,18 @@
-using Gateway.Feedback.Store;
-using Gateway.Feedback.Torrents;
+using Gateway.State;
+using Gateway.State.Memory;
+using Gateway.State.Redis;
+using Gateway.State.Resilience;
+using Gateway.State.Setup;
+using Gateway.State.Views;
+using Gateway.Core.Torrents;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Gateway.Core.Announce;
+using Gateway.Feedback.Http;
+using Gateway.Feedback.Server;
+using Gateway.Feedback.Udp;
 
 namespace Gateway.Feedback.Tracker;
-
-/// <summary>The reply to an announce: a failure reason, or the swarm's counts, the intervals and the peers written to the caller's buffer.</summary>
-public readonly record struct AnnounceResult(string? Failure, SwarmCounts Counts, int PeersWritten, int IntervalSeconds, int MinIntervalSeconds)
-{
-    /// <summary>A keyed leecher's web-seed members (HTTP replies only), when the reply lists the whole swarm.</summary>
-    public WebSeedSlice? Slice { get; init; }
-
-    public static AnnounceResult Failed(string reason) => new(reason, default, 0, 0, 0);
-}
 
 /// <summary>
 /// The tracker's logic between its frontends (HTTP, UDP) and its peer store: which torrents and keys are

@@ -1,4 +1,11 @@
 using System.Diagnostics.Metrics;
+using Gateway.Core.Announce;
+using Gateway.Core.Torrents;
+using Gateway.Feedback.Http;
+using Gateway.Feedback.Server;
+using Gateway.Feedback.Udp;
+using Gateway.State;
+using Gateway.State.Memory;
 
 namespace Gateway.Feedback.Tracker;
 
@@ -71,18 +78,4 @@ public sealed class TrackerMetrics
     private static KeyValuePair<string, object?> Role(string role) => new("role", role);
 
     private static KeyValuePair<string, object?> Keyed(bool keyed) => new("keyed", keyed ? "true" : "false");
-}
-
-/// <summary>Live swarm and peer counts of a peer store, for the tracker's gauges.</summary>
-/// <param name="Swarms">Torrents with at least one live peer.</param>
-/// <param name="Seeders">Live seeders in all swarms.</param>
-/// <param name="Leechers">Live leechers in all swarms.</param>
-/// <param name="KeyedSeeders">Seeders that announced with a volunteer key (holders).</param>
-/// <param name="KeyedLeechers">Leechers that announced with a volunteer key (syncing volunteers).</param>
-public readonly record struct PeerStoreCount(int Swarms, int Seeders, int Leechers, int KeyedSeeders, int KeyedLeechers);
-
-/// <summary>A peer store that can count what it holds cheaply enough to do at every scrape of the metrics.</summary>
-public interface IPeerStoreStatistics
-{
-    PeerStoreCount Count();
 }

@@ -1,5 +1,10 @@
 using System.Diagnostics;
-using Gateway.Feedback.Store;
+using Gateway.State;
+using Gateway.State.Memory;
+using Gateway.State.Redis;
+using Gateway.State.Resilience;
+using Gateway.State.Setup;
+using Gateway.State.Views;
 using Gateway.Simulation.Policies;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Model;

@@ -3,16 +3,16 @@ namespace Gateway.Simulation.Policies;
 /// <summary>The policies compared; each but the oracle is the gateway's own class.</summary>
 internal enum PolicyKind
 {
-    /// <summary>Apache <c>byrequests</c> (<see cref="Gateway.Selection.Apache.ByRequestsPolicy"/>).</summary>
+    /// <summary>Apache <c>byrequests</c> (<see cref="Gateway.Delivery.Selection.Apache.ByRequestsPolicy"/>).</summary>
     ByRequests,
 
-    /// <summary>Apache <c>bybusyness</c> (<see cref="Gateway.Selection.Apache.ByBusynessPolicy"/>).</summary>
+    /// <summary>Apache <c>bybusyness</c> (<see cref="Gateway.Delivery.Selection.Apache.ByBusynessPolicy"/>).</summary>
     ByBusyness,
 
     /// <summary>YARP's PowerOfTwoChoices on the gateway's own in-flight counts.</summary>
     YarpPowerOfTwo,
 
-    /// <summary><see cref="Gateway.Selection.FeedbackPowerOfTwoPolicy"/> fed by announces, default <see cref="Gateway.Selection.SelectionOptions"/>.</summary>
+    /// <summary><see cref="Gateway.Delivery.Selection.FeedbackPowerOfTwoPolicy"/> fed by announces, default <see cref="Gateway.Delivery.Selection.SelectionOptions"/>.</summary>
     Feedback,
 
     /// <summary>Sees every volunteer's true flow count at the moment of the pick: the limit.</summary>

@@ -1,5 +1,4 @@
-using Gateway.Selection;
-
+using Gateway.Delivery.Selection;
 namespace Gateway.Simulation.Policies;
 
 /// <summary>The policy's random choices from one seeded sequence (the event loop is single-threaded).</summary>

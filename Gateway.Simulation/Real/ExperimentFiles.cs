@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using Gateway.Publish;
+using Gateway.Tools.Publish;
 using Gateway.Simulation.Model;
 
 namespace Gateway.Simulation.Real;

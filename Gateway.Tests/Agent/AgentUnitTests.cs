@@ -1,7 +1,14 @@
 using CsCheck;
 using Gateway.Agent;
-using Gateway.Catalog;
+using Gateway.Core.Catalog;
+using Gateway.Core.Announce;
+using Gateway.Core.Torrents;
+using Gateway.Feedback.Http;
+using Gateway.Feedback.Server;
 using Gateway.Feedback.Tracker;
+using Gateway.Feedback.Udp;
+using Gateway.State;
+using Gateway.State.Memory;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Tests.Agent;

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
-using Gateway.ApacheImport;
-
+using Gateway.Tools.ApacheImport;
 namespace Gateway.Tests.ApacheImport;
 
 public sealed class ImportApacheTests : IDisposable

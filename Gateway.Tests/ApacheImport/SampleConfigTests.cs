@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
-using Gateway.ApacheImport;
+using Gateway.Tools.ApacheImport;
+using Gateway.Core.Hosting;
+using Gateway.Delivery;
 using Gateway.Hosting;
-using Gateway.Selection.Apache;
+using Gateway.Delivery.Selection.Apache;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

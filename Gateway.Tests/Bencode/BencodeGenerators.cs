@@ -1,7 +1,6 @@
 using System.Text;
 using CsCheck;
-using Gateway.Feedback.Bencode;
-
+using Gateway.Core.Bencode;
 namespace Gateway.Tests.Bencode;
 
 /// <summary>Random bencode values of every shape, for property tests.</summary>

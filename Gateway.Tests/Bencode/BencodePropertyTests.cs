@@ -1,7 +1,6 @@
 using System.Buffers;
 using CsCheck;
-using Gateway.Feedback.Bencode;
-
+using Gateway.Core.Bencode;
 namespace Gateway.Tests.Bencode;
 
 public sealed class BencodePropertyTests

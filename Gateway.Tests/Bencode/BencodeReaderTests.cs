@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text;
-using Gateway.Feedback.Bencode;
-
+using Gateway.Core.Bencode;
 namespace Gateway.Tests.Bencode;
 
 public sealed class BencodeReaderTests

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Gateway.Catalog;
-
+using Gateway.Core.Catalog;
 namespace Gateway.Tests.Catalog;
 
 public sealed class CatalogTests

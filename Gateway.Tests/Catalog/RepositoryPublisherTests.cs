@@ -1,5 +1,5 @@
-using Gateway.Catalog;
-using Gateway.Publish;
+using Gateway.Core.Catalog;
+using Gateway.Tools.Publish;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Catalog;

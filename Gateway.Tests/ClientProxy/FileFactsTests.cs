@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
-using Gateway.Catalog;
+using Gateway.Core.Catalog;
 using Gateway.ClientProxy;
-using Gateway.Mirrors;
-
+using Gateway.Core.Content;
+using Gateway.Delivery.Mirrors;
 namespace Gateway.Tests.ClientProxy;
 
 /// <summary>verify-proxy reads back exactly what the gateway's metalink writer says, and nothing that does not add up.</summary>
@@ -20,7 +20,7 @@ public sealed class FileFactsTests
 
         Assert.Equal(2_500, facts.Size);
         Assert.Equal(SHA256.HashData(file), facts.Sha256);
-        var layout = Assert.IsType<Gateway.Verification.ChunkLayout>(facts.Pieces);
+        var layout = Assert.IsType<Gateway.Core.Content.ChunkLayout>(facts.Pieces);
         Assert.Equal((1000, 3), (layout.ChunkSize, layout.Count));
         Assert.Equal(entry.ChunkHashes.ToArray(), layout.Hashes.ToArray());
         Assert.Equal(layout, facts.Layout(maxWholeFile: 0));

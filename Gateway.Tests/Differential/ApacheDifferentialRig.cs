@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Gateway.ApacheImport;
+using Gateway.Tools.ApacheImport;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Differential;

@@ -1,5 +1,5 @@
 using System.Net;
-using Gateway.Catalog;
+using Gateway.Core.Catalog;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using static Gateway.Tests.EndToEnd.DownloadScenario;

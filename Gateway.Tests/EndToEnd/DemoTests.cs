@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Gateway.Catalog;
+using Gateway.Core.Catalog;
 using Gateway.Demo;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

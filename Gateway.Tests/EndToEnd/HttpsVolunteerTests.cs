@@ -2,9 +2,10 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Gateway.Proxy;
+using Gateway.Delivery.Proxy;
 using Gateway.Tests.Infrastructure;
-using Gateway.Verification;
+using Gateway.Core.Content;
+using Gateway.Delivery.Verification;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

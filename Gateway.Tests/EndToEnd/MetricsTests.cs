@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using Gateway.Metrics;
+using Gateway.Core.Telemetry;
+using Gateway.Delivery.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using static Gateway.Tests.EndToEnd.DownloadScenario;
 

@@ -1,9 +1,12 @@
+using Gateway.Core.Reports;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using Gateway.Metrics;
-using Gateway.Verification;
+using Gateway.Core.Telemetry;
+using Gateway.Delivery.Metrics;
+using Gateway.Core.Content;
+using Gateway.Delivery.Verification;
 using Microsoft.Extensions.DependencyInjection;
 using static Gateway.Tests.EndToEnd.TamperScenario;
 

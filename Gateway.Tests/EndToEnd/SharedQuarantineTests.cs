@@ -1,6 +1,7 @@
 using System.Net;
 using Gateway.Tests.Infrastructure;
-using Gateway.Verification;
+using Gateway.Core.Content;
+using Gateway.Delivery.Verification;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.EndToEnd;

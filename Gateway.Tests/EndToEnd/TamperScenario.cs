@@ -1,5 +1,6 @@
 using Gateway.Tests.Infrastructure;
-using Gateway.Verification;
+using Gateway.Core.Content;
+using Gateway.Delivery.Verification;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.EndToEnd;

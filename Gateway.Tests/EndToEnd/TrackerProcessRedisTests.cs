@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Net;
-using Gateway.Catalog;
+using Gateway.Core.Catalog;
 using Gateway.Demo;
-using Gateway.Feedback.Bencode;
-using Gateway.Feedback.Torrents;
+using Gateway.Core.Bencode;
+using Gateway.Core.Torrents;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.EndToEnd;

@@ -1,8 +1,11 @@
 using System.Net;
+using Gateway.Core.Hosting;
+using Gateway.Delivery;
 using Gateway.Hosting;
 using Gateway.Tests.EndToEnd;
 using Gateway.Tests.Infrastructure;
-using Gateway.Volunteers;
+using Gateway.Delivery.Cluster;
+using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,3 +1,5 @@
+using Gateway.Core.Hosting;
+using Gateway.Delivery;
 using Gateway.Hosting;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,6 @@
-using Gateway.Holders;
+using Gateway.Delivery.Holders;
+using Gateway.Core.Hosting;
+using Gateway.Delivery;
 using Gateway.Hosting;
 using Gateway.Tests.Infrastructure;
 

@@ -1,10 +1,20 @@
 using Gateway.Agent;
 using Gateway.Agent.Engine;
-using Gateway.Catalog;
+using Gateway.Core.Catalog;
 using Gateway.Demo;
-using Gateway.Feedback.Store;
+using Gateway.State;
+using Gateway.State.Memory;
+using Gateway.State.Redis;
+using Gateway.State.Resilience;
+using Gateway.State.Setup;
+using Gateway.State.Views;
+using Gateway.Core.Announce;
+using Gateway.Core.Torrents;
+using Gateway.Feedback.Http;
+using Gateway.Feedback.Server;
 using Gateway.Feedback.Tracker;
-using Gateway.Publish;
+using Gateway.Feedback.Udp;
+using Gateway.Tools.Publish;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -208,7 +218,7 @@ public sealed class AgentTestBed : IAsyncDisposable
     /// </summary>
     public Task SyncLoadsSettleAsync(IReadOnlyCollection<string> ids, TimeSpan? within = null)
     {
-        var estimator = Gateway.App.Services.GetRequiredService<Gateway.Selection.LoadEstimator>();
+        var estimator = Gateway.App.Services.GetRequiredService<Gateway.Delivery.Selection.LoadEstimator>();
         return Eventually.HoldsAsync(
             () => ids.All(id => estimator.ReportedLoad(id, out _) is < 1),
             within ?? TimeSpan.FromSeconds(60),

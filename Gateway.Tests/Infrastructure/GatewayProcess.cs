@@ -43,7 +43,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     /// <summary>The standalone <c>tracker</c> on a free loopback port (HTTP only), with the given settings.</summary>
     public static Task<GatewayProcess> TrackerAsync(params string[] settings) =>
-        StartAsync("tracker", TrackerLine(), ["--Tracker:Urls=http://127.0.0.1:0", "--Tracker:UdpPort=-1", "--Logging:LogLevel:Gateway.Feedback.Tracker.TrackerServer=Information", .. settings]);
+        StartAsync("tracker", TrackerLine(), ["--Tracker:Urls=http://127.0.0.1:0", "--Tracker:UdpPort=-1", "--Logging:LogLevel:Gateway.Feedback.Server.TrackerServer=Information", .. settings]);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,5 +1,4 @@
-using Gateway.Publish;
-
+using Gateway.Tools.Publish;
 namespace Gateway.Tests.Infrastructure;
 
 /// <summary>

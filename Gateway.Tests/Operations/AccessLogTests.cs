@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Gateway.AccessLog;
+using Gateway.Delivery.AccessLog;
 using Gateway.Tests.Infrastructure;
 using static Gateway.Tests.EndToEnd.DownloadScenario;
 

@@ -33,7 +33,7 @@ public sealed class JsonLogTests
             {
                 lines.Add(line);
                 using var entry = JsonDocument.Parse(line);
-                if (entry.RootElement.GetProperty("Category").GetString() == "Gateway.Catalog.CatalogReloadService")
+                if (entry.RootElement.GetProperty("Category").GetString() == "Gateway.Core.Catalog.CatalogReloadService")
                 {
                     Assert.Contains("Catalog loaded", entry.RootElement.GetProperty("Message").GetString(), StringComparison.Ordinal);
                     Assert.Equal(1, entry.RootElement.GetProperty("State").GetProperty("Files").GetInt32());

@@ -1,5 +1,10 @@
 using System.Text.Json;
-using Gateway.Feedback.Store;
+using Gateway.State;
+using Gateway.State.Memory;
+using Gateway.State.Redis;
+using Gateway.State.Resilience;
+using Gateway.State.Setup;
+using Gateway.State.Views;
 using Gateway.Tests.EndToEnd;
 using Gateway.Tests.Infrastructure;
 using static Gateway.Tests.EndToEnd.DownloadScenario;

@@ -1,8 +1,12 @@
-using Gateway.Catalog;
+using Gateway.Core.Catalog;
+using Gateway.Core.Hosting;
+using Gateway.Delivery;
 using Gateway.Hosting;
-using Gateway.Metrics;
+using Gateway.Core.Telemetry;
+using Gateway.Delivery.Metrics;
 using Gateway.Tests.Infrastructure;
-using Gateway.Volunteers;
+using Gateway.Delivery.Cluster;
+using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

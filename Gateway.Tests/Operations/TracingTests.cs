@@ -1,8 +1,9 @@
 using System.Diagnostics;
-using Gateway.Metrics;
+using Gateway.Core.Telemetry;
+using Gateway.Delivery.Metrics;
 using Gateway.Tests.EndToEnd;
 using Gateway.Tests.Infrastructure;
-using Gateway.Tracing;
+using Gateway.Delivery.Tracing;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Trace;

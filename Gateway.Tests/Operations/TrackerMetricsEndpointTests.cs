@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using Gateway.Catalog;
-using Gateway.Feedback.Torrents;
+using Gateway.Core.Catalog;
+using Gateway.Core.Torrents;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Operations;

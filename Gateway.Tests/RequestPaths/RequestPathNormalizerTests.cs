@@ -1,7 +1,7 @@
 using System.Text;
 using CsCheck;
-using Gateway.RequestPaths;
-
+using Gateway.Core.Paths;
+using Gateway.Delivery.RequestPaths;
 namespace Gateway.Tests.RequestPaths;
 
 public sealed class RequestPathNormalizerTests

@@ -1,7 +1,8 @@
-using Gateway.Selection;
-using Gateway.Selection.Apache;
+using Gateway.Delivery.Selection;
+using Gateway.Delivery.Selection.Apache;
 using Gateway.Tests.Infrastructure;
-using Gateway.Volunteers;
+using Gateway.Delivery.Cluster;
+using Gateway.Delivery.Volunteers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 using Yarp.ReverseProxy.LoadBalancing;
@@ -19,7 +20,7 @@ internal sealed class ApacheBalancerHarness : IDisposable
         Volunteers = new TestOptionsMonitor<VolunteerSetOptions>(set);
         Balancer = new TestOptionsMonitor<BalancerOptions>(balancer ?? new BalancerOptions());
         Members = new BalancerMembers(Volunteers, Balancer, Time);
-        Swarm = new Gateway.Feedback.Store.SwarmView(Time);
+        Swarm = new Gateway.State.Views.SwarmView(Time);
         Board = new HeartbeatBoard(Time, Swarm, Balancer, new TestOptionsMonitor<SelectionOptions>(new SelectionOptions()));
         Destinations = set.Members.Select(v => new DestinationState(v.Id)).ToArray();
     }
@@ -34,7 +35,7 @@ internal sealed class ApacheBalancerHarness : IDisposable
 
     public HeartbeatBoard Board { get; }
 
-    public Gateway.Feedback.Store.SwarmView Swarm { get; }
+    public Gateway.State.Views.SwarmView Swarm { get; }
 
     public ScriptedRandom Random { get; } = new();
 

@@ -1,5 +1,5 @@
 using CsCheck;
-using Gateway.Selection.Apache;
+using Gateway.Delivery.Selection.Apache;
 using static Gateway.Tests.Selection.ApacheBalancerHarness;
 
 namespace Gateway.Tests.Selection;
@@ -202,12 +202,12 @@ public sealed class ApachePolicyTests
     public void Heartbeat_falls_back_to_tracker_feedback_when_feedback_slots_are_set()
     {
         using var h = new ApacheBalancerHarness([Member("a", 2), Member("b"), Member("c")], new BalancerOptions { FeedbackSlots = 10 });
-        var loads = new Dictionary<string, Gateway.Feedback.Store.LoadReport>
+        var loads = new Dictionary<string, Gateway.State.LoadReport>
         {
             ["a"] = new(ActiveTransfers: 5, Peers: 0, 0, 0, 0, h.Time.GetUtcNow()),
             ["b"] = new(ActiveTransfers: 2, Peers: 0, 0, 0, 0, h.Time.GetUtcNow() - TimeSpan.FromMinutes(5)),
         };
-        h.Swarm.Reset(new Gateway.Feedback.Store.SwarmSnapshot(
+        h.Swarm.Reset(new Gateway.State.SwarmSnapshot(
             System.Collections.Frozen.FrozenDictionary<string, System.Collections.Frozen.FrozenSet<string>>.Empty,
             System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(loads, StringComparer.Ordinal)));
         h.Board.Record("c", ready: 5, busy: 1);

@@ -1,5 +1,7 @@
+using Gateway.Core.Hosting;
+using Gateway.Delivery;
 using Gateway.Hosting;
-using Gateway.Selection.Apache;
+using Gateway.Delivery.Selection.Apache;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

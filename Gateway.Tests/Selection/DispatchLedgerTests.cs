@@ -1,4 +1,4 @@
-using Gateway.Selection;
+using Gateway.Delivery.Selection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Selection;

@@ -1,7 +1,13 @@
-using Gateway.Feedback.Store;
-using Gateway.Selection;
+using Gateway.State;
+using Gateway.State.Memory;
+using Gateway.State.Redis;
+using Gateway.State.Resilience;
+using Gateway.State.Setup;
+using Gateway.State.Views;
+using Gateway.Delivery.Selection;
 using Gateway.Tests.Infrastructure;
-using Gateway.Volunteers;
+using Gateway.Delivery.Cluster;
+using Gateway.Delivery.Volunteers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 using Yarp.ReverseProxy.Model;

@@ -1,4 +1,4 @@
-using Gateway.Selection.Apache;
+using Gateway.Delivery.Selection.Apache;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,4 +1,4 @@
-using Gateway.Selection.Apache;
+using Gateway.Delivery.Selection.Apache;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Tests.Selection;

@@ -1,6 +1,11 @@
-using Gateway.Feedback.Store;
-using Gateway.Selection;
-using Gateway.Selection.Apache;
+using Gateway.State;
+using Gateway.State.Memory;
+using Gateway.State.Redis;
+using Gateway.State.Resilience;
+using Gateway.State.Setup;
+using Gateway.State.Views;
+using Gateway.Delivery.Selection;
+using Gateway.Delivery.Selection.Apache;
 using Gateway.Simulation.Model;
 using Gateway.Simulation.Policies;
 using Microsoft.AspNetCore.Http;

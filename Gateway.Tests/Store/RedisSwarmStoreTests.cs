@@ -1,4 +1,9 @@
-using Gateway.Feedback.Store;
+using Gateway.State;
+using Gateway.State.Memory;
+using Gateway.State.Redis;
+using Gateway.State.Resilience;
+using Gateway.State.Setup;
+using Gateway.State.Views;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Store;

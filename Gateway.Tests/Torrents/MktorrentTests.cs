@@ -1,5 +1,5 @@
-using Gateway.Catalog;
-using Gateway.Feedback.Torrents;
+using Gateway.Core.Catalog;
+using Gateway.Core.Torrents;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Torrents;

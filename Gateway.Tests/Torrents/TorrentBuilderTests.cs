@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using CsCheck;
-using Gateway.Feedback.Bencode;
-using Gateway.Feedback.Torrents;
+using Gateway.Core.Bencode;
+using Gateway.Core.Torrents;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Torrents;

@@ -1,6 +1,6 @@
-using Gateway.Catalog;
-using Gateway.Feedback.Torrents;
-using Gateway.Publish;
+using Gateway.Core.Catalog;
+using Gateway.Core.Torrents;
+using Gateway.Tools.Publish;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Torrents;

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using Gateway.Catalog;
+using Gateway.Core.Catalog;
 using Gateway.Demo;
-using Gateway.Publish;
+using Gateway.Tools.Publish;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Torrents;

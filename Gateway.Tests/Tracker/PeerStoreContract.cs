@@ -1,6 +1,12 @@
 using System.Net;
-using Gateway.Feedback.Torrents;
+using Gateway.Core.Torrents;
+using Gateway.Core.Announce;
+using Gateway.Feedback.Http;
+using Gateway.Feedback.Server;
 using Gateway.Feedback.Tracker;
+using Gateway.Feedback.Udp;
+using Gateway.State;
+using Gateway.State.Memory;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Store;
 using Microsoft.Extensions.Time.Testing;

@@ -1,6 +1,12 @@
-using Gateway.Feedback.Store;
+using Gateway.State;
+using Gateway.State.Memory;
+using Gateway.State.Redis;
+using Gateway.State.Resilience;
+using Gateway.State.Setup;
+using Gateway.State.Views;
 using Gateway.Tests.Infrastructure;
-using Gateway.Volunteers;
+using Gateway.Delivery.Cluster;
+using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using CsCheck;
-using Gateway.Verification;
-
+using Gateway.Core.Content;
+using Gateway.Delivery.Verification;
 namespace Gateway.Tests.Verification;
 
 public sealed class ChunkVerifierTests

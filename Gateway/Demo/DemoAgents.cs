@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Gateway.Agent;
-
 namespace Gateway.Demo;
 
 /// <summary>

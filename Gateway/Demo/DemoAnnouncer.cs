@@ -1,7 +1,13 @@
 using System.Globalization;
-using Gateway.Catalog;
+using Gateway.Core.Catalog;
+using Gateway.Core.Announce;
+using Gateway.Core.Torrents;
+using Gateway.Feedback.Http;
+using Gateway.Feedback.Server;
 using Gateway.Feedback.Tracker;
-
+using Gateway.Feedback.Udp;
+using Gateway.State;
+using Gateway.State.Memory;
 namespace Gateway.Demo;
 
 /// <summary>

@@ -1,5 +1,7 @@
 using System.Globalization;
-using Gateway.Catalog;
+using Gateway.Core.Catalog;
+using Gateway.Core.Hosting;
+using Gateway.Delivery;
 using Gateway.Hosting;
 using Microsoft.Extensions.Options;
 

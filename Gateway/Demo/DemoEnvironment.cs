@@ -1,7 +1,16 @@
-using Gateway.Catalog;
+using Gateway.Core.Catalog;
+using Gateway.Core.Announce;
+using Gateway.Core.Torrents;
+using Gateway.Feedback.Http;
+using Gateway.Feedback.Server;
 using Gateway.Feedback.Tracker;
+using Gateway.Feedback.Udp;
+using Gateway.State;
+using Gateway.State.Memory;
+using Gateway.Core.Hosting;
+using Gateway.Delivery;
 using Gateway.Hosting;
-using Gateway.Publish;
+using Gateway.Tools.Publish;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -153,10 +162,10 @@ public sealed class DemoEnvironment : IAsyncDisposable
 
         // The gateway probed the agents before they listened: wait until it holds them healthy holders again.
         var lookup = _gateway!.Services.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>();
-        var view = _gateway.Services.GetRequiredService<Feedback.Store.SwarmView>();
-        var contents = _gateway.Services.GetRequiredService<Catalog.CatalogState>().Current.ContentIds;
+        var view = _gateway.Services.GetRequiredService<Gateway.State.Views.SwarmView>();
+        var contents = _gateway.Services.GetRequiredService<Gateway.Core.Catalog.CatalogState>().Current.ContentIds;
         bool Ready(string id) =>
-            lookup.TryGetCluster(global::Gateway.Volunteers.GatewayClusters.Volunteers, out var cluster) && cluster.Destinations.TryGetValue(id, out var destination)
+            lookup.TryGetCluster(global::Gateway.Delivery.Cluster.GatewayClusters.Volunteers, out var cluster) && cluster.Destinations.TryGetValue(id, out var destination)
             && destination.Health.Active == Yarp.ReverseProxy.Model.DestinationHealth.Healthy
             && contents.Any(c => view.HoldersOf(c).Contains(id));
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);

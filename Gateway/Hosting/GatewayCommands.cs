@@ -1,8 +1,11 @@
-using Gateway.ApacheImport;
+using Gateway.Tools.ApacheImport;
 using Gateway.ClientProxy;
+using Gateway.Core.Content;
 using Gateway.Demo;
-using Gateway.Publish;
+using Gateway.Tools.Publish;
 using Microsoft.Extensions.Options;
+using Gateway.Core.Hosting;
+using Gateway.Delivery;
 
 namespace Gateway.Hosting;
 
@@ -16,8 +19,8 @@ public static class GatewayCommands
         {PublishCommandLine.Usage}
           demo    [--port 8080] [--data FOLDER]              sample repository, origin, 3 volunteers and
                                                              the gateway on http://127.0.0.1:8080
-        {Tracker.TrackerCommand.Usage}
-        {Agent.VolunteerCommand.Usage}
+        {TrackerCommand.Usage}
+        {Gateway.Agent.VolunteerCommand.Usage}
           import-apache <httpd.conf> [--out FILE] [--balancer NAME]
                                                              appsettings from an Apache balancer; lists what
                                                              is not carried over (docs/apache-compatibility.md)
@@ -39,8 +42,8 @@ public static class GatewayCommands
             {
                 "serve" => await ServeAsync(rest).ConfigureAwait(false),
                 "publish" => await PublishAsync(rest).ConfigureAwait(false),
-                "tracker" => await Tracker.TrackerCommand.RunAsync(rest).ConfigureAwait(false),
-                "volunteer" => await Agent.VolunteerCommand.RunAsync(rest, Console.Out, CancellationToken.None).ConfigureAwait(false),
+                "tracker" => await TrackerCommand.RunAsync(rest).ConfigureAwait(false),
+                "volunteer" => await Gateway.Agent.VolunteerCommand.RunAsync(rest, Console.Out, CancellationToken.None).ConfigureAwait(false),
                 "demo" => await DemoCommand.RunAsync(rest, Console.Out, CancellationToken.None).ConfigureAwait(false),
                 "import-apache" => await ImportApacheCommand.RunAsync(rest, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false),
                 "verify-proxy" => await RunAppAsync(VerifyProxyServer.Build(rest)).ConfigureAwait(false),

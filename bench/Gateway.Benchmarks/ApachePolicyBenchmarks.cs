@@ -1,8 +1,9 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
-using Gateway.Selection;
-using Gateway.Selection.Apache;
-using Gateway.Volunteers;
+using Gateway.Delivery.Selection;
+using Gateway.Delivery.Selection.Apache;
+using Gateway.Delivery.Cluster;
+using Gateway.Delivery.Volunteers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.LoadBalancing;
@@ -42,7 +43,7 @@ public class ApachePolicyBenchmarks : IDisposable
         var time = TimeProvider.System;
         var balancer = new FixedOptions<BalancerOptions>(new BalancerOptions());
         _members = new BalancerMembers(new FixedOptions<VolunteerSetOptions>(set), balancer, time);
-        var board = new HeartbeatBoard(time, new Gateway.Feedback.Store.SwarmView(time), balancer, new FixedOptions<SelectionOptions>(new SelectionOptions()));
+        var board = new HeartbeatBoard(time, new Gateway.State.Views.SwarmView(time), balancer, new FixedOptions<SelectionOptions>(new SelectionOptions()));
         foreach (var member in set.Members)
         {
             board.Record(member.Id, ready: 50, busy: 5);

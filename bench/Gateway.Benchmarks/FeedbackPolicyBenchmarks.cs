@@ -1,8 +1,14 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
-using Gateway.Feedback.Store;
-using Gateway.Selection;
-using Gateway.Volunteers;
+using Gateway.State;
+using Gateway.State.Memory;
+using Gateway.State.Redis;
+using Gateway.State.Resilience;
+using Gateway.State.Setup;
+using Gateway.State.Views;
+using Gateway.Delivery.Selection;
+using Gateway.Delivery.Cluster;
+using Gateway.Delivery.Volunteers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Model;

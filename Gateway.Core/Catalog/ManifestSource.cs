@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace Gateway.Core.Catalog;
+
+/// <summary>Fetches the manifest from a file or URL when it changed since the version already loaded.</summary>
+public sealed class ManifestSource(HttpClient http)
+{
+    /// <summary>The manifest and its version, or null when <paramref name="loadedVersion"/> is still current.</summary>
+    public async Task<RepositoryCatalog?> LoadIfChangedAsync(string source, string? loadedVersion, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        return source.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || source.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
+            ? await LoadUrlAsync(new Uri(source), loadedVersion, cancellationToken).ConfigureAwait(false)
+            : await LoadFileAsync(source, loadedVersion, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<RepositoryCatalog?> LoadFileAsync(string path, string? loadedVersion, CancellationToken cancellationToken)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            throw new FileNotFoundException($"The manifest file '{info.FullName}' does not exist. Run 'Gateway publish <repository folder>' to make it.", info.FullName);
+        }
+
+        var version = $"file:{info.LastWriteTimeUtc.Ticks}:{info.Length}";
+        if (version == loadedVersion)
+        {
+            return null;
+        }
+
+        // publish writes a temporary file and renames it, so an open stream sees one whole version.
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, useAsync: true);
+        var manifest = await ManifestReader.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
+        return new RepositoryCatalog(manifest, version);
+    }
+
+    private async Task<RepositoryCatalog?> LoadUrlAsync(Uri url, string? loadedVersion, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        if (loadedVersion is not null && loadedVersion.StartsWith("etag:", StringComparison.Ordinal)
+            && EntityTagHeaderValue.TryParse(loadedVersion["etag:".Length..], out var etag))
+        {
+            request.Headers.IfNoneMatch.Add(etag);
+        }
+
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotModified)
+        {
+            return null;
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"GET {url} for the manifest answered {(int)response.StatusCode} {response.ReasonPhrase}.");
+        }
+
+        var version = response.Headers.ETag is { } tag ? "etag:" + tag
+            : response.Content.Headers.LastModified is { } modified ? $"modified:{modified.UtcTicks}:{response.Content.Headers.ContentLength}"
+            : null;
+        if (version is not null && version == loadedVersion)
+        {
+            return null;
+        }
+
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        var manifest = await ManifestReader.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
+        return new RepositoryCatalog(manifest, version ?? $"generated:{manifest.Generated.UtcTicks}:{manifest.Files.Count}");
+    }
+}

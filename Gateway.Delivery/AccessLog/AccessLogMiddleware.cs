@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using Gateway.Core.Telemetry;
+using Gateway.Delivery.Metrics;
+using Gateway.Delivery.Cluster;
+using Gateway.Delivery.Volunteers;
+using Microsoft.AspNetCore.Http.Features;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Delivery.AccessLog;
+
+/// <summary>
+/// Outermost middleware (registered only when <c>AccessLog:Enabled</c>): after each request, queues one
+/// combined-format line with the volunteer that served or was redirected to, and the outcome.
+/// </summary>
+public sealed class AccessLogMiddleware(RequestDelegate next, AccessLogWriter writer, TimeProvider time)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var started = time.GetUtcNow();
+        var timestamp = Stopwatch.GetTimestamp();
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            writer.Enqueue(AccessLogLine.Format(Describe(context, started, Stopwatch.GetElapsedTime(timestamp))));
+        }
+    }
+
+    private static AccessLogEntry Describe(HttpContext context, DateTimeOffset started, TimeSpan duration)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        return new AccessLogEntry(
+            context.Connection.RemoteIpAddress?.ToString() ?? "-",
+            started,
+            request.Method,
+            context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path.Value ?? "/",
+            request.Protocol,
+            response.StatusCode,
+            HttpMethods.IsHead(request.Method) ? null : response.ContentLength,
+            request.Headers.Referer,
+            request.Headers.UserAgent,
+            VolunteerOf(context),
+            OutcomeOf(context),
+            duration);
+    }
+
+    private static string? VolunteerOf(HttpContext context) =>
+        context.Features.Get<IReverseProxyFeature>() is { } proxy && proxy.Cluster.Config.ClusterId == GatewayClusters.Volunteers
+            ? proxy.ProxiedDestination?.DestinationId
+            : null;
+
+    /// <summary>The outcome <see cref="GatewayMetrics.RecordRequest"/> counted; none for the gateway's own endpoints.</summary>
+    private static string? OutcomeOf(HttpContext context)
+    {
+        if (context.Features.Get<IHttpMetricsTagsFeature>() is { } tags)
+        {
+            foreach (var tag in tags.Tags)
+            {
+                if (tag.Key == GatewayMetrics.OutcomeTag)
+                {
+                    return tag.Value as string;
+                }
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,102 @@
+using Gateway.Delivery.Health;
+using Gateway.Core.Hosting;
+using Gateway.Delivery.Proxy;
+using Gateway.Delivery.Selection;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+using Gateway.Delivery.Volunteers;
+
+namespace Gateway.Delivery.Cluster;
+
+/// <summary>Builds YARP's routes and clusters from appsettings: volunteers are one cluster's destinations, the origin another.</summary>
+public static class ProxyConfigFactory
+{
+    public static IReadOnlyList<RouteConfig> BuildRoutes(GatewayOptions gateway)
+    {
+        ArgumentNullException.ThrowIfNull(gateway);
+        var routes = new List<RouteConfig>
+        {
+            new()
+            {
+                RouteId = "downloads",
+                ClusterId = GatewayClusters.Volunteers,
+                Order = 1000,
+                Match = new RouteMatch { Path = "/{**path}" },
+                Metadata = new Dictionary<string, string> { [GatewayClusters.ModeMetadata] = gateway.Mode.ToString() },
+            },
+        };
+        for (var i = 0; i < gateway.Routes.Count; i++)
+        {
+            var route = gateway.Routes[i];
+            routes.Add(new RouteConfig
+            {
+                RouteId = $"downloads-{i}",
+                ClusterId = GatewayClusters.Volunteers,
+
+                // Longer prefixes are more specific: give them the lower (earlier) order.
+                Order = 1000 - route.PathPrefix.Length,
+                Match = new RouteMatch { Path = route.PathPrefix.TrimEnd('/') + "/{**path}" },
+                Metadata = new Dictionary<string, string> { [GatewayClusters.ModeMetadata] = route.Mode.ToString() },
+            });
+        }
+
+        return routes;
+    }
+
+    public static IReadOnlyList<ClusterConfig> BuildClusters(
+        VolunteerSetOptions volunteers, OriginOptions origin, HealthOptions health, ProxyOptions proxy, SelectionOptions selection)
+    {
+        ArgumentNullException.ThrowIfNull(volunteers);
+        ArgumentNullException.ThrowIfNull(origin);
+        ArgumentNullException.ThrowIfNull(health);
+        ArgumentNullException.ThrowIfNull(proxy);
+        ArgumentNullException.ThrowIfNull(selection);
+        var request = new ForwarderRequestConfig { ActivityTimeout = proxy.ActivityTimeout };
+        var volunteerCluster = new ClusterConfig
+        {
+            ClusterId = GatewayClusters.Volunteers,
+            LoadBalancingPolicy = selection.Policy,
+            HttpRequest = request,
+            Destinations = volunteers.Members.ToDictionary(
+                v => v.Id,
+                v => new DestinationConfig
+                {
+                    Address = VolunteerDirectory.NormalizeBase(v.Url).ToString(),
+                    Metadata = new Dictionary<string, string> { ["Weight"] = v.EffectiveWeight.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                },
+                StringComparer.Ordinal),
+            HealthCheck = new HealthCheckConfig
+            {
+                Active = new ActiveHealthCheckConfig
+                {
+                    Enabled = health.ActiveEnabled,
+                    Interval = health.Interval,
+                    Timeout = health.Timeout,
+                    Policy = "ConsecutiveFailures",
+                    Path = health.Path,
+                },
+                Passive = new PassiveHealthCheckConfig
+                {
+                    Enabled = health.PassiveEnabled,
+                    Policy = "TransportFailureRate",
+                    ReactivationPeriod = health.ReactivationPeriod,
+                },
+                AvailableDestinationsPolicy = "HealthyAndUnknown",
+            },
+            Metadata = new Dictionary<string, string>
+            {
+                ["ConsecutiveFailuresHealthPolicy.Threshold"] = health.ConsecutiveFailures.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
+        };
+        var originCluster = new ClusterConfig
+        {
+            ClusterId = GatewayClusters.Origin,
+            HttpRequest = request,
+            Destinations = new Dictionary<string, DestinationConfig>
+            {
+                [GatewayClusters.OriginDestinationId] = new() { Address = VolunteerDirectory.NormalizeBase(origin.Url).ToString() },
+            },
+        };
+        return [volunteerCluster, originCluster];
+    }
+}

@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Options;
+using Gateway.Core.Hosting;
+
+namespace Gateway.Delivery;
+
+/// <summary>How a download reaches the customer.</summary>
+public enum DeliveryMode
+{
+    /// <summary>302 to the chosen volunteer; the customer fetches from it directly.</summary>
+    Redirect,
+
+    /// <summary>The gateway streams the volunteer's response through, failing over before the first byte.</summary>
+    Proxy,
+}
+
+/// <summary>A path prefix with its own delivery mode (section <c>Gateway:Routes</c>).</summary>
+public sealed class ModeRouteOptions
+{
+    /// <summary>URL path prefix, starting with '/', e.g. <c>/iso/</c>.</summary>
+    public string PathPrefix { get; set; } = string.Empty;
+
+    public DeliveryMode Mode { get; set; } = DeliveryMode.Redirect;
+}
+
+/// <summary>The gateway's request handling (section <c>Gateway</c>).</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>Delivery mode for paths no entry of <see cref="Routes"/> matches.</summary>
+    public DeliveryMode Mode { get; set; } = DeliveryMode.Redirect;
+
+    /// <summary>Files smaller than this (bytes) are proxied even in redirect mode: a redirect costs the customer a round trip.</summary>
+    public long SmallFileThreshold { get; set; } = 64 * 1024;
+
+    /// <summary>Per path prefix delivery modes; the longest matching prefix wins.</summary>
+    public List<ModeRouteOptions> Routes { get; set; } = [];
+
+    /// <summary>Longest decoded request path accepted, in bytes.</summary>
+    public int MaxPathBytes { get; set; } = 1024;
+
+    /// <summary>HTTP status of a redirect: 302 (default, what every client follows) or 307.</summary>
+    public int RedirectStatus { get; set; } = 302;
+
+    /// <summary>File names (with '*' wildcards) always served by the origin: repository metadata must stay fresh and consistent.</summary>
+    public List<string> OriginOnlyFileNames { get; set; } =
+    [
+        "InRelease", "Release", "Release.gpg", "Packages*", "Sources*", "Contents-*", "Translation-*",
+        "*.sig", "*.asc", "repomd.xml*", "*.repo", "manifest.json",
+    ];
+
+    /// <summary>Folder names whose files are always served by the origin.</summary>
+    public List<string> OriginOnlyFolders { get; set; } = ["repodata", "by-hash"];
+
+    /// <summary>How often volunteers' inventories (see Volunteers:N:Inventory) are read again.</summary>
+    public TimeSpan InventoryRefresh { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var errors = new List<string>();
+        if (options.SmallFileThreshold < 0)
+        {
+            errors.Add($"Gateway:SmallFileThreshold {options.SmallFileThreshold} must be 0 or more bytes.");
+        }
+
+        if (options.MaxPathBytes is < 16 or > 8192)
+        {
+            errors.Add($"Gateway:MaxPathBytes {options.MaxPathBytes} must be between 16 and 8192.");
+        }
+
+        if (options.RedirectStatus is not (302 or 307))
+        {
+            errors.Add($"Gateway:RedirectStatus {options.RedirectStatus} must be 302 or 307.");
+        }
+
+        if (options.InventoryRefresh < TimeSpan.FromMilliseconds(100))
+        {
+            errors.Add($"Gateway:InventoryRefresh {options.InventoryRefresh} is too short; use at least 00:00:00.1.");
+        }
+
+        for (var i = 0; i < options.Routes.Count; i++)
+        {
+            var prefix = options.Routes[i].PathPrefix;
+            if (string.IsNullOrEmpty(prefix) || prefix[0] != '/' || prefix.Contains("..", StringComparison.Ordinal))
+            {
+                errors.Add($"Gateway:Routes:{i}:PathPrefix '{prefix}' must start with '/' and have no '..'.");
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text.Json.Serialization;
+using Gateway.Core.Catalog;
+using Gateway.State;
+using Gateway.State.Memory;
+using Gateway.State.Redis;
+using Gateway.State.Resilience;
+using Gateway.State.Setup;
+using Gateway.State.Views;
+using Gateway.Core.Telemetry;
+using Gateway.Delivery.Metrics;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Delivery.Health;
+
+/// <summary>The catalog part of a readiness answer.</summary>
+public sealed record CatalogReadiness(bool Loaded, int Files, string? Version, DateTimeOffset? LoadedAt);
+
+/// <summary>The swarm-store part of a readiness answer: <c>healthy</c>, or <c>degraded</c> with the reason.</summary>
+public sealed record StoreReadiness(string State, string Description, string? Reason, double? ViewAgeSeconds);
+
+/// <summary>
+/// What <c>/readyz</c> answers. <c>ready</c> and <c>degraded</c> both serve customers (200: a gateway whose
+/// store is down keeps serving from its last view, which beats sending its customers nowhere);
+/// <c>not_ready</c> (503) means no catalog is loaded yet, so every download would go to the origin.
+/// </summary>
+public sealed record ReadinessReport(string Status, CatalogReadiness Catalog, StoreReadiness Store)
+{
+    public const string Ready = "ready";
+    public const string Degraded = "degraded";
+    public const string NotReady = "not_ready";
+
+    [JsonIgnore]
+    public bool ServesCustomers => Status != NotReady;
+}
+
+/// <summary>Readiness thresholds (section <c>Readiness</c>).</summary>
+public sealed class ReadinessOptions
+{
+    public const string Section = "Readiness";
+
+    /// <summary>A swarm view that took nothing from the store for longer than this is degraded (the follower reconciles every 60 s).</summary>
+    public TimeSpan MaxViewStaleness { get; set; } = TimeSpan.FromMinutes(3);
+}
+
+internal sealed class ReadinessOptionsValidator : IValidateOptions<ReadinessOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ReadinessOptions options) =>
+        options.MaxViewStaleness >= TimeSpan.FromSeconds(1)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"Readiness:MaxViewStaleness {options.MaxViewStaleness} is too short; use at least 00:00:01 (the store is reconciled every 60 s).");
+}
+
+/// <summary>Decides readiness from the catalog and the swarm store (<c>/readyz</c>).</summary>
+public sealed class ReadinessCheck(CatalogState catalog, ISwarmStore store, SwarmView view, IOptionsMonitor<ReadinessOptions> options, TimeProvider time)
+{
+    public ReadinessReport Check()
+    {
+        var current = catalog.Current;
+        var catalogPart = catalog.IsLoaded
+            ? new CatalogReadiness(true, current.Count, current.Version, catalog.LoadedAt)
+            : new CatalogReadiness(false, 0, null, null);
+
+        var status = SwarmStateMetrics.StoreStatus(store);
+        var lastSync = view.LastSync;
+        double? viewAge = lastSync == DateTimeOffset.MinValue ? null : Math.Max(0, (time.GetUtcNow() - lastSync).TotalSeconds);
+        var maxAge = options.CurrentValue.MaxViewStaleness;
+        string? reason = null;
+        if (!status.Reachable)
+        {
+            reason = $"the swarm store is unreachable ({status.Description}); serving from the last view";
+        }
+        else if (viewAge is null)
+        {
+            reason = "the swarm view has not loaded a snapshot from the store yet";
+        }
+        else if (viewAge > maxAge.TotalSeconds)
+        {
+            reason = $"the swarm view took nothing from the store for {viewAge:F0} s (more than Readiness:MaxViewStaleness {maxAge})";
+        }
+
+        var storePart = new StoreReadiness(reason is null ? "healthy" : ReadinessReport.Degraded, status.Description, reason, viewAge);
+        var overall = !catalog.IsLoaded ? ReadinessReport.NotReady : reason is null ? ReadinessReport.Ready : ReadinessReport.Degraded;
+        return new ReadinessReport(overall, catalogPart, storePart);
+    }
+}

@@ -1,0 +1,30 @@
+using Gateway.Core.Hosting;
+using Gateway.Core.Telemetry;
+using Gateway.Delivery.Metrics;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Gateway.Core.Paths;
+
+namespace Gateway.Delivery.RequestPaths;
+
+/// <summary>Refuses hostile or malformed paths with a 400 problem-details body before anything is fetched.</summary>
+public sealed partial class PathGuardMiddleware(RequestDelegate next, IOptionsMonitor<GatewayOptions> options, GatewayMetrics metrics, ILogger<PathGuardMiddleware> logger)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (!RequestPathNormalizer.TryNormalize(raw, options.CurrentValue.MaxPathBytes, out var path, out var error))
+        {
+            LogRejected(logger, error);
+            metrics.RecordRequest(context, RequestOutcome.Rejected, null);
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request path", detail: error).ExecuteAsync(context);
+        }
+
+        context.Features.Set(new DownloadFeature(path));
+        return next(context);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rejected a request path: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string reason);
+}

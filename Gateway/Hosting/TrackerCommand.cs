@@ -1,0 +1,116 @@
+using Gateway.Delivery.Setup;
+using System.Diagnostics.Metrics;
+using Gateway.Core.Catalog;
+using Gateway.State;
+using Gateway.State.Memory;
+using Gateway.State.Redis;
+using Gateway.State.Resilience;
+using Gateway.State.Setup;
+using Gateway.State.Views;
+using Gateway.Core.Announce;
+using Gateway.Core.Torrents;
+using Gateway.Feedback.Http;
+using Gateway.Feedback.Server;
+using Gateway.Feedback.Tracker;
+using Gateway.Feedback.Udp;
+using Gateway.Core.Hosting;
+using Gateway.Delivery;
+using Gateway.Core.Telemetry;
+using Gateway.Delivery.Metrics;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+
+namespace Gateway.Hosting;
+
+/// <summary>
+/// The <c>tracker</c> subcommand: the tracker alone, with the catalog (which torrents to track) and the
+/// volunteers' keys from the same configuration as the gateway. With <c>Store:Kind=Redis</c> its swarms, the
+/// volunteers' holdings and load live in the Redis the gateways follow; with the in-memory store it shares
+/// nothing with a gateway process (benchmarks).
+/// </summary>
+public static class TrackerCommand
+{
+    public const string Usage = "  tracker [--config FILE] [--Tracker:Urls=http://0.0.0.0:6969] [--Tracker:UdpPort=6969] [--Catalog:Source=manifest.json] [--Store:Kind=Redis --Store:Redis=host:6379]";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var rest = new List<string>();
+        string? configFile = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--config" && i + 1 < args.Length)
+            {
+                configFile = args[++i];
+            }
+            else
+            {
+                rest.Add(args[i]);
+            }
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [.. rest] });
+        if (configFile is not null)
+        {
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: true);
+            builder.Configuration.AddCommandLine([.. rest]);
+        }
+
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        services.AddSystemd();
+        services.AddLastValidOptions();
+        services.AddSingleton(TimeProvider.System);
+        services.AddCatalog(configuration);
+        services.AddVolunteerOptions(configuration);
+        services.AddSwarmStore(configuration);
+        services.AddGatewayTracker(configuration, host: true);
+
+        // The tracker serves its own ports; Kestrel only carries /metrics, and only when asked to.
+        var metricsUrl = configuration[$"{TrackerOptions.Section}:{nameof(TrackerOptions.MetricsUrl)}"];
+        var exportMetrics = !string.IsNullOrEmpty(metricsUrl);
+        if (exportMetrics)
+        {
+            builder.WebHost.UseUrls(metricsUrl!);
+            services.AddOpenTelemetry()
+                .ConfigureResource(resource => resource.AddService("tracker"))
+                .WithMetrics(metrics => metrics.AddMeter(TrackerMetrics.MeterName, StoreMetrics.MeterName).AddPrometheusExporter());
+            services.ConfigureOpenTelemetryMeterProvider((sp, metrics) => metrics.AddView(GatewayTelemetry.OnlyThisHost(sp.GetRequiredService<IMeterFactory>())));
+        }
+        else
+        {
+            services.AddSingleton<IServer, NoListener>();
+        }
+
+        await using var app = builder.Build();
+
+        // A wrong Tracker:MetricsUrl (or any tracker setting) stops the start with its own message, before Kestrel binds.
+        _ = app.Services.GetRequiredService<IOptions<TrackerOptions>>().Value;
+        if (exportMetrics)
+        {
+            app.MapPrometheusScrapingEndpoint("/metrics");
+        }
+
+        await app.RunAsync().ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>Stands in for Kestrel when the tracker has no metrics listener: the host runs, nothing more listens.</summary>
+    private sealed class NoListener : IServer
+    {
+        public IFeatureCollection Features { get; } = new FeatureCollection();
+
+        public Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
+            where TContext : notnull => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public void Dispose()
+        {
+        }
+    }
+}

@@ -1,9 +1,0 @@
-using Gateway.Catalog;
-
-namespace Gateway.Publish;
-
-/// <summary>A torrent publish intends to have: its files and where its content lands (<c>Folder/Name</c>).</summary>
-public sealed record PlannedTorrent(string Folder, string Name, bool SingleFile, IReadOnlyList<ManifestFile> Files)
-{
-    public long Size => Files.Sum(f => f.Size);
-}
