@@ -53,7 +53,7 @@ internal sealed class GatewayPolicies : IDisposable
         {
             PolicyKind.ByRequests => new ByRequestsPolicy(_members!),
             PolicyKind.ByBusyness => new ByBusynessPolicy(_members!),
-            PolicyKind.YarpPowerOfTwo => YarpPolicies.PowerOfTwoChoices(random),
+            PolicyKind.YarpPowerOfTwo => new PowerOfTwoChoicesPolicy(random),
             PolicyKind.Feedback or PolicyKind.FeedbackBestOfTwo or PolicyKind.FeedbackBestOfFour or PolicyKind.FeedbackBestOfEight or PolicyKind.FeedbackCounted or PolicyKind.FeedbackUntied =>
                 new FeedbackPowerOfTwoPolicy(_estimator, _directory, new SeededRandomSource(random), selection),
             PolicyKind.Oracle or PolicyKind.SizeOracle => new OraclePolicy(trueLoad),

@@ -25,6 +25,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.LoadBalancing;
+using Gateway.Cli;
 
 namespace Gateway.Simulation.Real;
 

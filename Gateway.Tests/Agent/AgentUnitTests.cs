@@ -10,6 +10,12 @@ using Gateway.Feedback.Udp;
 using Gateway.State;
 using Gateway.State.Memory;
 using Microsoft.Extensions.Options;
+using Gateway.Agent.Hosting;
+using Gateway.Agent.Mirror;
+using Gateway.Agent.Serving;
+using Gateway.Agent.Status;
+using Gateway.Agent.Sync;
+using Gateway.Agent.Relay;
 
 namespace Gateway.Tests.Agent;
 

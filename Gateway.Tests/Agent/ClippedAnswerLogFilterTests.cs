@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Gateway.Agent.Serving;
+using Gateway.Agent.Relay;
 
 namespace Gateway.Tests.Agent;
 

@@ -9,6 +9,12 @@ using Gateway.State.Setup;
 using Gateway.State.Views;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Gateway.Agent.Hosting;
+using Gateway.Agent.Mirror;
+using Gateway.Agent.Serving;
+using Gateway.Agent.Status;
+using Gateway.Agent.Sync;
+using Gateway.Agent.Relay;
 
 namespace Gateway.Tests.Agent;
 
@@ -225,7 +231,7 @@ public sealed class VolunteerAgentTests : IDisposable
 
         // The engine announced event=stopped: the gateway drops v1 while its customer is still downloading.
         await bed.HoldersBecomeAsync("iso/disk.iso", ["v2"], Bound);
-        Assert.Equal(1, v1.State.Draining ? v1.App.Services.GetRequiredService<Gateway.Agent.CustomerTransfers>().Active : -1);
+        Assert.Equal(1, v1.State.Draining ? v1.App.Services.GetRequiredService<Gateway.Agent.Serving.CustomerTransfers>().Active : -1);
         using var refused = await bed.Gateway.Client.GetAsync(new Uri(v1.Url, "iso/disk.iso"));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         for (var i = 0; i < 4; i++)

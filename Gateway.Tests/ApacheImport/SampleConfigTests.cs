@@ -6,6 +6,7 @@ using Gateway.Hosting;
 using Gateway.Delivery.Selection.Apache;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Gateway.Cli;
 
 namespace Gateway.Tests.ApacheImport;
 

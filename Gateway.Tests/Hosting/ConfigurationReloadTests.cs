@@ -8,6 +8,7 @@ using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Gateway.Cli;
 
 namespace Gateway.Tests.Hosting;
 

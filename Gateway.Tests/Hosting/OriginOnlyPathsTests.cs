@@ -3,6 +3,7 @@ using Gateway.Core.Hosting;
 using Gateway.Delivery;
 using Gateway.Hosting;
 using Gateway.Tests.Infrastructure;
+using Gateway.Cli;
 
 namespace Gateway.Tests.Hosting;
 

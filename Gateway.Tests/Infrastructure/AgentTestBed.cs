@@ -17,6 +17,12 @@ using Gateway.Feedback.Udp;
 using Gateway.Tools.Publish;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Gateway.Agent.Hosting;
+using Gateway.Agent.Mirror;
+using Gateway.Agent.Serving;
+using Gateway.Agent.Status;
+using Gateway.Agent.Sync;
+using Gateway.Agent.Relay;
 
 namespace Gateway.Tests.Infrastructure;
 

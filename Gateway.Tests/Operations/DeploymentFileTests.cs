@@ -107,7 +107,7 @@ public sealed partial class DeploymentFileTests
             var mount = service.Value.GetProperty("volumes").EnumerateArray().Select(v => v.GetString()!).Single(v => v.Contains(":/etc/volunteer/volunteer.json", StringComparison.Ordinal));
             var environment = service.Value.GetProperty("environment").EnumerateObject()
                 .Select(e => $"--{e.Name.Replace("__", ":", StringComparison.Ordinal)}={e.Value.GetString()}");
-            var app = Gateway.Agent.VolunteerAgentHost.Build(["--config", mount.Split(':')[0], .. environment]);
+            var app = Gateway.Agent.Hosting.VolunteerAgentHost.Build(["--config", mount.Split(':')[0], .. environment]);
             await using (app)
             {
                 var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Gateway.Agent.VolunteerAgentOptions>>().Value;

@@ -9,6 +9,7 @@ using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Gateway.Cli;
 
 namespace Gateway.Tests.Operations;
 

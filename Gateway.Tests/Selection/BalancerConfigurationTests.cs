@@ -5,6 +5,7 @@ using Gateway.Delivery.Selection.Apache;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Gateway.Cli;
 
 namespace Gateway.Tests.Selection;
 

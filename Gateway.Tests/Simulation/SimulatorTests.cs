@@ -9,6 +9,7 @@ using Gateway.Delivery.Selection.Apache;
 using Gateway.Simulation.Model;
 using Gateway.Simulation.Policies;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
 
@@ -140,8 +141,52 @@ public sealed class SimulatorTests
         Assert.IsType<FeedbackPowerOfTwoPolicy>(feedback.Policy);
         Assert.IsType<ByRequestsPolicy>(byRequests.Policy);
         Assert.IsType<ByBusynessPolicy>(byBusyness.Policy);
-        Assert.Same(typeof(ILoadBalancingPolicy).Assembly, yarp.Policy.GetType().Assembly);
+        Assert.IsType<PowerOfTwoChoicesPolicy>(yarp.Policy);
         Assert.Equal(LoadBalancingPolicies.PowerOfTwoChoices, yarp.Policy.Name);
+    }
+
+    [Fact]
+    public void The_simulators_power_of_two_picks_as_yarps_registered_policy_does()
+    {
+        // YARP's own policy, reached through its public registration, not by reflection.
+        using var services = new ServiceCollection().AddReverseProxy().Services.BuildServiceProvider();
+        var yarp = services.GetServices<ILoadBalancingPolicy>().Single(p => p.Name == LoadBalancingPolicies.PowerOfTwoChoices);
+        var ours = new PowerOfTwoChoicesPolicy(new Random(7));
+        var context = new DefaultHttpContext();
+        var cluster = new ClusterState("volunteers");
+        var busy = new[] { 0, 5, 9 };
+        var destinations = busy.Select((n, i) => Busy(new DestinationState("v" + i), n)).ToArray();
+
+        Assert.Null(ours.PickDestination(context, cluster, []));
+        Assert.Same(destinations[2], ours.PickDestination(context, cluster, [destinations[2]]));
+        Assert.Same(destinations[0], ours.PickDestination(context, cluster, [destinations[2], destinations[0]]));
+        Assert.Same(destinations[0], yarp.PickDestination(context, cluster, [destinations[2], destinations[0]]));
+
+        // Of three, the busiest is never picked and the least busy wins whenever it is drawn (2 in 3).
+        const int picks = 6000;
+        var oursShares = Shares(ours);
+        var yarpShares = Shares(yarp);
+        Assert.Equal(0, oursShares[2]);
+        Assert.Equal(0, yarpShares[2]);
+        Assert.InRange(oursShares[0], 2.0 / 3 - 0.03, 2.0 / 3 + 0.03);
+        Assert.InRange(yarpShares[0], 2.0 / 3 - 0.03, 2.0 / 3 + 0.03);
+
+        double[] Shares(ILoadBalancingPolicy policy)
+        {
+            var counts = new double[destinations.Length];
+            for (var i = 0; i < picks; i++)
+            {
+                counts[Array.IndexOf(destinations, policy.PickDestination(context, cluster, destinations))]++;
+            }
+
+            return [.. counts.Select(c => c / picks)];
+        }
+
+        static DestinationState Busy(DestinationState destination, int inFlight)
+        {
+            destination.ConcurrentRequestCount = inFlight;
+            return destination;
+        }
     }
 
     [Fact]

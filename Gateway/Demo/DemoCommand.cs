@@ -4,6 +4,7 @@ using Gateway.Core.Hosting;
 using Gateway.Delivery;
 using Gateway.Hosting;
 using Microsoft.Extensions.Options;
+using Gateway.Cli;
 
 namespace Gateway.Demo;
 

@@ -13,6 +13,7 @@ using Gateway.Hosting;
 using Gateway.Tools.Publish;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Gateway.Cli;
 
 namespace Gateway.Demo;
 

@@ -7,6 +7,7 @@ using Gateway.Feedback.Tracker;
 using Gateway.Feedback.Udp;
 using Gateway.State;
 using Gateway.State.Memory;
+using Gateway.Cli;
 namespace Gateway.Hosting;
 
 /// <summary>The tracker's torrents are the catalog's: follows each reload, since <see cref="CatalogState"/> swaps the catalog whole.</summary>

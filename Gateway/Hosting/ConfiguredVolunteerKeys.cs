@@ -10,6 +10,7 @@ using Gateway.State.Memory;
 using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.Options;
+using Gateway.Cli;
 
 namespace Gateway.Hosting;
 

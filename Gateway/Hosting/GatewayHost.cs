@@ -33,6 +33,7 @@ using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Transforms;
 using Gateway.Core.Hosting;
 using Gateway.Delivery;
+using Gateway.Cli;
 
 namespace Gateway.Hosting;
 

@@ -6,6 +6,7 @@ using Gateway.Feedback.Tracker;
 using Gateway.Feedback.Udp;
 using Gateway.State;
 using Gateway.State.Memory;
+using Gateway.Cli;
 namespace Gateway.Hosting;
 
 /// <summary>Wires the tracker to the gateway's catalog and volunteer configuration.</summary>

@@ -1,6 +1,11 @@
 using System.Globalization;
+using Gateway.Agent.Hosting;
+using Gateway.Agent.Mirror;
+using Gateway.Agent.Status;
+using Gateway.Agent.Sync;
+using Gateway.Agent.Relay;
 
-namespace Gateway.Agent;
+namespace Gateway.Agent.Serving;
 
 /// <summary>
 /// Customer transfers still on the wire: established connections on the customers' port whose sent bytes the

@@ -2,7 +2,12 @@ using System.Collections.Frozen;
 using Gateway.Agent.Engine;
 using Gateway.Core.Catalog;
 using Gateway.Core.Torrents;
-namespace Gateway.Agent;
+using Gateway.Agent.Hosting;
+using Gateway.Agent.Serving;
+using Gateway.Agent.Status;
+using Gateway.Agent.Sync;
+using Gateway.Agent.Relay;
+namespace Gateway.Agent.Mirror;
 
 /// <summary>Where a mirrored torrent is in its life.</summary>
 public enum TorrentPhase

@@ -1,7 +1,12 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
+using Gateway.Agent.Hosting;
+using Gateway.Agent.Serving;
+using Gateway.Agent.Status;
+using Gateway.Agent.Sync;
+using Gateway.Agent.Relay;
 
-namespace Gateway.Agent;
+namespace Gateway.Agent.Mirror;
 
 /// <summary>
 /// The agent's folder: <c>files/</c> holds the repository tree the engine fetches into, <c>content/sha256/</c>

@@ -1,11 +1,17 @@
+using Gateway.Agent.WebSeed;
 using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using Gateway.Core.Torrents;
 using Microsoft.Extensions.Options;
+using Gateway.Agent.Hosting;
+using Gateway.Agent.Mirror;
+using Gateway.Agent.Status;
+using Gateway.Agent.Sync;
+using Gateway.Agent.Serving;
 
-namespace Gateway.Agent.WebSeed;
+namespace Gateway.Agent.Relay;
 
 /// <summary>
 /// The engine's web seed (<c>/webseed/{infohash}/{name[/path]}</c> on the control listener): a range in this

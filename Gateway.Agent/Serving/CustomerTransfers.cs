@@ -1,4 +1,10 @@
-namespace Gateway.Agent;
+using Gateway.Agent.Hosting;
+using Gateway.Agent.Mirror;
+using Gateway.Agent.Status;
+using Gateway.Agent.Sync;
+using Gateway.Agent.Relay;
+
+namespace Gateway.Agent.Serving;
 
 /// <summary>
 /// Customer HTTP transfers in flight (the <c>x_http</c> the agent reports), the bytes they committed to send, and

@@ -1,6 +1,11 @@
 using System.Diagnostics.Metrics;
+using Gateway.Agent.Hosting;
+using Gateway.Agent.Mirror;
+using Gateway.Agent.Serving;
+using Gateway.Agent.Sync;
+using Gateway.Agent.Relay;
 
-namespace Gateway.Agent;
+namespace Gateway.Agent.Status;
 
 /// <summary>
 /// The volunteer agent's instruments (<c>volunteer.*</c>), observed from its state at scrape time so the hot

@@ -1,5 +1,10 @@
 using Gateway.Core.Catalog;
-namespace Gateway.Agent;
+using Gateway.Agent.Hosting;
+using Gateway.Agent.Serving;
+using Gateway.Agent.Status;
+using Gateway.Agent.Sync;
+using Gateway.Agent.Relay;
+namespace Gateway.Agent.Mirror;
 
 /// <summary>
 /// Which published torrents this agent mirrors: those whose every file lies under one of the configured

@@ -3,8 +3,13 @@ using Gateway.Agent.WebSeed;
 using Gateway.Core.Catalog;
 using Gateway.Core.Torrents;
 using Microsoft.Extensions.Options;
+using Gateway.Agent.Hosting;
+using Gateway.Agent.Mirror;
+using Gateway.Agent.Serving;
+using Gateway.Agent.Status;
+using Gateway.Agent.Relay;
 
-namespace Gateway.Agent;
+namespace Gateway.Agent.Sync;
 
 /// <summary>
 /// The agent's one loop: follows the publish feed (the origin's manifest, revalidated with a conditional GET),

@@ -1,7 +1,12 @@
 using Gateway.Agent.Engine;
 using Microsoft.Extensions.Options;
+using Gateway.Agent.Hosting;
+using Gateway.Agent.Mirror;
+using Gateway.Agent.Serving;
+using Gateway.Agent.Status;
+using Gateway.Agent.Relay;
 
-namespace Gateway.Agent;
+namespace Gateway.Agent.Sync;
 
 /// <summary>
 /// The drain (the <c>drain</c> command, <c>POST /drain</c>, or SIGTERM/Ctrl-C: all stop the host): before any

@@ -5,8 +5,13 @@ using Gateway.Core.Announce;
 using Gateway.Core.Torrents;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using Gateway.Agent.Hosting;
+using Gateway.Agent.Mirror;
+using Gateway.Agent.Serving;
+using Gateway.Agent.Status;
+using Gateway.Agent.Sync;
 
-namespace Gateway.Agent;
+namespace Gateway.Agent.Relay;
 
 /// <summary>
 /// The engine's tracker: every announce the engine sends anyway is forwarded to the real tracker at

@@ -1,3 +1,5 @@
+using Gateway.Hosting;
+using Gateway.Agent.Hosting;
 using Gateway.Tools.ApacheImport;
 using Gateway.ClientProxy;
 using Gateway.Core.Content;
@@ -7,7 +9,7 @@ using Microsoft.Extensions.Options;
 using Gateway.Core.Hosting;
 using Gateway.Delivery;
 
-namespace Gateway.Hosting;
+namespace Gateway.Cli;
 
 /// <summary>The one executable's subcommands: serve, publish, tracker, volunteer, demo, import-apache, verify-proxy.</summary>
 public static class GatewayCommands
@@ -20,7 +22,7 @@ public static class GatewayCommands
           demo    [--port 8080] [--data FOLDER]              sample repository, origin, 3 volunteers and
                                                              the gateway on http://127.0.0.1:8080
         {TrackerCommand.Usage}
-        {Gateway.Agent.VolunteerCommand.Usage}
+        {VolunteerCommand.Usage}
           import-apache <httpd.conf> [--out FILE] [--balancer NAME]
                                                              appsettings from an Apache balancer; lists what
                                                              is not carried over (docs/apache-compatibility.md)
@@ -43,7 +45,7 @@ public static class GatewayCommands
                 "serve" => await ServeAsync(rest).ConfigureAwait(false),
                 "publish" => await PublishAsync(rest).ConfigureAwait(false),
                 "tracker" => await TrackerCommand.RunAsync(rest).ConfigureAwait(false),
-                "volunteer" => await Gateway.Agent.VolunteerCommand.RunAsync(rest, Console.Out, CancellationToken.None).ConfigureAwait(false),
+                "volunteer" => await VolunteerCommand.RunAsync(rest, Console.Out, CancellationToken.None).ConfigureAwait(false),
                 "demo" => await DemoCommand.RunAsync(rest, Console.Out, CancellationToken.None).ConfigureAwait(false),
                 "import-apache" => await ImportApacheCommand.RunAsync(rest, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false),
                 "verify-proxy" => await RunAppAsync(VerifyProxyServer.Build(rest)).ConfigureAwait(false),

@@ -1,6 +1,11 @@
 using Microsoft.Net.Http.Headers;
+using Gateway.Agent.Hosting;
+using Gateway.Agent.Mirror;
+using Gateway.Agent.Status;
+using Gateway.Agent.Sync;
+using Gateway.Agent.Relay;
 
-namespace Gateway.Agent;
+namespace Gateway.Agent.Serving;
 
 /// <summary>
 /// Serves customers complete, verified content only: by repository path (any path whose content the agent

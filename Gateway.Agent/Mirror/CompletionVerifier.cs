@@ -1,7 +1,12 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
+using Gateway.Agent.Hosting;
+using Gateway.Agent.Serving;
+using Gateway.Agent.Status;
+using Gateway.Agent.Sync;
+using Gateway.Agent.Relay;
 
-namespace Gateway.Agent;
+namespace Gateway.Agent.Mirror;
 
 /// <summary>
 /// Checks a torrent the engine completed against the catalog's SHA-256 of each file (BitTorrent's SHA-1 pieces

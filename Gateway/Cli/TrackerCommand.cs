@@ -1,3 +1,5 @@
+using Gateway.Hosting;
+using Gateway.Agent.Hosting;
 using Gateway.Delivery.Setup;
 using System.Diagnostics.Metrics;
 using Gateway.Core.Catalog;
@@ -23,7 +25,7 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
-namespace Gateway.Hosting;
+namespace Gateway.Cli;
 
 /// <summary>
 /// The <c>tracker</c> subcommand: the tracker alone, with the catalog (which torrents to track) and the

@@ -1,6 +1,11 @@
 using System.Text.Json;
+using Gateway.Agent.Mirror;
+using Gateway.Agent.Serving;
+using Gateway.Agent.Status;
+using Gateway.Agent.Sync;
+using Gateway.Agent.Relay;
 
-namespace Gateway.Agent;
+namespace Gateway.Agent.Hosting;
 
 /// <summary>The <c>volunteer</c> subcommand: run the agent, or ask a running one for its status or to drain.</summary>
 public static class VolunteerCommand

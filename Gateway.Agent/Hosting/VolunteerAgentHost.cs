@@ -8,8 +8,13 @@ using Gateway.Core.Hosting;
 using Gateway.Core.Telemetry;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
+using Gateway.Agent.Mirror;
+using Gateway.Agent.Serving;
+using Gateway.Agent.Status;
+using Gateway.Agent.Sync;
+using Gateway.Agent.Relay;
 
-namespace Gateway.Agent;
+namespace Gateway.Agent.Hosting;
 
 /// <summary>Builds the volunteer agent: a Kestrel app with the customers' listener and a loopback control listener, and the agent's services.</summary>
 public static class VolunteerAgentHost
@@ -69,7 +74,7 @@ public static class VolunteerAgentHost
         services.AddSingleton<ContentStore>();
         services.AddSingleton<CompletionVerifier>();
         services.AddSingleton<AnnounceRelay>();
-        services.AddSingleton<Gateway.Agent.WebSeed.WebSeedRelay>();
+        services.AddSingleton<WebSeedRelay>();
         services.AddSingleton<MirrorFileServer>();
         services.AddSingleton<AgentStatusReporter>();
         if (settings.UsesTransmission)
@@ -83,7 +88,7 @@ public static class VolunteerAgentHost
         services.AddHttpClient<ManifestSource>();
         services.AddHttpClient(nameof(MirrorAgentService));
         services.AddHttpClient(nameof(AnnounceRelay), c => c.Timeout = TimeSpan.FromSeconds(30));
-        services.AddHttpClient(nameof(Gateway.Agent.WebSeed.WebSeedRelay), c => c.Timeout = TimeSpan.FromMinutes(5));
+        services.AddHttpClient(nameof(WebSeedRelay), c => c.Timeout = TimeSpan.FromMinutes(5));
         services.AddSingleton<AgentDrain>();
         services.AddHostedService(sp => sp.GetRequiredService<AgentDrain>());
         services.AddSingleton<AgentMetrics>();
@@ -132,9 +137,9 @@ public static class VolunteerAgentHost
             return services.GetRequiredService<AnnounceRelay>().HandleAsync(context);
         }
 
-        if (path?.StartsWith(WebSeed.WebSeedRelay.PathPrefix, StringComparison.Ordinal) == true)
+        if (path?.StartsWith(WebSeedRelay.PathPrefix, StringComparison.Ordinal) == true)
         {
-            return services.GetRequiredService<Gateway.Agent.WebSeed.WebSeedRelay>().HandleAsync(context);
+            return services.GetRequiredService<WebSeedRelay>().HandleAsync(context);
         }
 
         if (path == "/status")

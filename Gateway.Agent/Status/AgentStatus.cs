@@ -1,8 +1,13 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Serialization;
+using Gateway.Agent.Hosting;
+using Gateway.Agent.Mirror;
+using Gateway.Agent.Serving;
+using Gateway.Agent.Sync;
+using Gateway.Agent.Relay;
 
-namespace Gateway.Agent;
+namespace Gateway.Agent.Status;
 
 /// <summary>What <c>/status</c> answers and <c>volunteer status</c> prints.</summary>
 public sealed record AgentStatus(

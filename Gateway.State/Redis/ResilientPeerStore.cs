@@ -1,3 +1,4 @@
+using Gateway.State.Resilience;
 using Gateway.Core.Torrents;
 using Gateway.Core.Announce;
 using Gateway.State.Memory;
@@ -8,7 +9,7 @@ using Gateway.State.Redis;
 using Gateway.State.Setup;
 using Gateway.State.Views;
 
-namespace Gateway.State.Resilience;
+namespace Gateway.State.Redis;
 
 /// <summary>
 /// The Redis-backed tracker's swarms: every announce is answered from a local in-memory copy of the swarm and
