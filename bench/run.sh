@@ -18,6 +18,8 @@
 #   GW_DLL=/path/Gateway.dll  use a prebuilt gateway (default: dotnet publish -c Release into $BENCH_WORK/gw)
 #   GW_GCSERVER=1 GW_TIEREDPGO=1  -> exported as DOTNET_gcServer / DOTNET_TieredPGO for the gateway processes only
 #   GW_EXTRA_ARGS="--Foo:Bar=1"   extra configuration appended to both `serve` command lines
+#   GW_BASE_DLL=/path/Gateway.dll  also run that build as gw-redirect-base (18603) and gw-proxy-base (18604) in the
+#                                  same run, same configuration: an A/B of two commits (e.g. before/after a refactor)
 set -u
 export PATH=$PATH:/usr/sbin:/sbin
 [ "${1:-}" = ratios ] && [ -f "${2:-}" ] && set -- ratios "$(realpath "$2")"
@@ -44,6 +46,10 @@ TARGETS=(
   "gw-redirect|http://127.0.0.1:18601|$R/gw-redirect.pid|small|redirect"
   "gw-proxy|http://127.0.0.1:18602|$R/gw-proxy.pid|small,big|proxy"
 )
+if [ -n "${GW_BASE_DLL:-}" ]; then
+  TARGETS+=("gw-redirect-base|http://127.0.0.1:18603|$R/gw-redirect-base.pid|small|redirect"
+            "gw-proxy-base|http://127.0.0.1:18604|$R/gw-proxy-base.pid|small,big|proxy")
+fi
 for x in ${EXTRA_TARGETS:-}; do
   case $(awk -F'|' '{print NF}' <<<"$x") in 3) x="$x|small,big|proxy";; 4) x="$x|proxy";; esac; TARGETS+=("$x"); done
 if [ -n "${ONLY:-}" ]; then F=(); for t in "${TARGETS[@]}"; do [[ " $ONLY " == *" ${t%%|*} "* ]] && F+=("$t"); done; TARGETS=("${F[@]}"); fi
@@ -120,6 +126,12 @@ start_gateways() {
   gw_serve_args
   start_gw gw-redirect 18601 Redirect || return 1
   start_gw gw-proxy    18602 Proxy    || return 1
+  if [ -n "${GW_BASE_DLL:-}" ]; then
+    [ -f "$GW_BASE_DLL" ] || { echo "GW_BASE_DLL=$GW_BASE_DLL not found"; return 1; }
+    local own=$GW_DLL; GW_DLL=$GW_BASE_DLL
+    start_gw gw-redirect-base 18603 Redirect && start_gw gw-proxy-base 18604 Proxy; local rc=$?
+    GW_DLL=$own; return $rc
+  fi
 }
 
 # ---------------------------------------------------------------- anchors + lifecycle
@@ -140,7 +152,7 @@ start() {
 alive() { [ -d /proc/$1 ] && ! grep -q '^State:[[:space:]]*Z' /proc/$1/status 2>/dev/null; }   # zombie = gone
 stop() {   # by PID from our own pidfiles only, and only if that PID's command line mentions our work folder
   local f p i
-  for f in gw-proxy gw-redirect apache haproxy nginx-redirect nginx-lb nginx-backend; do
+  for f in gw-proxy gw-redirect gw-proxy-base gw-redirect-base apache haproxy nginx-redirect nginx-lb nginx-backend; do
     if [ -s $R/$f.pid ]; then p=$(cat $R/$f.pid)
       if [ -d /proc/$p ] && tr '\0' ' ' < /proc/$p/cmdline | grep -qF "$P/"; then
         kill -TERM "$p" 2>/dev/null && echo "stopped $f ($p)"
