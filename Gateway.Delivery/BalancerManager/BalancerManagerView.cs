@@ -1,10 +1,4 @@
 using Gateway.Core.Catalog;
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
 using Gateway.Delivery.Selection;
 using Gateway.Delivery.Selection.Apache;
 using Gateway.Delivery.Cluster;
@@ -38,13 +32,11 @@ public sealed record ManagerMemberRow(
 /// <summary>The balancer's row and its members, as the page and the JSON view show them.</summary>
 public sealed record ManagerBalancerView(string Name, string LbMethod, IReadOnlyList<string> LbMethods, string Nonce, IReadOnlyList<ManagerMemberRow> Members);
 
-/// <summary>Builds the balancer-manager's view from the members' state, the swarm view, feedback and YARP's health.</summary>
+/// <summary>Builds the balancer-manager's view from the members' state, <see cref="VolunteerState"/> (holdings, feedback) and YARP's health.</summary>
 public sealed class BalancerManagerView(
     BalancerMembers members,
-    VolunteerDirectory directory,
-    SwarmView swarm,
+    VolunteerState volunteers,
     CatalogState catalog,
-    LoadEstimator estimator,
     IProxyStateLookup proxyState,
     IOptionsMonitor<SelectionOptions> selection,
     IEnumerable<Yarp.ReverseProxy.LoadBalancing.ILoadBalancingPolicy> policies,
@@ -61,10 +53,10 @@ public sealed class BalancerManagerView(
         proxyState.TryGetCluster(GatewayClusters.Volunteers, out var cluster);
         var rows = members.All.Select(m =>
         {
-            var load = estimator.ReportedLoad(m.Id, out var reportedAt);
+            var load = volunteers.ReportedLoad(m.Id, out var reportedAt);
             return new ManagerMemberRow(
                 m.Id,
-                directory.Find(m.Id)?.BaseUrl.ToString() ?? string.Empty,
+                volunteers.Find(m.Id)?.BaseUrl.ToString() ?? string.Empty,
                 m.Route,
                 m.RouteRedirect,
                 m.LbFactor / 100.0,
@@ -89,7 +81,7 @@ public sealed class BalancerManagerView(
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var content in catalog.IsLoaded ? catalog.Current.ContentIds : [])
         {
-            foreach (var holder in swarm.HoldersOf(content))
+            foreach (var holder in volunteers.HoldersOf(content))
             {
                 counts[holder] = counts.GetValueOrDefault(holder) + 1;
             }

@@ -1,13 +1,6 @@
 using System.Diagnostics.Metrics;
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
 using Gateway.State.Views;
 using Gateway.Delivery.Selection;
-using Gateway.Core.Content;
-using Gateway.Delivery.Verification;
 using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
 using Yarp.ReverseProxy;
@@ -23,25 +16,21 @@ namespace Gateway.Delivery.Metrics;
 public sealed class VolunteerStateMetrics
 {
     private static readonly string[] States = ["healthy", "unhealthy", "unknown"];
-    private readonly VolunteerDirectory _directory;
+    private readonly VolunteerState _volunteers;
     private readonly IProxyStateLookup _proxyState;
-    private readonly LoadEstimator _estimator;
     private readonly DispatchLedger _ledger;
     private readonly SwarmView _view;
     private readonly TimeProvider _time;
-    private readonly QuarantineList _quarantine;
 
     public VolunteerStateMetrics(
-        IMeterFactory meters, VolunteerDirectory directory, IProxyStateLookup proxyState, LoadEstimator estimator, DispatchLedger ledger, SwarmView view, TimeProvider time, QuarantineList quarantine)
+        IMeterFactory meters, VolunteerState volunteers, IProxyStateLookup proxyState, DispatchLedger ledger, SwarmView view, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(meters);
-        _directory = directory;
+        _volunteers = volunteers;
         _proxyState = proxyState;
-        _estimator = estimator;
         _ledger = ledger;
         _view = view;
         _time = time;
-        _quarantine = quarantine;
         var meter = meters.Create(GatewayTelemetry.MeterName);
         meter.CreateObservableGauge("gateway.volunteer.available", ObserveAvailable, unit: null, "1 when the volunteer can be chosen: enabled, not quarantined and not marked unhealthy by either health check");
         meter.CreateObservableGauge("gateway.volunteer.quarantined", ObserveQuarantined, unit: null, "1 while the volunteer is quarantined for serving altered bytes (until an operator clears it)");
@@ -55,14 +44,9 @@ public sealed class VolunteerStateMetrics
     private IEnumerable<Measurement<int>> ObserveAvailable()
     {
         var cluster = VolunteerCluster();
-        foreach (var volunteer in _directory.All)
+        foreach (var volunteer in _volunteers.Configured)
         {
-            var destination = Find(cluster, volunteer.Id);
-            var up = volunteer.Enabled
-                && !_quarantine.Contains(volunteer.Id)
-                && destination is not null
-                && destination.Health.Active != DestinationHealth.Unhealthy
-                && destination.Health.Passive != DestinationHealth.Unhealthy;
+            var up = _volunteers.IsAvailable(volunteer.Id, Find(cluster, volunteer.Id));
             yield return new Measurement<int>(up ? 1 : 0, Volunteer(volunteer.Id));
         }
     }
@@ -70,7 +54,7 @@ public sealed class VolunteerStateMetrics
     private IEnumerable<Measurement<int>> ObserveHealth()
     {
         var cluster = VolunteerCluster();
-        foreach (var volunteer in _directory.All)
+        foreach (var volunteer in _volunteers.Configured)
         {
             var health = Find(cluster, volunteer.Id)?.Health;
             foreach (var (check, state) in new[] { ("active", health?.Active ?? DestinationHealth.Unknown), ("passive", health?.Passive ?? DestinationHealth.Unknown) })
@@ -89,27 +73,21 @@ public sealed class VolunteerStateMetrics
     }
 
     private IEnumerable<Measurement<int>> ObserveQuarantined() =>
-        _directory.All.Select(v => new Measurement<int>(_quarantine.Contains(v.Id) ? 1 : 0, Volunteer(v.Id)));
+        _volunteers.Configured.Select(v => new Measurement<int>(_volunteers.IsQuarantined(v.Id) ? 1 : 0, Volunteer(v.Id)));
 
     private IEnumerable<Measurement<int>> ObserveWeight() =>
-        _directory.All.Select(v => new Measurement<int>(v.Weight, Volunteer(v.Id)));
+        _volunteers.Configured.Select(v => new Measurement<int>(v.Weight, Volunteer(v.Id)));
 
-    private IEnumerable<Measurement<double>> ObserveLoad()
-    {
-        foreach (var volunteer in _directory.All)
-        {
-            var reported = _estimator.ReportedLoad(volunteer.Id, out var reportedAt);
-            yield return new Measurement<double>((reported ?? 0) + _estimator.LocalLoad(volunteer.Id, reportedAt), Volunteer(volunteer.Id));
-        }
-    }
+    private IEnumerable<Measurement<double>> ObserveLoad() =>
+        _volunteers.Configured.Select(v => new Measurement<double>(_volunteers.Load(v.Id), Volunteer(v.Id)));
 
     private IEnumerable<Measurement<int>> ObserveTransfers() =>
-        _directory.All.Select(v => new Measurement<int>(_ledger.InFlight(v.Id), Volunteer(v.Id)));
+        _volunteers.Configured.Select(v => new Measurement<int>(_ledger.InFlight(v.Id), Volunteer(v.Id)));
 
     private IEnumerable<Measurement<double>> ObserveFeedbackAge()
     {
         var now = _time.GetUtcNow();
-        foreach (var volunteer in _directory.All)
+        foreach (var volunteer in _volunteers.Configured)
         {
             // No series for a volunteer that never reported: "no report" is not "a report 0 s old".
             if (_view.TryGetLoad(volunteer.Id, out var report))

@@ -1,13 +1,6 @@
 using Gateway.Core.Catalog;
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
 using Gateway.Core.Hosting;
 using Gateway.Core.Content;
-using Gateway.Delivery.Verification;
 using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.Options;
@@ -22,14 +15,12 @@ namespace Gateway.Delivery.Mirrors;
 public sealed record MirrorUrl(string Id, string Url, int Priority);
 
 /// <summary>
-/// The file's mirrors as customers are told (mirror list, metalink): the volunteers selection would use (healthy,
-/// enabled, holding the content, not quarantined), then the origin.
+/// The file's mirrors as customers are told (mirror list, metalink): the volunteers selection would use (YARP's
+/// available destinations that <see cref="VolunteerState"/> finds usable holders), then the origin.
 /// </summary>
 public sealed class HealthyHolders(
     IProxyStateLookup proxyState,
-    SwarmView swarm,
-    VolunteerDirectory directory,
-    QuarantineList quarantine,
+    VolunteerState volunteers,
     IOptionsMonitor<OriginOptions> origin)
 {
     // The origin's URL as configured and its normalized base, swapped together when the configuration changes:
@@ -42,14 +33,10 @@ public sealed class HealthyHolders(
         var result = new List<MirrorUrl>();
         if (proxyState.TryGetCluster(GatewayClusters.Volunteers, out var cluster))
         {
-            var holders = swarm.HoldersOf(entry.ContentId);
-            foreach (var destination in cluster.DestinationsState.AvailableDestinations)
+            var usable = volunteers.UsableHolders(entry.ContentId, cluster.DestinationsState.AvailableDestinations);
+            for (var i = 0; i < usable.Count; i++)
             {
-                var id = destination.DestinationId;
-                if (Array.IndexOf(holders, id) >= 0 && directory.Find(id) is { Enabled: true } && !quarantine.Contains(id))
-                {
-                    result.Add(new MirrorUrl(id, destination.Model.Config.Address + entry.EscapedPath, result.Count + 1));
-                }
+                result.Add(new MirrorUrl(usable[i].DestinationId, usable[i].Model.Config.Address + entry.EscapedPath, result.Count + 1));
             }
         }
 

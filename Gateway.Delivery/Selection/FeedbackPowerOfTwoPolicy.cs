@@ -8,13 +8,13 @@ namespace Gateway.Delivery.Selection;
 
 /// <summary>
 /// The default policy: the least estimated load per unit of weight (reported feedback plus this gateway's own
-/// dispatches) among <see cref="SelectionOptions.Candidates"/> random holders, all of them when there are
+/// dispatches, as <see cref="VolunteerState"/> tells them) among <see cref="SelectionOptions.Candidates"/> random holders, all of them when there are
 /// no more. Random candidates, not the global minimum over thousands, because feedback is stale between
 /// announces; more than two, because with few holders of which some sync, two are both busy too often, and
 /// because a new package's newest holders are empty while its first ones are swamped, and few draws miss them.
 /// The name stays (configurations name it); with <c>Candidates = 2</c> it is the power of two choices.
 /// </summary>
-public sealed class FeedbackPowerOfTwoPolicy(LoadEstimator estimator, VolunteerDirectory directory, IRandomSource random, IOptionsMonitor<SelectionOptions> options) : ILoadBalancingPolicy
+public sealed class FeedbackPowerOfTwoPolicy(VolunteerState volunteers, IRandomSource random, IOptionsMonitor<SelectionOptions> options) : ILoadBalancingPolicy
 {
     public const string PolicyName = "FeedbackPowerOfTwo";
 
@@ -45,7 +45,7 @@ public sealed class FeedbackPowerOfTwoPolicy(LoadEstimator estimator, VolunteerD
         var leastKnown = double.PositiveInfinity;
         for (var i = 0; i < d; i++)
         {
-            var load = estimator.ReportedLoad(availableDestinations[drawn[i]].DestinationId, out var at);
+            var load = volunteers.ReportedLoad(availableDestinations[drawn[i]].DestinationId, out var at);
             known[i] = load.HasValue;
             reported[i] = load ?? 0;
             reportedAt[i] = at.UtcTicks;
@@ -67,7 +67,7 @@ public sealed class FeedbackPowerOfTwoPolicy(LoadEstimator estimator, VolunteerD
             var destination = availableDestinations[drawn[i]];
             var at = new DateTimeOffset(reportedAt[i], TimeSpan.Zero);
             var weight = Math.Max(1, WeightOf(destination));
-            var load = ((known[i] ? reported[i] : fallback) + estimator.LocalLoad(destination.DestinationId, at)) / weight;
+            var load = ((known[i] ? reported[i] : fallback) + volunteers.LocalLoad(destination.DestinationId, at)) / weight;
             if (load < bestLoad - TieTolerance)
             {
                 best = i;
@@ -81,10 +81,10 @@ public sealed class FeedbackPowerOfTwoPolicy(LoadEstimator estimator, VolunteerD
                 if (double.IsNaN(bestBytes))
                 {
                     var bestDestination = availableDestinations[drawn[best]];
-                    bestBytes = estimator.BytesLeft(bestDestination.DestinationId, new DateTimeOffset(reportedAt[best], TimeSpan.Zero)) / Math.Max(1, WeightOf(bestDestination));
+                    bestBytes = volunteers.BytesLeft(bestDestination.DestinationId, new DateTimeOffset(reportedAt[best], TimeSpan.Zero)) / Math.Max(1, WeightOf(bestDestination));
                 }
 
-                var bytes = estimator.BytesLeft(destination.DestinationId, at) / weight;
+                var bytes = volunteers.BytesLeft(destination.DestinationId, at) / weight;
                 if (bytes < bestBytes)
                 {
                     best = i;
@@ -121,5 +121,5 @@ public sealed class FeedbackPowerOfTwoPolicy(LoadEstimator estimator, VolunteerD
         }
     }
 
-    private int WeightOf(DestinationState destination) => directory.Find(destination.DestinationId)?.Weight ?? 1;
+    private int WeightOf(DestinationState destination) => volunteers.WeightOf(destination.DestinationId);
 }

@@ -126,6 +126,7 @@ public static class DeliverySetup
         services.AddSingleton<OriginOnlyPaths>();
         services.AddSingleton<DispatchLedger>();
         services.AddSingleton<LoadEstimator>();
+        services.AddSingleton<VolunteerState>();
         services.TryAddSingleton<IRandomSource, SelectionRandomSource>();
         services.AddSingleton<ILoadBalancingPolicy, FeedbackPowerOfTwoPolicy>();
         services.AddSingleton<RetryPicker>();

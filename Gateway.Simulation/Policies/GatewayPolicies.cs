@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Gateway.State;
 using Gateway.State.Memory;
 using Gateway.State.Redis;
@@ -6,9 +7,13 @@ using Gateway.State.Setup;
 using Gateway.State.Views;
 using Gateway.Delivery.Selection;
 using Gateway.Delivery.Selection.Apache;
+using Gateway.Delivery.Verification;
 using Gateway.Simulation.Model;
 using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
 
@@ -26,6 +31,7 @@ internal sealed class GatewayPolicies : IDisposable
     private readonly DispatchLedger _ledger;
     private readonly BalancerMembers? _members;
     private readonly VolunteerDirectory _directory;
+    private readonly ServiceProvider _meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly LoadEstimator _estimator;
 
     public GatewayPolicies(PolicyKind kind, GatewayMode mode, IReadOnlyList<string> ids, TimeProvider time, Random random, Func<string, double> trueLoad)
@@ -55,7 +61,7 @@ internal sealed class GatewayPolicies : IDisposable
             PolicyKind.ByBusyness => new ByBusynessPolicy(_members!),
             PolicyKind.YarpPowerOfTwo => new PowerOfTwoChoicesPolicy(random),
             PolicyKind.Feedback or PolicyKind.FeedbackBestOfTwo or PolicyKind.FeedbackBestOfFour or PolicyKind.FeedbackBestOfEight or PolicyKind.FeedbackCounted or PolicyKind.FeedbackUntied =>
-                new FeedbackPowerOfTwoPolicy(_estimator, _directory, new SeededRandomSource(random), selection),
+                new FeedbackPowerOfTwoPolicy(new VolunteerState(_directory, _view, Quarantine(time), _estimator), new SeededRandomSource(random), selection),
             PolicyKind.Oracle or PolicyKind.SizeOracle => new OraclePolicy(trueLoad),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
@@ -108,5 +114,10 @@ internal sealed class GatewayPolicies : IDisposable
     {
         _members?.Dispose();
         _directory.Dispose();
+        _meters.Dispose();
     }
+
+    // The simulated gateway never quarantines anyone; the policy asks the same volunteer state as the gateway's.
+    private QuarantineList Quarantine(TimeProvider time) =>
+        new(time, _meters.GetRequiredService<IMeterFactory>(), Options.Create(new VerifyOptions()), NullLogger<QuarantineList>.Instance);
 }

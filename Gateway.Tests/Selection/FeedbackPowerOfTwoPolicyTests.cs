@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Gateway.State;
 using Gateway.State.Memory;
 using Gateway.State.Redis;
@@ -5,22 +6,27 @@ using Gateway.State.Resilience;
 using Gateway.State.Setup;
 using Gateway.State.Views;
 using Gateway.Delivery.Selection;
+using Gateway.Delivery.Verification;
 using Gateway.Tests.Infrastructure;
 using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Tests.Selection;
 
-public sealed class FeedbackPowerOfTwoPolicyTests
+public sealed class FeedbackPowerOfTwoPolicyTests : IDisposable
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
     private readonly SwarmView _view;
     private readonly DispatchLedger _ledger;
     private readonly FixedOptionsMonitor<SelectionOptions> _selection = new(new SelectionOptions());
     private readonly VolunteerSetOptions _volunteers = new();
+    private readonly ServiceProvider _meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
 
     public FeedbackPowerOfTwoPolicyTests()
     {
@@ -28,10 +34,13 @@ public sealed class FeedbackPowerOfTwoPolicyTests
         _ledger = new DispatchLedger(_time);
     }
 
+    public void Dispose() => _meters.Dispose();
+
     private FeedbackPowerOfTwoPolicy Policy(int seed = 1)
     {
         var directory = new VolunteerDirectory(new FixedOptionsMonitor<VolunteerSetOptions>(_volunteers));
-        return new FeedbackPowerOfTwoPolicy(Estimator(), directory, new SeededRandom(seed), _selection);
+        var quarantine = new QuarantineList(_time, _meters.GetRequiredService<IMeterFactory>(), Options.Create(new VerifyOptions()), NullLogger<QuarantineList>.Instance);
+        return new FeedbackPowerOfTwoPolicy(new VolunteerState(directory, _view, quarantine, Estimator()), new SeededRandom(seed), _selection);
     }
 
     private LoadEstimator Estimator() => new(_view, _ledger, _selection, _time);

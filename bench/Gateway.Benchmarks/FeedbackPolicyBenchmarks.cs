@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using Gateway.State;
@@ -7,9 +8,12 @@ using Gateway.State.Resilience;
 using Gateway.State.Setup;
 using Gateway.State.Views;
 using Gateway.Delivery.Selection;
+using Gateway.Delivery.Verification;
 using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Model;
 
@@ -30,6 +34,7 @@ public class FeedbackPolicyBenchmarks : IDisposable
     private readonly DefaultHttpContext _context = new();
     private readonly ClusterState _cluster = new("volunteers");
     private VolunteerDirectory _directory = null!;
+    private ServiceProvider _meters = null!;
     private FeedbackPowerOfTwoPolicy _policy = null!;
     private DestinationState[] _destinations = [];
 
@@ -63,7 +68,10 @@ public class FeedbackPolicyBenchmarks : IDisposable
 
         var options = new FixedOptions<SelectionOptions>(selection);
         _directory = new VolunteerDirectory(new FixedOptions<VolunteerSetOptions>(set));
-        _policy = new FeedbackPowerOfTwoPolicy(new LoadEstimator(view, ledger, options, time), _directory, new SelectionRandomSource(Options.Create(selection)), options);
+        _meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var quarantine = new QuarantineList(time, _meters.GetRequiredService<IMeterFactory>(), Options.Create(new VerifyOptions()), NullLogger<QuarantineList>.Instance);
+        var volunteers = new VolunteerState(_directory, view, quarantine, new LoadEstimator(view, ledger, options, time));
+        _policy = new FeedbackPowerOfTwoPolicy(volunteers, new SelectionRandomSource(Options.Create(selection)), options);
         _destinations = [.. set.Members.Select(m => new DestinationState(m.Id))];
     }
 
@@ -74,6 +82,7 @@ public class FeedbackPolicyBenchmarks : IDisposable
     public void Dispose()
     {
         _directory.Dispose();
+        _meters.Dispose();
         GC.SuppressFinalize(this);
     }
 }
