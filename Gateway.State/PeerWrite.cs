@@ -10,7 +10,7 @@ namespace Gateway.State;
 /// <summary>A peer's latest change not yet in Redis: an announce (<see cref="Peer"/> set) or a removal.</summary>
 public sealed record PeerWrite(InfoHash Swarm, PeerId Id, SwarmPeer? Peer, DateTimeOffset ExpiresAt, bool Completed);
 
-/// <summary>What Redis holds of one swarm since a tracker last read it (see <see cref="RedisPeerStore.ReadSinceAsync"/>).</summary>
+/// <summary>What Redis holds of one swarm since a tracker last read it (see <see cref="RedisSwarmPeerStore.ReadSinceAsync"/>).</summary>
 /// <param name="Swarm">The swarm.</param>
 /// <param name="Sequence">Its change counter now: the next read asks for what came after it.</param>
 /// <param name="Completed">Its completed count.</param>

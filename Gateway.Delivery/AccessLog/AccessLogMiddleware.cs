@@ -5,6 +5,7 @@ using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Model;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.AccessLog;
 

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Gateway.Core.Telemetry;
 using Gateway.Delivery.Metrics;
 using Microsoft.Extensions.Options;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.AccessLog;
 

@@ -11,6 +11,7 @@ using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.BalancerManager;
 

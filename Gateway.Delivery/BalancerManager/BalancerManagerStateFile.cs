@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Gateway.Delivery.Selection.Apache;
 using Microsoft.Extensions.Options;
+using Gateway.Delivery.Volunteers;
 
 namespace Gateway.Delivery.BalancerManager;
 

@@ -6,6 +6,7 @@ using Gateway.State.Setup;
 using Gateway.State.Views;
 using Gateway.Delivery.Selection.Apache;
 using Microsoft.Extensions.Options;
+using Gateway.Delivery.Volunteers;
 
 namespace Gateway.Delivery.BalancerManager;
 
@@ -38,7 +39,7 @@ public sealed partial class BalancerManagerStoreState(
         {
             await ReconcileAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (SwarmStoreResilience.IsStoreFailure(ex))
+        catch (Exception ex) when (StoreResilience.IsStoreFailure(ex))
         {
             // The gateway serves with its configuration; the loop takes the edits once the store answers.
             LogNotRead(logger, ex.Message);
@@ -77,7 +78,7 @@ public sealed partial class BalancerManagerStoreState(
 
             return true;
         }
-        catch (Exception ex) when (SwarmStoreResilience.IsStoreFailure(ex))
+        catch (Exception ex) when (StoreResilience.IsStoreFailure(ex))
         {
             LogNotSaved(logger, ex.Message);
             return false;
@@ -110,7 +111,7 @@ public sealed partial class BalancerManagerStoreState(
             {
                 return;
             }
-            catch (Exception ex) when (SwarmStoreResilience.IsStoreFailure(ex) || ex is OperationCanceledException)
+            catch (Exception ex) when (StoreResilience.IsStoreFailure(ex) || ex is OperationCanceledException)
             {
                 // Redis is down: keep the edits in force and ask again at the next interval.
                 LogNotRead(logger, ex.Message);

@@ -6,6 +6,8 @@ using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
+using Gateway.Delivery.Availability;
+using Gateway.Delivery.Load;
 
 namespace Gateway.Delivery.BalancerManager;
 

@@ -12,7 +12,7 @@ public sealed class LbMethodOverride : IConfigurationSource
     /// <summary>The overriding policy name, or null when configuration decides.</summary>
     public string? Policy => _provider.TryGet(Key, out var value) ? value : null;
 
-    private static string Key => $"{Gateway.Delivery.Selection.SelectionOptions.Section}:{nameof(Gateway.Delivery.Selection.SelectionOptions.Policy)}";
+    private static string Key => $"{Gateway.Delivery.SelectionOptions.Section}:{nameof(Gateway.Delivery.SelectionOptions.Policy)}";
 
     public void Set(string? policy) => _provider.Set(policy);
 

@@ -6,6 +6,8 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Configuration;
 using Gateway.Delivery.Volunteers;
+using Gateway.Delivery.Availability;
+using Gateway.Delivery.Load;
 
 namespace Gateway.Delivery.Cluster;
 

@@ -5,6 +5,8 @@ using Gateway.Delivery.Selection;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Gateway.Delivery.Volunteers;
+using Gateway.Delivery.Availability;
+using Gateway.Delivery.Load;
 
 namespace Gateway.Delivery.Cluster;
 

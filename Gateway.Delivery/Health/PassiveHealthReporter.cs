@@ -3,6 +3,7 @@ using Gateway.Delivery.Volunteers;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.Health;
 

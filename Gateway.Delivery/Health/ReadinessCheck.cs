@@ -9,6 +9,7 @@ using Gateway.State.Views;
 using Gateway.Core.Telemetry;
 using Gateway.Delivery.Metrics;
 using Microsoft.Extensions.Options;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.Health;
 
@@ -51,7 +52,7 @@ internal sealed class ReadinessOptionsValidator : IValidateOptions<ReadinessOpti
 }
 
 /// <summary>Decides readiness from the catalog and the swarm store (<c>/readyz</c>).</summary>
-public sealed class ReadinessCheck(CatalogState catalog, ISwarmStore store, SwarmView view, IOptionsMonitor<ReadinessOptions> options, TimeProvider time)
+public sealed class ReadinessCheck(CatalogState catalog, IHoldingsStore store, HoldingsView view, IOptionsMonitor<ReadinessOptions> options, TimeProvider time)
 {
     public ReadinessReport Check()
     {
@@ -60,7 +61,7 @@ public sealed class ReadinessCheck(CatalogState catalog, ISwarmStore store, Swar
             ? new CatalogReadiness(true, current.Count, current.Version, catalog.LoadedAt)
             : new CatalogReadiness(false, 0, null, null);
 
-        var status = SwarmStateMetrics.StoreStatus(store);
+        var status = HoldingsViewMetrics.StoreStatus(store);
         var lastSync = view.LastSync;
         double? viewAge = lastSync == DateTimeOffset.MinValue ? null : Math.Max(0, (time.GetUtcNow() - lastSync).TotalSeconds);
         var maxAge = options.CurrentValue.MaxViewStaleness;

@@ -8,6 +8,7 @@ using Gateway.Core.Content;
 using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
 using Yarp.ReverseProxy;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.Holders;
 

@@ -7,6 +7,7 @@ using Gateway.Delivery.Volunteers;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Model;
 using Gateway.Core.Telemetry;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.Metrics;
 

@@ -5,6 +5,7 @@ using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.Mirrors;
 

@@ -6,6 +6,8 @@ using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Model;
+using Gateway.Delivery.Availability;
+using Gateway.Delivery.Quarantine;
 
 namespace Gateway.Delivery.Mirrors;
 

@@ -3,6 +3,7 @@ using Gateway.Delivery.Volunteers;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.Proxy;
 

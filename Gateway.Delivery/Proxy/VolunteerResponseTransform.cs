@@ -3,6 +3,7 @@ using Gateway.Delivery.RequestPaths;
 using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
 using Yarp.ReverseProxy.Transforms;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.Proxy;
 

@@ -4,6 +4,7 @@ using Gateway.Delivery.Metrics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Gateway.Core.Paths;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.RequestPaths;
 

@@ -3,6 +3,8 @@ using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
+using Gateway.Delivery.Availability;
+using Gateway.Delivery.Load;
 
 namespace Gateway.Delivery.Selection;
 
@@ -16,7 +18,7 @@ namespace Gateway.Delivery.Selection;
 /// </summary>
 public sealed class FeedbackPowerOfTwoPolicy(VolunteerState volunteers, IRandomSource random, IOptionsMonitor<SelectionOptions> options) : ILoadBalancingPolicy
 {
-    public const string PolicyName = "FeedbackPowerOfTwo";
+    public const string PolicyName = SelectionOptions.DefaultPolicy;
 
     private const int MostCandidates = 64;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Gateway.Delivery.Load;
 
 namespace Gateway.Delivery.Selection;
 

@@ -31,6 +31,9 @@ using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Transforms;
 using Gateway.Core.Hosting;
+using Gateway.Delivery.Availability;
+using Gateway.Delivery.Load;
+using Gateway.Delivery.Quarantine;
 
 namespace Gateway.Delivery.Setup;
 
@@ -104,10 +107,10 @@ public static class DeliverySetup
         services.AddSingleton<GatewayMetrics>();
         services.AddGatewayTelemetry(configuration);
         services.AddSingleton<VolunteerStateMetrics>();
-        services.AddSingleton<SwarmStateMetrics>();
+        services.AddSingleton<HoldingsViewMetrics>();
         services.ConfigureOpenTelemetryMeterProvider(metrics => metrics
             .AddInstrumentation(sp => sp.GetRequiredService<VolunteerStateMetrics>())
-            .AddInstrumentation(sp => sp.GetRequiredService<SwarmStateMetrics>()));
+            .AddInstrumentation(sp => sp.GetRequiredService<HoldingsViewMetrics>()));
         services.AddSingleton<ReadinessCheck>();
         services.AddSingleton<AccessLogWriter>();
         if (configuration.GetValue<bool>($"{AccessLogOptions.Section}:{nameof(AccessLogOptions.Enabled)}"))
@@ -117,7 +120,6 @@ public static class DeliverySetup
 
         services.AddCatalog(configuration);
 
-        services.AddSwarmStore(configuration);
         services.AddHttpClient<InventoryReader>();
         services.AddSingleton<InventoryService>();
         services.AddHostedService(sp => sp.GetRequiredService<InventoryService>());

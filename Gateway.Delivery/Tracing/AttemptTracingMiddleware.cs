@@ -6,6 +6,7 @@ using Gateway.Delivery.RequestPaths;
 using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
 using Yarp.ReverseProxy.Forwarder;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.Tracing;
 

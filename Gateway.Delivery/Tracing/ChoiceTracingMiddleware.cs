@@ -5,6 +5,7 @@ using Gateway.Core.Paths;
 using Gateway.Delivery.RequestPaths;
 using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
+using Gateway.Delivery.Availability;
 namespace Gateway.Delivery.Tracing;
 
 /// <summary>

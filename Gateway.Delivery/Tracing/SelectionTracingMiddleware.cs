@@ -4,6 +4,7 @@ using Gateway.Core.Telemetry;
 using Gateway.Delivery.Metrics;
 using Gateway.Core.Paths;
 using Gateway.Delivery.RequestPaths;
+using Gateway.Delivery.Availability;
 namespace Gateway.Delivery.Tracing;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Gateway.Core.Content;
+using Gateway.Delivery.Quarantine;
 
 namespace Gateway.Delivery.Verification;
 
@@ -21,7 +22,7 @@ public static class VerificationSetup
         services.AddSingleton<Gateway.Delivery.Mirrors.HealthyHolders>();
         services.AddSingleton<Gateway.Delivery.Mirrors.MirrorLinks>();
 
-        // Several gateways on one Redis store ban a tamperer together (the store's RedisConnection is registered by AddSwarmStore).
+        // Several gateways on one Redis store ban a tamperer together (the store's RedisConnection is registered by AddStores).
         if (configuration.GetValue<Gateway.State.StoreKind>("Store:Kind") == Gateway.State.StoreKind.Redis)
         {
             services.AddSingleton<SharedQuarantine>();

@@ -5,6 +5,8 @@ using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy;
 using Gateway.Core.Content;
+using Gateway.Delivery.Availability;
+using Gateway.Delivery.Quarantine;
 
 namespace Gateway.Delivery.Verification;
 

@@ -1,4 +1,5 @@
 using Gateway.Delivery.Cluster;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.Volunteers;
 

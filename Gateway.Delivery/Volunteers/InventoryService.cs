@@ -11,6 +11,7 @@ using Gateway.Core.Torrents;
 using Gateway.Core.Hosting;
 using Microsoft.Extensions.Options;
 using Gateway.Delivery.Cluster;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.Volunteers;
 
@@ -20,7 +21,7 @@ namespace Gateway.Delivery.Volunteers;
 /// </summary>
 public sealed partial class InventoryService(
     InventoryReader reader,
-    ISwarmStore store,
+    IHoldingsStore store,
     CatalogState catalog,
     IOptionsMonitor<VolunteerSetOptions> volunteers,
     IOptionsMonitor<GatewayOptions> gateway,

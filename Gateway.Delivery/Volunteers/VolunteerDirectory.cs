@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Microsoft.Extensions.Options;
 using Gateway.Delivery.Cluster;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.Volunteers;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Gateway.Delivery.Cluster;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.Volunteers;
 
@@ -144,7 +145,7 @@ internal sealed class VolunteerSetOptionsValidator : IValidateOptions<VolunteerS
                 errors.Add($"{at}:Weight {v.Weight} must be between 1 and 1000.");
             }
 
-            Gateway.Delivery.Selection.Apache.ApacheMemberOptionsValidator.Validate(v, at, errors);
+            ApacheMemberOptionsValidator.Validate(v, at, errors);
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

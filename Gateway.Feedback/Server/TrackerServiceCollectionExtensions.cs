@@ -12,7 +12,10 @@ using Gateway.State.Memory;
 
 namespace Gateway.Feedback.Server;
 
-/// <summary>Registers the tracker; the host supplies <see cref="ITorrentDirectory"/>, <see cref="IVolunteerKeys"/> and the swarm store.</summary>
+/// <summary>
+/// Registers the tracker; the host supplies <see cref="ITorrentDirectory"/>, <see cref="IVolunteerKeys"/> and the stores
+/// (<c>AddStores</c> in Gateway.State: the swarm peers and the holdings, registered there and nowhere else).
+/// </summary>
 public static class TrackerServiceCollectionExtensions
 {
     /// <summary>Adds the tracker's parts and, when <paramref name="host"/> is true, runs it (<see cref="TrackerServer"/>).</summary>
@@ -21,7 +24,6 @@ public static class TrackerServiceCollectionExtensions
         services.AddOptions<TrackerOptions>().Bind(section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TrackerOptions>, TrackerOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IPeerStore, InMemoryPeerStore>();
         services.AddSingleton<HoldingsRecorder>();
         services.AddSingleton<SyncRateEstimator>();
         services.AddSingleton<SwarmTracker>();

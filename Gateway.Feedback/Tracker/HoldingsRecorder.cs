@@ -16,7 +16,7 @@ namespace Gateway.Feedback.Tracker;
 /// keyed peers seeds a torrent that contains it. Seeding is recorded per peer id, so repeated or reordered
 /// announces (a re-announce before an expiry sweep, two peers of one volunteer) never double count.
 /// </summary>
-public sealed class HoldingsRecorder(ISwarmStore store) : IDisposable
+public sealed class HoldingsRecorder(IHoldingsStore store) : IDisposable
 {
     // One writer at a time: each change is computed against the previous one and must reach the store in order.
     private readonly SemaphoreSlim _gate = new(1, 1);

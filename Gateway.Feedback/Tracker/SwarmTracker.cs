@@ -20,8 +20,8 @@ namespace Gateway.Feedback.Tracker;
 /// and load feedback).
 /// </summary>
 public sealed partial class SwarmTracker(
-    IPeerStore peers,
-    ISwarmStore swarms,
+    ISwarmPeerStore peers,
+    IHoldingsStore swarms,
     ITorrentDirectory torrents,
     IVolunteerKeys keys,
     HoldingsRecorder holdings,

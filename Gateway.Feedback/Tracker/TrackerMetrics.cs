@@ -20,9 +20,9 @@ public sealed class TrackerMetrics
 
     private readonly Counter<long> _announces;
     private readonly Counter<long> _scrapes;
-    private readonly IPeerStore _peers;
+    private readonly ISwarmPeerStore _peers;
 
-    public TrackerMetrics(IMeterFactory meters, IPeerStore peers)
+    public TrackerMetrics(IMeterFactory meters, ISwarmPeerStore peers)
     {
         ArgumentNullException.ThrowIfNull(meters);
         _peers = peers;
@@ -55,7 +55,7 @@ public sealed class TrackerMetrics
 
     private IEnumerable<Measurement<int>> ObserveSwarms()
     {
-        if (_peers is IPeerStoreStatistics statistics)
+        if (_peers is ISwarmPeerStatistics statistics)
         {
             yield return new Measurement<int>(statistics.Count().Swarms);
         }
@@ -63,7 +63,7 @@ public sealed class TrackerMetrics
 
     private IEnumerable<Measurement<int>> ObservePeers()
     {
-        if (_peers is not IPeerStoreStatistics statistics)
+        if (_peers is not ISwarmPeerStatistics statistics)
         {
             yield break;
         }

@@ -16,6 +16,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
+using Gateway.Delivery;
+using Gateway.Delivery.Availability;
+using Gateway.Delivery.Load;
+using Gateway.Delivery.Quarantine;
 
 namespace Gateway.Simulation.Policies;
 
@@ -27,7 +31,7 @@ namespace Gateway.Simulation.Policies;
 internal sealed class GatewayPolicies : IDisposable
 {
     private readonly GatewayMode _mode;
-    private readonly SwarmView _view;
+    private readonly HoldingsView _view;
     private readonly DispatchLedger _ledger;
     private readonly BalancerMembers? _members;
     private readonly VolunteerDirectory _directory;
@@ -37,7 +41,7 @@ internal sealed class GatewayPolicies : IDisposable
     public GatewayPolicies(PolicyKind kind, GatewayMode mode, IReadOnlyList<string> ids, TimeProvider time, Random random, Func<string, double> trueLoad)
     {
         _mode = mode;
-        _view = new SwarmView(time);
+        _view = new HoldingsView(time);
         _ledger = new DispatchLedger(time);
         var set = new VolunteerSetOptions();
         set.Members.AddRange(ids.Select(id => new VolunteerOptions { Id = id, Url = $"http://{id}.volunteer.invalid/" }));

@@ -12,7 +12,7 @@ internal enum PolicyKind
     /// <summary>YARP's PowerOfTwoChoices on the gateway's own in-flight counts.</summary>
     YarpPowerOfTwo,
 
-    /// <summary><see cref="Gateway.Delivery.Selection.FeedbackPowerOfTwoPolicy"/> fed by announces, default <see cref="Gateway.Delivery.Selection.SelectionOptions"/>.</summary>
+    /// <summary><see cref="Gateway.Delivery.Selection.FeedbackPowerOfTwoPolicy"/> fed by announces, default <see cref="Gateway.Delivery.SelectionOptions"/>.</summary>
     Feedback,
 
     /// <summary>Sees every volunteer's true flow count at the moment of the pick: the limit.</summary>

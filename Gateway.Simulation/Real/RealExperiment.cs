@@ -26,6 +26,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.LoadBalancing;
 using Gateway.Cli;
+using Gateway.Delivery.Availability;
+using Gateway.Delivery.Load;
 
 namespace Gateway.Simulation.Real;
 
@@ -297,7 +299,7 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
     private async Task WaitForHoldersAsync(WebApplication app, NetworkLab lab, ExperimentFiles files, string[] ids, CancellationToken cancellationToken)
     {
         var catalog = app.Services.GetRequiredService<CatalogState>();
-        var view = app.Services.GetRequiredService<SwarmView>();
+        var view = app.Services.GetRequiredService<HoldingsView>();
         var deadline = Stopwatch.StartNew();
         var paths = files.Trace.Concat(files.Equal).Select(f => f.Path).ToArray();
         while (true)

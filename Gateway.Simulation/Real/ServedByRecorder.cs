@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy.Model;
+using Gateway.Delivery;
+using Gateway.Delivery.Load;
 
 
 namespace Gateway.Simulation.Real;

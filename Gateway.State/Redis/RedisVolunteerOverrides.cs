@@ -15,7 +15,7 @@ namespace Gateway.State.Redis;
 /// same for every gateway. Unlike swarm writes they are not
 /// buffered: an operator must see at once that a change did not take.
 /// </summary>
-public sealed class RedisVolunteerOverrides(RedisConnection connection, SwarmStoreResilience resilience, IOptions<StoreOptions> options) : IVolunteerOverrides
+public sealed class RedisVolunteerOverrides(RedisConnection connection, StoreResilience resilience, IOptions<StoreOptions> options) : IVolunteerOverrides
 {
     private readonly RedisSwarmKeys _keys = new(options.Value.KeyPrefix);
 

@@ -302,7 +302,7 @@ public sealed class VolunteerAgentTests : IDisposable
             // v1's next announce carries x_http=4; the tracker stores it; the gateway reads it. v2 must also have
             // announced since the sync ended, or its residual sync load plus the redirects below can tie v1's four
             // customers (seen in CI).
-            var view = bed.Gateway.App.Services.GetRequiredService<SwarmView>();
+            var view = bed.Gateway.App.Services.GetRequiredService<HoldingsView>();
             await Eventually.HoldsAsync(() => view.TryGetLoad("v1", out var load) && load.ActiveTransfers == 4, Bound, () => bed.DescribeLoads(["v1"]));
 
             // Each response is still being written (the customers read slowly), so each counts whole in x_http_left.
@@ -368,7 +368,7 @@ public sealed class VolunteerAgentTests : IDisposable
         await Eventually.HoldsAsync(() => t1.State.Torrents().Single().Engine is { UploadedLength: > 0 }, Bound, t1.Describe);
 
         // The load rides on Transmission's own announces through the relay.
-        var view = bed.Gateway.App.Services.GetRequiredService<SwarmView>();
+        var view = bed.Gateway.App.Services.GetRequiredService<HoldingsView>();
         await using var customer = await SlowCustomer.StartAsync(new Uri(t1.Url, "iso/release.iso"));
         await Eventually.HoldsAsync(() => view.TryGetLoad("t1", out var load) && load.ActiveTransfers == 1, Bound, () => view.TryGetLoad("t1", out var load) ? load.ToString() : "no report");
     }

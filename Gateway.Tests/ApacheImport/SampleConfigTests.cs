@@ -7,6 +7,7 @@ using Gateway.Delivery.Selection.Apache;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Gateway.Cli;
+using Gateway.Delivery.Volunteers;
 
 namespace Gateway.Tests.ApacheImport;
 

@@ -8,6 +8,8 @@ using Gateway.Core.Content;
 using Gateway.Delivery.Verification;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Gateway.Delivery;
+using Gateway.Delivery.Quarantine;
 
 namespace Gateway.Tests.EndToEnd;
 

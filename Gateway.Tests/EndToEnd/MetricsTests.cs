@@ -4,6 +4,7 @@ using Gateway.Core.Telemetry;
 using Gateway.Delivery.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using static Gateway.Tests.EndToEnd.DownloadScenario;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Tests.EndToEnd;
 

@@ -9,6 +9,9 @@ using Gateway.Core.Content;
 using Gateway.Delivery.Verification;
 using Microsoft.Extensions.DependencyInjection;
 using static Gateway.Tests.EndToEnd.TamperScenario;
+using Gateway.Delivery;
+using Gateway.Delivery.Availability;
+using Gateway.Delivery.Quarantine;
 
 namespace Gateway.Tests.EndToEnd;
 

@@ -131,7 +131,7 @@ public sealed class RedirectModeTests : IAsyncLifetime
         var now = DateTimeOffset.UtcNow;
         await _s.Gateway.Store.ReportLoadAsync("v1", new LoadReport(40, 3, 0, 0, 0, now), CancellationToken.None);
         await _s.Gateway.Store.ReportLoadAsync("v2", new LoadReport(0, 3, 0, 0, 0, now), CancellationToken.None);
-        var view = _s.Gateway.App.Services.GetService(typeof(SwarmView)) as SwarmView;
+        var view = _s.Gateway.App.Services.GetService(typeof(HoldingsView)) as HoldingsView;
         await Eventually.HoldsAsync(() => view!.TryGetLoad("v1", out var r) && r.ActiveTransfers == 40, TimeSpan.FromSeconds(5), () => "no load in view");
 
         // v2 takes every request until what this gateway sent it outweighs v1's reported 40 transfers.

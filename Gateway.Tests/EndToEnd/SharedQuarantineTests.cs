@@ -3,6 +3,8 @@ using Gateway.Tests.Infrastructure;
 using Gateway.Core.Content;
 using Gateway.Delivery.Verification;
 using Microsoft.Extensions.DependencyInjection;
+using Gateway.Delivery;
+using Gateway.Delivery.Quarantine;
 
 namespace Gateway.Tests.EndToEnd;
 

@@ -271,9 +271,9 @@ public sealed class SharedRedisTests : IAsyncLifetime
 
     private string ContentOfBig => _a.App.Services.GetRequiredService<CatalogState>().Current.Find(Big)!.ContentId;
 
-    private string[] HoldersOfBig(GatewayUnderTest gateway) => gateway.App.Services.GetRequiredService<SwarmView>().HoldersOf(ContentOfBig);
+    private string[] HoldersOfBig(GatewayUnderTest gateway) => gateway.App.Services.GetRequiredService<HoldingsView>().HoldersOf(ContentOfBig);
 
-    private async Task HoldAsync(ISwarmStore store, params string[] volunteers)
+    private async Task HoldAsync(IHoldingsStore store, params string[] volunteers)
     {
         foreach (var volunteer in volunteers)
         {
@@ -281,7 +281,7 @@ public sealed class SharedRedisTests : IAsyncLifetime
         }
     }
 
-    private static async Task ReportAsync(ISwarmStore store, params (string Volunteer, int Transfers)[] loads)
+    private static async Task ReportAsync(IHoldingsStore store, params (string Volunteer, int Transfers)[] loads)
     {
         foreach (var (volunteer, transfers) in loads)
         {
@@ -289,7 +289,7 @@ public sealed class SharedRedisTests : IAsyncLifetime
         }
     }
 
-    private async Task AnnounceUntilAsync(ISwarmStore store, int[] loads, CancellationToken stop)
+    private async Task AnnounceUntilAsync(IHoldingsStore store, int[] loads, CancellationToken stop)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
         try

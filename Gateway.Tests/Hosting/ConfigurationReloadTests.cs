@@ -9,6 +9,7 @@ using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Gateway.Cli;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Tests.Hosting;
 

@@ -207,7 +207,7 @@ public sealed class AgentTestBed : IAsyncDisposable
 
     public string[] HoldersOf(string path) =>
         Gateway.App.Services.GetRequiredService<CatalogState>().Current.Find(path) is { } entry
-            ? Gateway.App.Services.GetRequiredService<SwarmView>().HoldersOf(entry.ContentId)
+            ? Gateway.App.Services.GetRequiredService<HoldingsView>().HoldersOf(entry.ContentId)
             : [];
 
     /// <summary>Waits (bounded) until the gateway lists exactly <paramref name="ids"/> as holders of <paramref name="path"/>.</summary>
@@ -224,7 +224,7 @@ public sealed class AgentTestBed : IAsyncDisposable
     /// </summary>
     public Task SyncLoadsSettleAsync(IReadOnlyCollection<string> ids, TimeSpan? within = null)
     {
-        var estimator = Gateway.App.Services.GetRequiredService<Gateway.Delivery.Selection.LoadEstimator>();
+        var estimator = Gateway.App.Services.GetRequiredService<Gateway.Delivery.Load.LoadEstimator>();
         return Eventually.HoldsAsync(
             () => ids.All(id => estimator.ReportedLoad(id, out _) is < 1),
             within ?? TimeSpan.FromSeconds(60),
@@ -234,7 +234,7 @@ public sealed class AgentTestBed : IAsyncDisposable
     /// <summary>The gateway's last stored report of each of <paramref name="ids"/>, for failure messages.</summary>
     public string DescribeLoads(IEnumerable<string> ids)
     {
-        var view = Gateway.App.Services.GetRequiredService<SwarmView>();
+        var view = Gateway.App.Services.GetRequiredService<HoldingsView>();
         return string.Join("; ", ids.Select(id => $"{id} {(view.TryGetLoad(id, out var load) ? load.ToString() : "no report")}"));
     }
 

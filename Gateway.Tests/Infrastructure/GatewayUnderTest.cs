@@ -18,6 +18,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
 using Gateway.Cli;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Tests.Infrastructure;
 
@@ -49,7 +50,7 @@ public sealed class GatewayUnderTest : IAsyncDisposable
     /// <summary>A client that does not follow redirects, so a test sees the gateway's own answer.</summary>
     public HttpClient Client { get; }
 
-    public ISwarmStore Store => App.Services.GetRequiredService<ISwarmStore>();
+    public IHoldingsStore Store => App.Services.GetRequiredService<IHoldingsStore>();
 
     public TestVolunteer this[string id] => Volunteers.Single(v => v.Id == id);
 
@@ -94,7 +95,7 @@ public sealed class GatewayUnderTest : IAsyncDisposable
         var catalog = App.Services.GetRequiredService<CatalogState>().Current;
         var contents = paths.Select(p => catalog.Find(p)?.ContentId ?? throw new ArgumentException($"{p} is not in the catalog")).ToArray();
         await Store.UpdateHoldingsAsync(volunteerId, contents, [], CancellationToken.None);
-        var view = App.Services.GetRequiredService<SwarmView>();
+        var view = App.Services.GetRequiredService<HoldingsView>();
         await Eventually.HoldsAsync(() => contents.All(c => view.HoldersOf(c).Contains(volunteerId)), TimeSpan.FromSeconds(5), () => "the view did not follow the store");
     }
 

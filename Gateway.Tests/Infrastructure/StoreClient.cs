@@ -18,7 +18,7 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Tests.Infrastructure;
 
 /// <summary>
-/// A swarm-store client built the way a process builds it (<see cref="SwarmStoreServiceCollectionExtensions.AddSwarmStore"/>
+/// A swarm-store client built the way a process builds it (<see cref="StoreServiceCollectionExtensions.AddStores"/>
 /// from settings): what a tracker or a second gateway holds, without the rest of a gateway.
 /// </summary>
 public sealed class StoreClient : IAsyncDisposable
@@ -28,16 +28,16 @@ public sealed class StoreClient : IAsyncDisposable
 
     private StoreClient(ServiceProvider services) => _services = services;
 
-    public ISwarmStore Store => _services.GetRequiredService<ISwarmStore>();
+    public IHoldingsStore Store => _services.GetRequiredService<IHoldingsStore>();
 
     public IVolunteerOverrides Overrides => _services.GetRequiredService<IVolunteerOverrides>();
 
-    public IPeerStore Peers => _services.GetRequiredService<IPeerStore>();
+    public ISwarmPeerStore Peers => _services.GetRequiredService<ISwarmPeerStore>();
 
     public StoreHealth Health => _services.GetRequiredService<StoreHealth>();
 
     /// <summary>The view its follower keeps (after <see cref="StartAsync"/>).</summary>
-    public SwarmView View => _services.GetRequiredService<SwarmView>();
+    public HoldingsView View => _services.GetRequiredService<HoldingsView>();
 
     /// <summary>Starts the client's background services: the follower that keeps <see cref="View"/> and the expiry sweeper.</summary>
     public async Task<StoreClient> StartAsync()
@@ -70,7 +70,7 @@ public sealed class StoreClient : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddSingleton(time);
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
-        services.AddSwarmStore(configuration);
+        services.AddStores(configuration);
         return new StoreClient(services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true }));
     }
 

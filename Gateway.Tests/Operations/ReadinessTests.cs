@@ -34,7 +34,7 @@ public sealed class ReadinessTests
     public async Task Readyz_turns_degraded_with_the_reason_when_the_store_is_unreachable_and_ready_again_when_it_returns()
     {
         var store = new SwitchableSwarmStore();
-        await using var s = await StartAsync(builder => builder.Services.AddSingleton<ISwarmStore>(store), "--Gateway:Mode=Redirect", "--Gateway:SmallFileThreshold=0");
+        await using var s = await StartAsync(builder => builder.Services.AddSingleton<IHoldingsStore>(store), "--Gateway:Mode=Redirect", "--Gateway:SmallFileThreshold=0");
         await s.Gateway.HoldAsync("v1", Big);
         Assert.Equal("ready", (await ReadyAsync(s.Gateway)).Status);
 
@@ -77,13 +77,13 @@ public sealed class ReadinessTests
     }
 
     /// <summary>An in-memory store whose connection a test can cut (the Redis store's own test stops a real redis-server).</summary>
-    private sealed class SwitchableSwarmStore : ISwarmStore, ISwarmStoreHealth
+    private sealed class SwitchableSwarmStore : IHoldingsStore, IStoreHealth
     {
-        private readonly InMemorySwarmStore _inner = new();
+        private readonly InMemoryHoldingsStore _inner = new();
 
         public bool Reachable { get; set; } = true;
 
-        public SwarmStoreStatus Status => new(Reachable, Reachable ? "test store" : "test store: connection cut by the test");
+        public StoreStatus Status => new(Reachable, Reachable ? "test store" : "test store: connection cut by the test");
 
         public ValueTask ReplaceHoldingsAsync(string volunteerId, IReadOnlyCollection<string> contentIds, CancellationToken cancellationToken) =>
             _inner.ReplaceHoldingsAsync(volunteerId, contentIds, cancellationToken);
@@ -95,8 +95,8 @@ public sealed class ReadinessTests
 
         public ValueTask RemoveVolunteerAsync(string volunteerId, CancellationToken cancellationToken) => _inner.RemoveVolunteerAsync(volunteerId, cancellationToken);
 
-        public ValueTask<SwarmSnapshot> GetSnapshotAsync(CancellationToken cancellationToken) => _inner.GetSnapshotAsync(cancellationToken);
+        public ValueTask<HoldingsSnapshot> GetSnapshotAsync(CancellationToken cancellationToken) => _inner.GetSnapshotAsync(cancellationToken);
 
-        public IAsyncEnumerable<SwarmChange> WatchAsync(CancellationToken cancellationToken) => _inner.WatchAsync(cancellationToken);
+        public IAsyncEnumerable<HoldingsChange> WatchAsync(CancellationToken cancellationToken) => _inner.WatchAsync(cancellationToken);
     }
 }

@@ -10,6 +10,7 @@ using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Gateway.Cli;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Tests.Operations;
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
 using static Gateway.Tests.EndToEnd.DownloadScenario;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Tests.Operations;
 

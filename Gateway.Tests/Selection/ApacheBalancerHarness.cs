@@ -7,6 +7,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
+using Gateway.Delivery;
+using Gateway.Delivery.Availability;
+using Gateway.Delivery.Load;
 
 namespace Gateway.Tests.Selection;
 
@@ -20,7 +23,7 @@ internal sealed class ApacheBalancerHarness : IDisposable
         Volunteers = new TestOptionsMonitor<VolunteerSetOptions>(set);
         Balancer = new TestOptionsMonitor<BalancerOptions>(balancer ?? new BalancerOptions());
         Members = new BalancerMembers(Volunteers, Balancer, Time);
-        Swarm = new Gateway.State.Views.SwarmView(Time);
+        Swarm = new Gateway.State.Views.HoldingsView(Time);
         Board = new HeartbeatBoard(Time, Swarm, Balancer, new TestOptionsMonitor<SelectionOptions>(new SelectionOptions()));
         Destinations = set.Members.Select(v => new DestinationState(v.Id)).ToArray();
     }
@@ -35,7 +38,7 @@ internal sealed class ApacheBalancerHarness : IDisposable
 
     public HeartbeatBoard Board { get; }
 
-    public Gateway.State.Views.SwarmView Swarm { get; }
+    public Gateway.State.Views.HoldingsView Swarm { get; }
 
     public ScriptedRandom Random { get; } = new();
 

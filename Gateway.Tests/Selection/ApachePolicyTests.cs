@@ -1,6 +1,7 @@
 using CsCheck;
 using Gateway.Delivery.Selection.Apache;
 using static Gateway.Tests.Selection.ApacheBalancerHarness;
+using Gateway.Delivery.Volunteers;
 
 namespace Gateway.Tests.Selection;
 
@@ -207,7 +208,7 @@ public sealed class ApachePolicyTests
             ["a"] = new(ActiveTransfers: 5, Peers: 0, 0, 0, 0, h.Time.GetUtcNow()),
             ["b"] = new(ActiveTransfers: 2, Peers: 0, 0, 0, 0, h.Time.GetUtcNow() - TimeSpan.FromMinutes(5)),
         };
-        h.Swarm.Reset(new Gateway.State.SwarmSnapshot(
+        h.Swarm.Reset(new Gateway.State.HoldingsSnapshot(
             System.Collections.Frozen.FrozenDictionary<string, System.Collections.Frozen.FrozenSet<string>>.Empty,
             System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(loads, StringComparer.Ordinal)));
         h.Board.Record("c", ready: 5, busy: 1);

@@ -6,6 +6,7 @@ using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Gateway.Cli;
+using Gateway.Delivery.Volunteers;
 
 namespace Gateway.Tests.Selection;
 

@@ -1,5 +1,7 @@
 using Gateway.Delivery.Selection;
 using Microsoft.Extensions.Time.Testing;
+using Gateway.Delivery;
+using Gateway.Delivery.Load;
 
 namespace Gateway.Tests.Selection;
 

@@ -16,13 +16,17 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Yarp.ReverseProxy.Model;
+using Gateway.Delivery;
+using Gateway.Delivery.Availability;
+using Gateway.Delivery.Load;
+using Gateway.Delivery.Quarantine;
 
 namespace Gateway.Tests.Selection;
 
 public sealed class FeedbackPowerOfTwoPolicyTests : IDisposable
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
-    private readonly SwarmView _view;
+    private readonly HoldingsView _view;
     private readonly DispatchLedger _ledger;
     private readonly FixedOptionsMonitor<SelectionOptions> _selection = new(new SelectionOptions());
     private readonly VolunteerSetOptions _volunteers = new();
@@ -30,7 +34,7 @@ public sealed class FeedbackPowerOfTwoPolicyTests : IDisposable
 
     public FeedbackPowerOfTwoPolicyTests()
     {
-        _view = new SwarmView(_time);
+        _view = new HoldingsView(_time);
         _ledger = new DispatchLedger(_time);
     }
 

@@ -1,5 +1,6 @@
 using Gateway.Delivery.Selection.Apache;
 using Microsoft.AspNetCore.Http;
+using Gateway.Delivery.Volunteers;
 
 namespace Gateway.Tests.Selection;
 

@@ -12,6 +12,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Yarp.ReverseProxy.Model;
+using Gateway.Delivery;
+using Gateway.Delivery.Availability;
+using Gateway.Delivery.Load;
+using Gateway.Delivery.Quarantine;
 
 namespace Gateway.Tests.Selection;
 
@@ -23,13 +27,13 @@ public sealed class VolunteerStateTests : IDisposable
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly VolunteerSetOptions _volunteers = new();
-    private readonly SwarmView _swarm;
+    private readonly HoldingsView _swarm;
     private readonly DispatchLedger _ledger;
     private readonly QuarantineList _quarantine;
 
     public VolunteerStateTests()
     {
-        _swarm = new SwarmView(_time);
+        _swarm = new HoldingsView(_time);
         _ledger = new DispatchLedger(_time);
         _quarantine = new QuarantineList(_time, _services.GetRequiredService<IMeterFactory>(), Options.Create(new VerifyOptions()), NullLogger<QuarantineList>.Instance);
     }

@@ -12,6 +12,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
+using Gateway.Delivery;
+using Gateway.Delivery.Load;
+using Gateway.Delivery.Volunteers;
 
 namespace Gateway.Tests.Simulation;
 

@@ -36,7 +36,7 @@ public sealed class DerivedRateTests : IAsyncLifetime
         var leecher = _bed.Track(BitTorrentClient.Aria2(_bed.TorrentFile, _bed.NewFolder("leecher"), _bed.HttpUrl + "/announce", seed: false));
 
         // Sample aria2's own upload speed while the tracker's reports come in (every 2 s announce interval).
-        var view = _bed.Gateway.App.Services.GetRequiredService<SwarmView>();
+        var view = _bed.Gateway.App.Services.GetRequiredService<HoldingsView>();
         var aria2Speeds = new List<long>();
         var derived = new List<long>();
         var lastReport = DateTimeOffset.MinValue;

@@ -25,7 +25,7 @@ public sealed class KeyedVolunteerTests : IAsyncLifetime
         var v1 = _bed.Gateway["v1"];
         var seeder = _bed.Track(BitTorrentClient.Aria2(
             _bed.TorrentFile, TrackerTestBed.SeedFolder(Path.Combine(_bed.Repository.Root, "v1")), $"{_bed.HttpUrl}/announce/{TrackerTestBed.V1Key}", seed: true));
-        var view = _bed.Gateway.App.Services.GetRequiredService<SwarmView>();
+        var view = _bed.Gateway.App.Services.GetRequiredService<HoldingsView>();
         await Eventually.HoldsAsync(() => view.HoldersOf(_bed.ContentId).Contains("v1"), TimeSpan.FromSeconds(45), () => $"holders: [{string.Join(", ", view.HoldersOf(_bed.ContentId))}]\n{seeder.Output}");
 
         using var response = await _bed.Gateway.Client.GetAsync("/" + TrackerTestBed.FilePath);

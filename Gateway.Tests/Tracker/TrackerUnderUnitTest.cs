@@ -11,7 +11,7 @@ using Gateway.Feedback.Http;
 using Gateway.Feedback.Server;
 using Gateway.Feedback.Tracker;
 using Gateway.Feedback.Udp;
-using InMemoryPeerStore = Gateway.State.Memory.InMemoryPeerStore;
+using InMemorySwarmPeerStore = Gateway.State.Memory.InMemorySwarmPeerStore;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -33,7 +33,7 @@ public sealed class TrackerUnderUnitTest : IDisposable
     {
         Options = settings ?? new TrackerOptions { RateLimitPerSecond = 0 };
         var monitor = new FixedOptionsMonitor<TrackerOptions>(Options);
-        Peers = new InMemoryPeerStore(Time);
+        Peers = new InMemorySwarmPeerStore(Time);
         Holdings = new HoldingsRecorder(Swarms);
         Limiter = new AddressRateLimiter(Microsoft.Extensions.Options.Options.Create(Options));
         Tracker = new SwarmTracker(Peers, Swarms, new Directory(), new Keys(), Holdings, new SyncRateEstimator(), monitor, Time, NullLogger<SwarmTracker>.Instance);
@@ -52,9 +52,9 @@ public sealed class TrackerUnderUnitTest : IDisposable
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
 
-    public InMemoryPeerStore Peers { get; }
+    public InMemorySwarmPeerStore Peers { get; }
 
-    public InMemorySwarmStore Swarms { get; } = new();
+    public InMemoryHoldingsStore Swarms { get; } = new();
 
     public HoldingsRecorder Holdings { get; }
 

@@ -9,6 +9,8 @@ using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Gateway.Delivery;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Tests.Tracker;
 
@@ -30,7 +32,7 @@ public sealed class VolunteerKeyRotationTests
         {
             // The new key (TrackerTestBed.V1Key) is on the command line; the old one is in the reloadable file.
             await using var bed = await TrackerTestBed.StartAsync(256 * 1024, "--config", file);
-            var view = bed.Gateway.App.Services.GetRequiredService<SwarmView>();
+            var view = bed.Gateway.App.Services.GetRequiredService<HoldingsView>();
 
             Assert.Equal(string.Empty, FailureOf(await AnnounceAsync(bed, OldKey, "-XX0001-000000000001")));
             await Eventually.HoldsAsync(() => view.HoldersOf(bed.ContentId).Contains("v1"), TimeSpan.FromSeconds(15), () => "an announce with the old key did not make v1 a holder");

@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using CsCheck;
 using Gateway.Core.Content;
 using Gateway.Delivery.Verification;
+using Gateway.Delivery;
+using Gateway.Delivery.Quarantine;
 namespace Gateway.Tests.Verification;
 
 public sealed class ChunkVerifierTests

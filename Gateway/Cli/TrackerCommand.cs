@@ -24,6 +24,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Cli;
 
@@ -69,7 +70,7 @@ public static class TrackerCommand
         services.AddSingleton(TimeProvider.System);
         services.AddCatalog(configuration);
         services.AddVolunteerOptions(configuration);
-        services.AddSwarmStore(configuration);
+        services.AddStores(configuration);
         services.AddGatewayTracker(configuration, host: true);
 
         // The tracker serves its own ports; Kestrel only carries /metrics, and only when asked to.

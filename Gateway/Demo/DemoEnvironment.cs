@@ -163,10 +163,10 @@ public sealed class DemoEnvironment : IAsyncDisposable
 
         // The gateway probed the agents before they listened: wait until it holds them healthy holders again.
         var lookup = _gateway!.Services.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>();
-        var view = _gateway.Services.GetRequiredService<Gateway.State.Views.SwarmView>();
+        var view = _gateway.Services.GetRequiredService<Gateway.State.Views.HoldingsView>();
         var contents = _gateway.Services.GetRequiredService<Gateway.Core.Catalog.CatalogState>().Current.ContentIds;
         bool Ready(string id) =>
-            lookup.TryGetCluster(global::Gateway.Delivery.Cluster.GatewayClusters.Volunteers, out var cluster) && cluster.Destinations.TryGetValue(id, out var destination)
+            lookup.TryGetCluster(global::Gateway.Delivery.GatewayClusters.Volunteers, out var cluster) && cluster.Destinations.TryGetValue(id, out var destination)
             && destination.Health.Active == Yarp.ReverseProxy.Model.DestinationHealth.Healthy
             && contents.Any(c => view.HoldersOf(c).Contains(id));
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);

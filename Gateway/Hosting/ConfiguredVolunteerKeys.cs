@@ -11,6 +11,8 @@ using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.Options;
 using Gateway.Cli;
+using Gateway.Delivery;
+using Gateway.Delivery.Availability;
 
 namespace Gateway.Hosting;
 

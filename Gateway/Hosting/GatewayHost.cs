@@ -34,6 +34,9 @@ using Yarp.ReverseProxy.Transforms;
 using Gateway.Core.Hosting;
 using Gateway.Delivery;
 using Gateway.Cli;
+using Gateway.Delivery.Availability;
+using Gateway.Delivery.Load;
+using Gateway.Delivery.Quarantine;
 
 namespace Gateway.Hosting;
 
@@ -88,6 +91,8 @@ public static class GatewayHost
     /// <summary>Registers every part of the gateway; tests replace single services after this.</summary>
     public static void AddGateway(IServiceCollection services, IConfiguration configuration)
     {
+        // The stores first: the request path reads the holdings view, the tracker writes swarm peers and holdings.
+        services.AddStores(configuration);
         services.AddDelivery(configuration);
         services.AddGatewayTracker(configuration);
     }

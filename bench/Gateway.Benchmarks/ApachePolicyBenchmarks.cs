@@ -8,6 +8,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
+using Gateway.Delivery;
+using Gateway.Delivery.Availability;
+using Gateway.Delivery.Load;
 
 namespace Gateway.Benchmarks;
 
@@ -43,7 +46,7 @@ public class ApachePolicyBenchmarks : IDisposable
         var time = TimeProvider.System;
         var balancer = new FixedOptions<BalancerOptions>(new BalancerOptions());
         _members = new BalancerMembers(new FixedOptions<VolunteerSetOptions>(set), balancer, time);
-        var board = new HeartbeatBoard(time, new Gateway.State.Views.SwarmView(time), balancer, new FixedOptions<SelectionOptions>(new SelectionOptions()));
+        var board = new HeartbeatBoard(time, new Gateway.State.Views.HoldingsView(time), balancer, new FixedOptions<SelectionOptions>(new SelectionOptions()));
         foreach (var member in set.Members)
         {
             board.Record(member.Id, ready: 50, busy: 5);

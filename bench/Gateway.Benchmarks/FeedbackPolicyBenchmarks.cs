@@ -16,6 +16,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Model;
+using Gateway.Delivery;
+using Gateway.Delivery.Availability;
+using Gateway.Delivery.Load;
+using Gateway.Delivery.Quarantine;
 
 namespace Gateway.Benchmarks;
 
@@ -53,7 +57,7 @@ public class FeedbackPolicyBenchmarks : IDisposable
         var time = TimeProvider.System;
         var selection = new SelectionOptions { Candidates = Candidates, Seed = 1, FeedbackMaxAge = TimeSpan.FromHours(1), TieBreakOnBytesLeft = TieBreakOnBytesLeft };
         var set = new VolunteerSetOptions();
-        var view = new SwarmView(time);
+        var view = new HoldingsView(time);
         var ledger = new DispatchLedger(time);
         for (var i = 0; i < Holders; i++)
         {

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.LoadBalancing;
+using Gateway.Delivery.Load;
+using Gateway.Delivery.Volunteers;
 
 namespace Gateway.Delivery.Selection.Apache;
 

@@ -1,3 +1,6 @@
+using Gateway.Delivery.Load;
+using Gateway.Delivery.Volunteers;
+
 namespace Gateway.Delivery.Selection.Apache;
 
 /// <summary>

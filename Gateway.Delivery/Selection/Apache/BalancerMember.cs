@@ -1,4 +1,6 @@
 using Yarp.ReverseProxy.Model;
+using Gateway.Delivery.Load;
+using Gateway.Delivery.Volunteers;
 
 namespace Gateway.Delivery.Selection.Apache;
 

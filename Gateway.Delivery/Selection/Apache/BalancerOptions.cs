@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Options;
+using Gateway.Delivery.Load;
+using Gateway.Delivery.Volunteers;
 
 namespace Gateway.Delivery.Selection.Apache;
 

@@ -6,6 +6,8 @@ using Gateway.State.Resilience;
 using Gateway.State.Setup;
 using Gateway.State.Views;
 using Microsoft.Extensions.Options;
+using Gateway.Delivery.Load;
+using Gateway.Delivery.Volunteers;
 
 namespace Gateway.Delivery.Selection.Apache;
 
@@ -17,7 +19,7 @@ public readonly record struct Heartbeat(int Ready, int Busy, DateTimeOffset Rece
 /// <see cref="BalancerOptions.FeedbackSlots"/> set, a volunteer without a fresh heartbeat is judged from
 /// its tracker load feedback instead.
 /// </summary>
-public sealed class HeartbeatBoard(TimeProvider time, SwarmView swarm, IOptionsMonitor<BalancerOptions> balancer, IOptionsMonitor<SelectionOptions> selection)
+public sealed class HeartbeatBoard(TimeProvider time, HoldingsView swarm, IOptionsMonitor<BalancerOptions> balancer, IOptionsMonitor<SelectionOptions> selection)
 {
     private readonly ConcurrentDictionary<string, Heartbeat> _byVolunteer = new(StringComparer.Ordinal);
 

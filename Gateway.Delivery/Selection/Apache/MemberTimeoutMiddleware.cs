@@ -3,6 +3,8 @@ using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
+using Gateway.Delivery.Availability;
+using Gateway.Delivery.Load;
 
 namespace Gateway.Delivery.Selection.Apache;
 

@@ -1,0 +1,14 @@
+using Gateway.Delivery.Volunteers;
+using Gateway.Delivery.Availability;
+using Gateway.Delivery.RequestPaths;
+
+namespace Gateway.Delivery;
+
+/// <summary>Names of the YARP clusters, routes and metadata the gateway builds.</summary>
+public static class GatewayClusters
+{
+    public const string Volunteers = "volunteers";
+    public const string Origin = "origin";
+    public const string OriginDestinationId = "origin";
+    public const string ModeMetadata = "Gateway.Mode";
+}

@@ -1,0 +1,21 @@
+using System.Collections.Frozen;
+using Gateway.State.Memory;
+using Gateway.State.Redis;
+using Gateway.State.Resilience;
+using Gateway.State.Setup;
+using Gateway.State.Views;
+
+namespace Gateway.State;
+
+/// <summary>A consistent full copy of the swarm state, used to (re)build a reader's view.</summary>
+/// <param name="Holdings">Per volunteer id, the content ids it holds completely.</param>
+/// <param name="Loads">Per volunteer id, its last load report.</param>
+public sealed record HoldingsSnapshot(
+    FrozenDictionary<string, FrozenSet<string>> Holdings,
+    FrozenDictionary<string, LoadReport> Loads)
+{
+    /// <summary>The empty state: nobody holds anything.</summary>
+    public static HoldingsSnapshot Empty { get; } = new(
+        FrozenDictionary<string, FrozenSet<string>>.Empty,
+        FrozenDictionary<string, LoadReport>.Empty);
+}

@@ -1,0 +1,14 @@
+using Gateway.State.Memory;
+using Gateway.State.Redis;
+using Gateway.State.Resilience;
+using Gateway.State.Setup;
+using Gateway.State.Views;
+
+namespace Gateway.State;
+
+/// <summary>A swarm store that expires volunteers nobody writes about (<see cref="StoreOptions.VolunteerTtl"/>).</summary>
+public interface IHoldingsExpiry
+{
+    /// <summary>Removes every volunteer whose record expired and publishes each removal; returns how many.</summary>
+    ValueTask<int> SweepExpiredAsync(CancellationToken cancellationToken);
+}
