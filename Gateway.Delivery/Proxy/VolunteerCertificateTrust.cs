@@ -6,8 +6,8 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Delivery.Proxy;
 
 /// <summary>
-/// Decides whether an https volunteer's certificate is trusted when the gateway fetches from it (proxy mode, the
-/// verifying forwarder, health probes): the system's trust store as always, plus the CA certificates in
+/// Decides whether an https volunteer's certificate is trusted when the gateway fetches from it (proxy mode,
+/// verified proxying, health probes): the system's trust store as always, plus the CA certificates in
 /// <c>Proxy:VolunteerCaFile</c> (volunteers with certificates from the operator's own CA or self-signed ones), plus
 /// certificates pinned by SHA-256 in <c>Proxy:VolunteerCertificateThumbprints</c>. The host name must match in every
 /// case: this is never "accept any certificate".

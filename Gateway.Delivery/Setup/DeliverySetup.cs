@@ -68,16 +68,10 @@ public static class DeliverySetup
             }
 
             pipeline.UseMiddleware<RedirectMiddleware>();
-            pipeline.UseMiddleware<VerifyingProxyMiddleware>();
-            pipeline.UseMiddleware<FailoverMiddleware>();
-            if (tracing)
-            {
-                pipeline.UseMiddleware<AttemptTracingMiddleware>();
-            }
 
-            pipeline.UseMiddleware<MemberAccountingMiddleware>();
-            pipeline.UseMiddleware<MemberTimeoutMiddleware>();
-            pipeline.UsePassiveHealthChecks();
+            // One loop for every attempt, plain or verified: selection again on failover, accounting, per-member
+            // timeout, tracing, passive health (no YARP passive-health step: the loop reports each attempt once).
+            pipeline.UseMiddleware<AttemptLoop>();
         });
     }
 
@@ -130,6 +124,9 @@ public static class DeliverySetup
         services.AddSingleton<ILoadBalancingPolicy, FeedbackPowerOfTwoPolicy>();
         services.AddSingleton<RetryPicker>();
         services.AddSingleton<PassiveHealthReporter>();
+        services.AddSingleton<MemberAccounting>();
+        services.AddSingleton<AttemptAccounting>();
+        services.AddSingleton<AttemptTracer>();
         services.AddApacheBalancer(configuration);
         services.AddBalancerManager(configuration);
 

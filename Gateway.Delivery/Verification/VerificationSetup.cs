@@ -14,10 +14,10 @@ public static class VerificationSetup
         services.AddSingleton<QuarantineList>();
 
         // https volunteers: the same certificate trust for YARP's clients (registered before AddReverseProxy, whose
-        // TryAdd then keeps it) and the verifying forwarder's.
+        // TryAdd then keeps it) and the verified proxy's.
         services.AddSingleton<Gateway.Delivery.Proxy.VolunteerCertificateTrust>();
         services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, Gateway.Delivery.Proxy.VolunteerHttpClientFactory>();
-        services.AddSingleton<VerifyingForwarder>();
+        services.AddSingleton<VerifiedProxy>();
         services.AddSingleton<Gateway.Delivery.Mirrors.HealthyHolders>();
         services.AddSingleton<Gateway.Delivery.Mirrors.MirrorLinks>();
 
