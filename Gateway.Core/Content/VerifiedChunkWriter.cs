@@ -3,7 +3,7 @@ namespace Gateway.Core.Content;
 /// <summary>
 /// Sends a customer the verified chunks of one download (their part in its range): the status line and headers
 /// with the first, then each chunk in one write that overlaps the reading of the next (into the verifier's other
-/// buffer). Shared by the gateway's verifying forwarder and <c>verify-proxy</c>.
+/// buffer). Used by <see cref="VerifiedChunkReader"/>, so the gateway's verified proxying and <c>verify-proxy</c> share it.
 /// </summary>
 public sealed class VerifiedChunkWriter(HttpContext context, ByteRange range, ChunkVerifier verifier)
 {

@@ -8,6 +8,8 @@ using Yarp.ReverseProxy.Configuration;
 using Gateway.Delivery.Volunteers;
 using Gateway.Delivery.Availability;
 using Gateway.Delivery.Load;
+using Gateway.Delivery.Proxy.Attempts;
+using Gateway.Delivery.Proxy.Transport;
 
 namespace Gateway.Delivery.Cluster;
 

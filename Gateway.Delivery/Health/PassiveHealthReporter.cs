@@ -1,19 +1,22 @@
 using Gateway.Delivery.Cluster;
-using Gateway.Delivery.Volunteers;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
 using Gateway.Delivery.Availability;
+using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Delivery.Health;
 
 /// <summary>
-/// Tells the volunteers cluster's passive health policy how an attempt that did not go through YARP's
-/// forwarder went (the verifying forwarder's), as YARP's own passive-health step does after each forward,
-/// so volunteers failing verified downloads are marked down the same way.
+/// The volunteers cluster's passive health, told once after each proxy attempt on a volunteer (by
+/// <see cref="Gateway.Delivery.Proxy.AttemptLoop"/>, plain or verified; the proxy pipeline has no YARP passive-health
+/// step of its own): a transport failure (no connection, a silence, a broken body) counts against the volunteer,
+/// anything else as a request that went through, unless the customer left first.
 /// </summary>
 public sealed class PassiveHealthReporter
 {
+    private static readonly AttemptError TransportFailure = new();
+
     private readonly Dictionary<string, IPassiveHealthCheckPolicy> _policies;
     private readonly IProxyStateLookup _proxyState;
 
@@ -23,21 +26,22 @@ public sealed class PassiveHealthReporter
         _proxyState = proxyState;
     }
 
-    /// <summary>Reports one attempt on <paramref name="volunteerId"/>: a transport failure, or a request that went through.</summary>
-    public void Report(HttpContext context, string volunteerId, bool transportFailed)
+    /// <summary>Reports one attempt on <paramref name="volunteer"/>: a transport failure, or a request that went through.</summary>
+    public void Report(HttpContext context, DestinationState volunteer, bool transportFailed)
     {
         ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(volunteer);
         if (!_proxyState.TryGetCluster(GatewayClusters.Volunteers, out var cluster)
             || cluster.Model.Config.HealthCheck?.Passive is not { Enabled: true } passive
             || !_policies.TryGetValue(passive.Policy ?? "TransportFailureRate", out var policy)
-            || !cluster.Destinations.TryGetValue(volunteerId, out var destination))
+            || !cluster.Destinations.TryGetValue(volunteer.DestinationId, out var destination))
         {
             return;
         }
 
-        // The policy reads the outcome from the error feature, as it does after YARP's forwarder.
+        // YARP's policies read the outcome from the error feature (and ignore it once the customer left).
         var previous = context.Features.Get<IForwarderErrorFeature>();
-        context.Features.Set<IForwarderErrorFeature?>(transportFailed ? new AttemptError() : null);
+        context.Features.Set<IForwarderErrorFeature?>(transportFailed ? TransportFailure : null);
         try
         {
             policy.RequestProxied(context, cluster, destination);

@@ -4,6 +4,8 @@ using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
 using Yarp.ReverseProxy.Transforms;
 using Gateway.Delivery.Availability;
+using Gateway.Delivery.Proxy.Attempts;
+using Gateway.Delivery.Proxy.Transport;
 
 namespace Gateway.Delivery.Proxy;
 

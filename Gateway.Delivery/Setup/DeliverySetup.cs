@@ -1,3 +1,4 @@
+using Gateway.Delivery.Mirrors;
 using OpenTelemetry.Metrics;
 using Gateway.Delivery.AccessLog;
 using Gateway.Delivery.BalancerManager;
@@ -34,6 +35,8 @@ using Gateway.Core.Hosting;
 using Gateway.Delivery.Availability;
 using Gateway.Delivery.Load;
 using Gateway.Delivery.Quarantine;
+using Gateway.Delivery.Proxy.Attempts;
+using Gateway.Delivery.Proxy.Transport;
 
 namespace Gateway.Delivery.Setup;
 
@@ -55,7 +58,9 @@ public static class DeliverySetup
         app.MapGatewayHealth();
         app.MapGatewayMetrics();
         app.MapBalancerManager();
-        VerificationSetup.MapVerification(app);
+        // ?meta4, ?mirrorlist, the tamper report and the quarantine endpoints, before the proxy's catch-all route.
+        app.UseMiddleware<MirrorInfoMiddleware>();
+        QuarantineEndpoints.Map(app);
         app.MapReverseProxy(pipeline =>
         {
             if (tracing)
@@ -71,16 +76,10 @@ public static class DeliverySetup
             }
 
             pipeline.UseMiddleware<RedirectMiddleware>();
-            pipeline.UseMiddleware<VerifyingProxyMiddleware>();
-            pipeline.UseMiddleware<FailoverMiddleware>();
-            if (tracing)
-            {
-                pipeline.UseMiddleware<AttemptTracingMiddleware>();
-            }
 
-            pipeline.UseMiddleware<MemberAccountingMiddleware>();
-            pipeline.UseMiddleware<MemberTimeoutMiddleware>();
-            pipeline.UsePassiveHealthChecks();
+            // One loop for every attempt, plain or verified: selection again on failover, accounting, per-member
+            // timeout, tracing, passive health (no YARP passive-health step: the loop reports each attempt once).
+            pipeline.UseMiddleware<AttemptLoop>();
         });
     }
 
@@ -133,10 +132,29 @@ public static class DeliverySetup
         services.AddSingleton<ILoadBalancingPolicy, FeedbackPowerOfTwoPolicy>();
         services.AddSingleton<RetryPicker>();
         services.AddSingleton<PassiveHealthReporter>();
+        services.AddSingleton<MemberAccounting>();
+        services.AddSingleton<AttemptAccounting>();
+        services.AddSingleton<AttemptTracer>();
         services.AddApacheBalancer(configuration);
         services.AddBalancerManager(configuration);
 
-        VerificationSetup.AddVerification(services, configuration);
+        AddValidatedOptions<VerifyOptions, VerifyOptionsValidator>(services, configuration.GetSection(VerifyOptions.Section));
+        services.AddSingleton<QuarantineList>();
+
+        // https volunteers: the same certificate trust for YARP's clients (registered before AddReverseProxy, whose
+        // TryAdd then keeps it) and the verified proxy's.
+        services.AddSingleton<VolunteerCertificateTrust>();
+        services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, VolunteerHttpClientFactory>();
+        services.AddSingleton<VerifiedProxy>();
+        services.AddSingleton<HealthyHolders>();
+        services.AddSingleton<MirrorLinks>();
+
+        // Several gateways on one Redis store ban a tamperer together (the store's RedisConnection is registered by AddStores).
+        if (configuration.GetValue<StoreKind>($"{StoreOptions.Section}:{nameof(StoreOptions.Kind)}") == StoreKind.Redis)
+        {
+            services.AddSingleton<SharedQuarantine>();
+            services.AddHostedService(sp => sp.GetRequiredService<SharedQuarantine>());
+        }
         services.AddSingleton<IProxyConfigProvider, GatewayProxyConfigProvider>();
         services.AddReverseProxy()
             .AddTransforms(context => context.AddResponseTransform(VolunteerResponseTransform.ApplyAsync));
@@ -171,7 +189,7 @@ public static class DeliverySetup
         _ = services.GetRequiredService<IOptions<BalancerOptions>>().Value;
         _ = services.GetRequiredService<IOptions<BalancerManagerOptions>>().Value;
         _ = services.GetRequiredService<IOptions<Gateway.Feedback.Tracker.TrackerOptions>>().Value;
-        VerificationSetup.ValidateOptions(services);
+        _ = services.GetRequiredService<IOptions<VerifyOptions>>().Value;
         _ = services.GetRequiredService<IOptions<StoreOptions>>().Value;
     }
 

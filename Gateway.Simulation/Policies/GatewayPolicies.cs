@@ -94,7 +94,7 @@ internal sealed class GatewayPolicies : IDisposable
             return;
         }
 
-        // FailoverMiddleware, YARP's forwarder and MemberAccountingMiddleware, as in proxy mode.
+        // AttemptLoop's accounting and YARP's forwarder, as in proxy mode.
         _ledger.BeginTransfer(id);
         destination.ConcurrentRequestCount++;
         _members?.Find(id)?.BeginRequest();

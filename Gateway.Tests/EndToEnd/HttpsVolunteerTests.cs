@@ -10,6 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Gateway.Delivery;
 using Gateway.Delivery.Quarantine;
+using Gateway.Delivery.Proxy.Attempts;
+using Gateway.Delivery.Proxy.Transport;
 
 namespace Gateway.Tests.EndToEnd;
 

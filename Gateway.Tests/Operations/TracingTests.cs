@@ -60,10 +60,10 @@ public sealed class TracingTests
         var selection = Assert.Single(ours, a => a.OperationName == SelectionTracingMiddleware.SelectionSpan);
         Assert.Equal(Holders, ((string[])selection.GetTagItem("gateway.candidates")!).Order());
         Assert.Contains((string)selection.GetTagItem("gateway.choice")!, Holders);
-        var attempts = ours.Where(a => a.OperationName == AttemptTracingMiddleware.AttemptSpan).ToArray();
+        var attempts = ours.Where(a => a.OperationName == AttemptTracer.AttemptSpan).ToArray();
         Assert.Equal(Holders, attempts.Select(a => (string)a.GetTagItem("gateway.volunteer")!).Order());
         Assert.All(attempts, a => Assert.Equal(ActivityStatusCode.Error, a.Status));
-        var origin = Assert.Single(ours, a => a.OperationName == AttemptTracingMiddleware.OriginSpan);
+        var origin = Assert.Single(ours, a => a.OperationName == AttemptTracer.OriginSpan);
         Assert.Equal(true, origin.GetTagItem("gateway.fallback"));
 
         // One tree: every span of ours hangs below the request's server span, and each traceparent a

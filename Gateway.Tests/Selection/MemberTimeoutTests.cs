@@ -7,7 +7,7 @@ namespace Gateway.Tests.Selection;
 
 /// <summary>
 /// Apache's per-member <c>timeout</c> in proxy mode, through YARP's forwarder (verification off) and the
-/// verifying forwarder (on): every slow volunteer answers after 2 s; the cluster-wide activity timeout is 1 s.
+/// verified body (on): every slow volunteer answers after 2 s; the cluster-wide activity timeout is 1 s.
 /// </summary>
 public sealed class MemberTimeoutTests
 {

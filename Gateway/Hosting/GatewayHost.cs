@@ -37,6 +37,8 @@ using Gateway.Cli;
 using Gateway.Delivery.Availability;
 using Gateway.Delivery.Load;
 using Gateway.Delivery.Quarantine;
+using Gateway.Delivery.Proxy.Attempts;
+using Gateway.Delivery.Proxy.Transport;
 
 namespace Gateway.Hosting;
 

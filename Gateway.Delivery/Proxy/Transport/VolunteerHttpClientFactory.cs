@@ -1,6 +1,7 @@
 using Yarp.ReverseProxy.Forwarder;
+using Gateway.Delivery.Proxy.Attempts;
 
-namespace Gateway.Delivery.Proxy;
+namespace Gateway.Delivery.Proxy.Transport;
 
 /// <summary>YARP's client factory with the volunteers' certificate trust (<see cref="VolunteerCertificateTrust"/>) applied.</summary>
 public sealed class VolunteerHttpClientFactory(VolunteerCertificateTrust trust, ILogger<ForwarderHttpClientFactory> logger)

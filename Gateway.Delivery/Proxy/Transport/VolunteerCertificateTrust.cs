@@ -2,12 +2,13 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
+using Gateway.Delivery.Proxy.Attempts;
 
-namespace Gateway.Delivery.Proxy;
+namespace Gateway.Delivery.Proxy.Transport;
 
 /// <summary>
-/// Decides whether an https volunteer's certificate is trusted when the gateway fetches from it (proxy mode, the
-/// verifying forwarder, health probes): the system's trust store as always, plus the CA certificates in
+/// Decides whether an https volunteer's certificate is trusted when the gateway fetches from it (proxy mode,
+/// verified proxying, health probes): the system's trust store as always, plus the CA certificates in
 /// <c>Proxy:VolunteerCaFile</c> (volunteers with certificates from the operator's own CA or self-signed ones), plus
 /// certificates pinned by SHA-256 in <c>Proxy:VolunteerCertificateThumbprints</c>. The host name must match in every
 /// case: this is never "accept any certificate".
@@ -74,6 +75,5 @@ public sealed class VolunteerCertificateTrust
     }
 
     /// <summary>Accepts <c>AB:CD…</c>, spaces and either case.</summary>
-    public static string Normalize(string thumbprint) =>
-        new([.. (thumbprint ?? string.Empty).Where(char.IsAsciiHexDigit).Select(char.ToLowerInvariant)]);
+    public static string Normalize(string thumbprint) => ProxyOptions.NormalizeThumbprint(thumbprint);
 }

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
+using Gateway.Delivery.Proxy.Attempts;
+using Gateway.Delivery.Proxy;
 
-namespace Gateway.Delivery.Proxy;
+namespace Gateway.Delivery;
 
 /// <summary>Proxy mode (section <c>Proxy</c>).</summary>
 public sealed class ProxyOptions
@@ -21,6 +23,10 @@ public sealed class ProxyOptions
 
     /// <summary>SHA-256 fingerprints (hex, colons allowed) of volunteer certificates trusted as they are (pinned); the host name must still match.</summary>
     public IList<string> VolunteerCertificateThumbprints { get; } = [];
+
+    /// <summary>A certificate fingerprint as compared: hex digits only, lower case (accepts <c>AB:CD…</c>, spaces and either case).</summary>
+    public static string NormalizeThumbprint(string thumbprint) =>
+        new([.. (thumbprint ?? string.Empty).Where(char.IsAsciiHexDigit).Select(char.ToLowerInvariant)]);
 }
 
 internal sealed class ProxyOptionsValidator : IValidateOptions<ProxyOptions>
@@ -58,7 +64,7 @@ internal sealed class ProxyOptionsValidator : IValidateOptions<ProxyOptions>
 
         foreach (var thumbprint in options.VolunteerCertificateThumbprints)
         {
-            if (VolunteerCertificateTrust.Normalize(thumbprint).Length != 64)
+            if (ProxyOptions.NormalizeThumbprint(thumbprint).Length != 64)
             {
                 errors.Add($"Proxy:VolunteerCertificateThumbprints '{thumbprint}' is not a SHA-256 fingerprint (64 hex digits).");
             }

@@ -1,0 +1,37 @@
+using Gateway.Delivery.Load;
+using Gateway.Delivery.Health;
+using Gateway.Delivery.Selection;
+using Gateway.Delivery.Selection.Apache;
+using Yarp.ReverseProxy.Model;
+using Gateway.Delivery.Proxy.Attempts;
+using Gateway.Delivery.Proxy.Transport;
+
+namespace Gateway.Delivery.Proxy;
+
+/// <summary>
+/// What each attempt on a volunteer counts, plain or verified: the transfer in flight for the load estimate
+/// (<see cref="DispatchLedger"/>), Apache's member counters and error state (<see cref="MemberAccounting"/>), and
+/// YARP's passive health (<see cref="PassiveHealthReporter"/>), each told once per attempt.
+/// </summary>
+public sealed class AttemptAccounting(DispatchLedger ledger, MemberAccounting members, PassiveHealthReporter passiveHealth)
+{
+    /// <summary>Counts an attempt on <paramref name="volunteer"/> as begun.</summary>
+    public AttemptTicket Begin(DestinationState volunteer)
+    {
+        ArgumentNullException.ThrowIfNull(volunteer);
+        ledger.BeginTransfer(volunteer.DestinationId);
+        return new AttemptTicket(volunteer, members.Begin(volunteer.DestinationId));
+    }
+
+    /// <summary>Counts the attempt as ended, with how it went.</summary>
+    public void End(HttpContext context, in AttemptTicket ticket, in AttemptResult result)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ledger.EndTransfer(ticket.Volunteer.DestinationId);
+        members.End(ticket.Member, context.Request.ContentLength ?? 0, result);
+        passiveHealth.Report(context, ticket.Volunteer, result.IsTransportFailure);
+    }
+}
+
+/// <summary>An attempt in flight: the volunteer, and its Apache member when it is one (its own timeout applies).</summary>
+public readonly record struct AttemptTicket(DestinationState Volunteer, BalancerMember? Member);
