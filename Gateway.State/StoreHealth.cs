@@ -7,7 +7,7 @@ using Gateway.State.Views;
 namespace Gateway.State;
 
 /// <summary>
-/// What a gateway knows about its swarm store right now, for metrics and the readiness page: whether it
+/// What a gateway knows about its store right now, for metrics and the readiness page: whether it
 /// reaches the store, when its view last matched the store, and how stale the view may be.
 /// </summary>
 public sealed class StoreHealth(TimeProvider time)

@@ -8,7 +8,7 @@ using Gateway.State.Views;
 namespace Gateway.State;
 
 /// <summary>
-/// The swarm store's state as instruments on the store's meter (<c>Gateway.Store</c>), read from
+/// The store (swarm peers and holdings)'s state as instruments on the store's meter (<c>Gateway.Store</c>), read from
 /// <see cref="StoreHealth"/> whenever an exporter collects: following, staleness, notification delay and
 /// buffered writes, each tagged with the store's kind. (Whether the store answers is the gateway's
 /// <c>gateway.store.reachable</c>.)

@@ -18,7 +18,7 @@ public enum StoreKind
     Redis,
 }
 
-/// <summary>The swarm store and how a gateway follows it (section <c>Store</c>).</summary>
+/// <summary>The store (swarm peers and holdings) and how a gateway follows it (section <c>Store</c>).</summary>
 public sealed class StoreOptions
 {
     public const string Section = "Store";

@@ -25,7 +25,7 @@ public static class GatewayTelemetry
     /// <summary>Reserved for the tracker: announces by result, torrents and peers tracked (<c>tracker.*</c> instruments).</summary>
     public const string TrackerMeterName = "Gateway.Tracker";
 
-    /// <summary>Reserved for the swarm store implementations: connection state, command latency, pub/sub lag (<c>gateway.store.*</c>).</summary>
+    /// <summary>Reserved for the store implementations: connection state, command latency, pub/sub lag (<c>gateway.store.*</c>).</summary>
     public const string StoreMeterName = "Gateway.Store";
 
     /// <summary>Reserved for verification and quarantine: digest mismatches, volunteers quarantined (<c>gateway.verification.*</c>).</summary>

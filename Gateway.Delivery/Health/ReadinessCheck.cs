@@ -51,7 +51,7 @@ internal sealed class ReadinessOptionsValidator : IValidateOptions<ReadinessOpti
             : ValidateOptionsResult.Fail($"Readiness:MaxViewStaleness {options.MaxViewStaleness} is too short; use at least 00:00:01 (the store is reconciled every 60 s).");
 }
 
-/// <summary>Decides readiness from the catalog and the swarm store (<c>/readyz</c>).</summary>
+/// <summary>Decides readiness from the catalog and the holdings store (<c>/readyz</c>).</summary>
 public sealed class ReadinessCheck(CatalogState catalog, IHoldingsStore store, HoldingsView view, IOptionsMonitor<ReadinessOptions> options, TimeProvider time)
 {
     public ReadinessReport Check()
@@ -68,7 +68,7 @@ public sealed class ReadinessCheck(CatalogState catalog, IHoldingsStore store, H
         string? reason = null;
         if (!status.Reachable)
         {
-            reason = $"the swarm store is unreachable ({status.Description}); serving from the last view";
+            reason = $"the holdings store is unreachable ({status.Description}); serving from the last view";
         }
         else if (viewAge is null)
         {

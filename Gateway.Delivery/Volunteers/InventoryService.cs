@@ -16,7 +16,7 @@ using Gateway.Delivery.Availability;
 namespace Gateway.Delivery.Volunteers;
 
 /// <summary>
-/// Fills the swarm store from the volunteers' configured inventories (<c>Volunteers:N:Inventory</c>): the
+/// Fills the holdings store from the volunteers' configured inventories (<c>Volunteers:N:Inventory</c>): the
 /// simple way to say who holds what before (or without) the tracker. Volunteers without one are left to the tracker.
 /// </summary>
 public sealed partial class InventoryService(

@@ -12,7 +12,7 @@ using Gateway.Feedback.Udp;
 namespace Gateway.Feedback.Tracker;
 
 /// <summary>
-/// Writes a volunteer's holdings through to the swarm store: it holds a content id while at least one of its
+/// Writes a volunteer's holdings through to the holdings store: it holds a content id while at least one of its
 /// keyed peers seeds a torrent that contains it. Seeding is recorded per peer id, so repeated or reordered
 /// announces (a re-announce before an expiry sweep, two peers of one volunteer) never double count.
 /// </summary>

@@ -15,7 +15,7 @@ public interface ITorrentDirectory
 }
 
 /// <summary>A volunteer as its announce key names it.</summary>
-/// <param name="Id">The volunteer id (as in the gateway's <c>Volunteers</c> configuration and the swarm store).</param>
+/// <param name="Id">The volunteer id (as in the gateway's <c>Volunteers</c> configuration and the holdings store).</param>
 /// <param name="BaseUrl">Where it serves customers over HTTP.</param>
 public sealed record KeyedVolunteer(string Id, Uri BaseUrl);
 

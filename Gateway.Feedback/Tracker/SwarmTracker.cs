@@ -16,7 +16,7 @@ namespace Gateway.Feedback.Tracker;
 
 /// <summary>
 /// The tracker's logic between its frontends (HTTP, UDP) and its peer store: which torrents and keys are
-/// accepted, the peer lifecycle, and what a keyed volunteer's announces mean for the swarm store (holdings
+/// accepted, the peer lifecycle, and what a keyed volunteer's announces mean for the holdings store (holdings
 /// and load feedback).
 /// </summary>
 public sealed partial class SwarmTracker(

@@ -8,7 +8,7 @@ using Gateway.State.Views;
 
 namespace Gateway.State.Memory;
 
-/// <summary>The swarm store of a single process: the default, which needs nothing installed.</summary>
+/// <summary>The holdings store of a single process: the default, which needs nothing installed.</summary>
 public sealed class InMemoryHoldingsStore : IHoldingsStore, IHoldingsExpiry
 {
     // One lock keeps each change and its notification in the same order for every watcher;

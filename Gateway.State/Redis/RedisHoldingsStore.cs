@@ -13,7 +13,7 @@ using Gateway.State.Views;
 namespace Gateway.State.Redis;
 
 /// <summary>
-/// The swarm store in Redis (or Redis Cluster), shared by every gateway and tracker that names the same
+/// The holdings store in Redis (or Redis Cluster), shared by every gateway and tracker that names the same
 /// Redis and key prefix. Each change is one Lua script that also refreshes the volunteer's expiry and
 /// publishes the change; readers follow the publications and reconcile from a full read now and then.
 /// Writes never fail because Redis does: what Redis cannot take now is buffered per volunteer and written

@@ -292,7 +292,7 @@ public sealed class RedisSwarmPeerStore(RedisConnection connection, StoreResilie
         if (peer.VolunteerId is not null)
         {
             // In another slot than the swarm (a Cluster script touches one slot): a second call. Lost, it only
-            // means the volunteer's holdings leave by the swarm store's own expiry instead of the sweep.
+            // means the volunteer's holdings leave by the holdings store's own expiry instead of the sweep.
             await resilience.Pipeline.ExecuteAsync(
                 async ct => await Database.SortedSetAddAsync(_keyed, Member(swarm, peer.Id), expires).WaitAsync(ct).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);

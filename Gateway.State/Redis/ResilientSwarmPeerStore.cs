@@ -284,7 +284,7 @@ public sealed partial class ResilientSwarmPeerStore : ISwarmPeerStore, ISwarmPee
         {
             // A whole read after an earlier one: Redis lost the swarm (a restart without persistence) or this copy
             // fell behind its log. The keyed peers are dropped here even when a flush just wrote them again, so that
-            // each volunteer's next announce looks new and rewrites its holdings into the swarm store, which lost them too.
+            // each volunteer's next announce looks new and rewrites its holdings into the holdings store, which lost them too.
             var lost = copy.Whole && _readUpTo.GetValueOrDefault(copy.Swarm) > 0;
             _readUpTo[copy.Swarm] = copy.Sequence;
             lock (_pending)

@@ -12,7 +12,7 @@ using Gateway.State.Views;
 
 namespace Gateway.State.Setup;
 
-/// <summary>Registers the swarm store chosen by <c>Store:Kind</c>, the view that follows it and its health.</summary>
+/// <summary>Registers the store chosen by <c>Store:Kind</c>, the view that follows it and its health.</summary>
 public static class StoreServiceCollectionExtensions
 {
     /// <summary>

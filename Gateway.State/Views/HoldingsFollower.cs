@@ -144,9 +144,9 @@ public sealed partial class HoldingsFollower(IHoldingsStore store, HoldingsView 
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Following the swarm store failed ({Reason}); serving from the last view and retrying")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Following the holdings store failed ({Reason}); serving from the last view and retrying")]
     private static partial void LogFollowFailed(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The swarm store has been unreadable too long: forgot {Count} volunteers not heard of for {MaxAge}; their files go to the origin")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The holdings store has been unreadable too long: forgot {Count} volunteers not heard of for {MaxAge}; their files go to the origin")]
     private static partial void LogForgotten(ILogger logger, int count, TimeSpan maxAge);
 }

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Gateway.Tests.Store;
 
 /// <summary>
-/// What every swarm store must do, run against each implementation (in memory, one Redis, a Redis Cluster).
+/// What every holdings store must do, run against each implementation (in memory, one Redis, a Redis Cluster).
 /// A test writes through one client and reads or watches through another, as a tracker and a gateway would.
 /// </summary>
 public abstract class HoldingsStoreContract : StoreClientOwner
