@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Xml;
 using Gateway.Core.Content;
+
 namespace Gateway.ClientProxy;
 
 /// <summary>

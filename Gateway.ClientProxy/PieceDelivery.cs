@@ -1,5 +1,6 @@
 using System.Net;
 using Gateway.Core.Content;
+
 namespace Gateway.ClientProxy;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using Gateway.Core.Content;
+
 namespace Gateway.ClientProxy;
 
 /// <summary>The status and headers of a verified answer, from the gateway's facts (nothing a source sent).</summary>

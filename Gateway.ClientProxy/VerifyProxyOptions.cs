@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Gateway.Core.Content;
 
 namespace Gateway.ClientProxy;
 

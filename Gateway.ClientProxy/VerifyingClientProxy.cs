@@ -1,10 +1,8 @@
-using Gateway.Core.Reports;
 using System.Buffers;
 using System.Net;
 using System.Security.Cryptography;
-using System.Text.Json;
-
 using Gateway.Core.Content;
+using Gateway.Core.Reports;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 

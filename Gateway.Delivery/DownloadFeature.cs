@@ -1,7 +1,5 @@
 using Gateway.Core.Catalog;
 using Yarp.ReverseProxy.Model;
-using Gateway.Core.Paths;
-using Gateway.Delivery.RequestPaths;
 
 namespace Gateway.Delivery;
 

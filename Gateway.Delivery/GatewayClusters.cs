@@ -1,7 +1,3 @@
-using Gateway.Delivery.Volunteers;
-using Gateway.Delivery.Availability;
-using Gateway.Delivery.RequestPaths;
-
 namespace Gateway.Delivery;
 
 /// <summary>Names of the YARP clusters, routes and metadata the gateway builds.</summary>

@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Options;
-using Gateway.Delivery.Proxy.Attempts;
-using Gateway.Delivery.Proxy;
 
 namespace Gateway.Delivery;
 

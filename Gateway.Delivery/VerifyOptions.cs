@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Options;
-using Gateway.Core.Content;
-using Gateway.Delivery.RequestPaths;
 
 namespace Gateway.Delivery;
 

@@ -1,6 +1,5 @@
 using Gateway.Core.Torrents;
-using Gateway.Core.Announce;
-using Gateway.State.Memory;
+
 namespace Gateway.State;
 
 /// <summary>What the peer was before an announce.</summary>

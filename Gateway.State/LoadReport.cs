@@ -1,9 +1,3 @@
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
-
 namespace Gateway.State;
 
 /// <summary>A volunteer's self-reported load, as carried on its tracker announce (or set by hand).</summary>

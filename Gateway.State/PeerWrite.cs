@@ -1,10 +1,6 @@
 using Gateway.Core.Torrents;
-using Gateway.Core.Announce;
-using Gateway.State.Memory;
 using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
+
 namespace Gateway.State;
 
 /// <summary>A peer's latest change not yet in Redis: an announce (<see cref="Peer"/> set) or a removal.</summary>

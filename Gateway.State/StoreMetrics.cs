@@ -1,9 +1,4 @@
 using System.Diagnostics.Metrics;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
 
 namespace Gateway.State;
 

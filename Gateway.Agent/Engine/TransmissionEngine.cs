@@ -4,12 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Core.Torrents;
 using Microsoft.Extensions.Options;
-using Gateway.Agent.Hosting;
-using Gateway.Agent.Mirror;
-using Gateway.Agent.Serving;
-using Gateway.Agent.Status;
-using Gateway.Agent.Sync;
-using Gateway.Agent.Relay;
 
 namespace Gateway.Agent.Engine;
 

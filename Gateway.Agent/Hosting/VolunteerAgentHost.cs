@@ -1,18 +1,17 @@
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.Json;
 using Gateway.Agent.Engine;
+using Gateway.Agent.Mirror;
+using Gateway.Agent.Relay;
+using Gateway.Agent.Serving;
+using Gateway.Agent.Status;
+using Gateway.Agent.Sync;
 using Gateway.Core.Catalog;
 using Gateway.Core.Hosting;
 using Gateway.Core.Telemetry;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
-using Gateway.Agent.Mirror;
-using Gateway.Agent.Serving;
-using Gateway.Agent.Status;
-using Gateway.Agent.Sync;
-using Gateway.Agent.Relay;
 
 namespace Gateway.Agent.Hosting;
 

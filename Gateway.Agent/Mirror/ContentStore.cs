@@ -1,10 +1,5 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
-using Gateway.Agent.Hosting;
-using Gateway.Agent.Serving;
-using Gateway.Agent.Status;
-using Gateway.Agent.Sync;
-using Gateway.Agent.Relay;
 
 namespace Gateway.Agent.Mirror;
 

@@ -1,9 +1,5 @@
 using Gateway.Core.Catalog;
-using Gateway.Agent.Hosting;
-using Gateway.Agent.Serving;
-using Gateway.Agent.Status;
-using Gateway.Agent.Sync;
-using Gateway.Agent.Relay;
+
 namespace Gateway.Agent.Mirror;
 
 /// <summary>

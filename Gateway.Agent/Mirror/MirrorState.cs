@@ -2,11 +2,7 @@ using System.Collections.Frozen;
 using Gateway.Agent.Engine;
 using Gateway.Core.Catalog;
 using Gateway.Core.Torrents;
-using Gateway.Agent.Hosting;
-using Gateway.Agent.Serving;
-using Gateway.Agent.Status;
-using Gateway.Agent.Sync;
-using Gateway.Agent.Relay;
+
 namespace Gateway.Agent.Mirror;
 
 /// <summary>Where a mirrored torrent is in its life.</summary>

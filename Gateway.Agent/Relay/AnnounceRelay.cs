@@ -1,15 +1,11 @@
 using System.Globalization;
 using System.Text;
-using Gateway.Core.Bencode;
-using Gateway.Core.Announce;
-using Gateway.Core.Torrents;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Options;
-using Gateway.Agent.Hosting;
 using Gateway.Agent.Mirror;
 using Gateway.Agent.Serving;
-using Gateway.Agent.Status;
-using Gateway.Agent.Sync;
+using Gateway.Core.Announce;
+using Gateway.Core.Bencode;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Agent.Relay;
 

@@ -1,15 +1,12 @@
-using Gateway.Agent.WebSeed;
 using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using Gateway.Core.Torrents;
-using Microsoft.Extensions.Options;
-using Gateway.Agent.Hosting;
 using Gateway.Agent.Mirror;
 using Gateway.Agent.Status;
-using Gateway.Agent.Sync;
-using Gateway.Agent.Serving;
+using Gateway.Agent.WebSeed;
+using Gateway.Core.Torrents;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Agent.Relay;
 

@@ -1,9 +1,3 @@
-using Gateway.Agent.Hosting;
-using Gateway.Agent.Mirror;
-using Gateway.Agent.Status;
-using Gateway.Agent.Sync;
-using Gateway.Agent.Relay;
-
 namespace Gateway.Agent.Serving;
 
 /// <summary>

@@ -1,9 +1,5 @@
-using Microsoft.Net.Http.Headers;
-using Gateway.Agent.Hosting;
 using Gateway.Agent.Mirror;
-using Gateway.Agent.Status;
-using Gateway.Agent.Sync;
-using Gateway.Agent.Relay;
+using Microsoft.Net.Http.Headers;
 
 namespace Gateway.Agent.Serving;
 

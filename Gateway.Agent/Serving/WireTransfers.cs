@@ -1,9 +1,4 @@
 using System.Globalization;
-using Gateway.Agent.Hosting;
-using Gateway.Agent.Mirror;
-using Gateway.Agent.Status;
-using Gateway.Agent.Sync;
-using Gateway.Agent.Relay;
 
 namespace Gateway.Agent.Serving;
 

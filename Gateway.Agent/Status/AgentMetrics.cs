@@ -1,9 +1,6 @@
 using System.Diagnostics.Metrics;
-using Gateway.Agent.Hosting;
 using Gateway.Agent.Mirror;
 using Gateway.Agent.Serving;
-using Gateway.Agent.Sync;
-using Gateway.Agent.Relay;
 
 namespace Gateway.Agent.Status;
 

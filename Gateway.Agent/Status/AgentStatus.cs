@@ -1,11 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Serialization;
-using Gateway.Agent.Hosting;
 using Gateway.Agent.Mirror;
 using Gateway.Agent.Serving;
-using Gateway.Agent.Sync;
-using Gateway.Agent.Relay;
 
 namespace Gateway.Agent.Status;
 

@@ -1,10 +1,7 @@
 using Gateway.Agent.Engine;
-using Microsoft.Extensions.Options;
-using Gateway.Agent.Hosting;
 using Gateway.Agent.Mirror;
 using Gateway.Agent.Serving;
-using Gateway.Agent.Status;
-using Gateway.Agent.Relay;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Agent.Sync;
 

@@ -1,13 +1,9 @@
 using Gateway.Agent.Engine;
+using Gateway.Agent.Mirror;
 using Gateway.Agent.WebSeed;
 using Gateway.Core.Catalog;
 using Gateway.Core.Torrents;
 using Microsoft.Extensions.Options;
-using Gateway.Agent.Hosting;
-using Gateway.Agent.Mirror;
-using Gateway.Agent.Serving;
-using Gateway.Agent.Status;
-using Gateway.Agent.Relay;
 
 namespace Gateway.Agent.Sync;
 

@@ -1,12 +1,7 @@
 using System.Text;
 using Gateway.Core.Bencode;
 using Gateway.Core.Torrents;
-using Gateway.Agent.Hosting;
-using Gateway.Agent.Mirror;
-using Gateway.Agent.Serving;
-using Gateway.Agent.Status;
-using Gateway.Agent.Sync;
-using Gateway.Agent.Relay;
+
 namespace Gateway.Agent.WebSeed;
 
 /// <summary>One file of a torrent as the web seed serves it: where it starts in the torrent's byte space.</summary>

@@ -1,10 +1,3 @@
-using Gateway.Agent.Hosting;
-using Gateway.Agent.Mirror;
-using Gateway.Agent.Serving;
-using Gateway.Agent.Status;
-using Gateway.Agent.Sync;
-using Gateway.Agent.Relay;
-
 namespace Gateway.Agent.WebSeed;
 
 /// <summary>

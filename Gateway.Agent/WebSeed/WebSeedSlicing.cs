@@ -1,12 +1,7 @@
 using System.Buffers.Binary;
-using Gateway.Core.Torrents;
 using Gateway.Core.Announce;
-using Gateway.Agent.Hosting;
-using Gateway.Agent.Mirror;
-using Gateway.Agent.Serving;
-using Gateway.Agent.Status;
-using Gateway.Agent.Sync;
-using Gateway.Agent.Relay;
+using Gateway.Core.Torrents;
+
 namespace Gateway.Agent.WebSeed;
 
 /// <summary>What the relay does with one web-seed request.</summary>

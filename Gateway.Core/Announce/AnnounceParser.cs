@@ -1,6 +1,6 @@
 using System.Globalization;
 using Gateway.Core.Torrents;
-using Gateway.Core.Announce;
+
 namespace Gateway.Core.Announce;
 
 /// <summary>Parses an HTTP announce's raw query string (BEP 3, BEP 23, and the load extension) into an <see cref="AnnounceRequest"/>.</summary>

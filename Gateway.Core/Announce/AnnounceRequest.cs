@@ -1,5 +1,5 @@
 using Gateway.Core.Torrents;
-using Gateway.Core.Announce;
+
 namespace Gateway.Core.Announce;
 
 /// <summary>The <c>event</c> of an announce; the values are BEP 15's UDP numbering.</summary>

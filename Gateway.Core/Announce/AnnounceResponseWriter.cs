@@ -1,7 +1,7 @@
 using System.Buffers;
 using Gateway.Core.Bencode;
 using Gateway.Core.Torrents;
-using Gateway.Core.Announce;
+
 namespace Gateway.Core.Announce;
 
 /// <summary>Writes the bencoded HTTP replies: announce (compact BEP 23 with BEP 7 <c>peers6</c>, or a list of dicts), scrape (BEP 48) and failure.</summary>

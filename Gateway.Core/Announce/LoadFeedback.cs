@@ -1,5 +1,3 @@
-using Gateway.Core.Torrents;
-
 namespace Gateway.Core.Announce;
 
 /// <summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Gateway.Core.Torrents;
 
 namespace Gateway.Core.Announce;
 

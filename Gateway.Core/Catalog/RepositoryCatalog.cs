@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Gateway.Core.Torrents;
+
 namespace Gateway.Core.Catalog;
 
 /// <summary>An immutable, loaded catalog: exact normalized path → file. Replaced whole on reload.</summary>

@@ -1,4 +1,5 @@
 using Gateway.Core.Catalog;
+
 namespace Gateway.Core.Content;
 
 /// <summary>How a file splits into verifiable chunks and each chunk's SHA-256 (a small file is one chunk: the whole file).</summary>

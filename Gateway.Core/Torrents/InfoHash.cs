@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Gateway.Core.Bencode;
+
 namespace Gateway.Core.Torrents;
 
 /// <summary>A v1 info hash: the SHA-1 of a torrent's bencoded <c>info</c> dictionary (20 bytes, compared by value, no allocation).</summary>

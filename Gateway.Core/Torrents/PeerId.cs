@@ -1,6 +1,3 @@
-
-using Gateway.Core.Announce;
-
 namespace Gateway.Core.Torrents;
 
 /// <summary>A BitTorrent peer id: 20 raw bytes chosen by the client, compared by value without allocating.</summary>

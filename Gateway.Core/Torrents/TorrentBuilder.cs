@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using Gateway.Core.Bencode;
+
 namespace Gateway.Core.Torrents;
 
 /// <summary>

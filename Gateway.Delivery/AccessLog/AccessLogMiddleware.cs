@@ -1,11 +1,7 @@
 using System.Diagnostics;
-using Gateway.Core.Telemetry;
 using Gateway.Delivery.Metrics;
-using Gateway.Delivery.Cluster;
-using Gateway.Delivery.Volunteers;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Model;
-using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.AccessLog;
 

@@ -2,9 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Text;
 using System.Threading.Channels;
 using Gateway.Core.Telemetry;
-using Gateway.Delivery.Metrics;
 using Microsoft.Extensions.Options;
-using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.AccessLog;
 

@@ -1,10 +1,8 @@
-using Gateway.Delivery.Selection;
-using Gateway.Delivery.Verification;
-using Gateway.State.Views;
-using Yarp.ReverseProxy.Model;
 using Gateway.Delivery.Load;
 using Gateway.Delivery.Quarantine;
 using Gateway.Delivery.Volunteers;
+using Gateway.State.Views;
+using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Delivery.Availability;
 

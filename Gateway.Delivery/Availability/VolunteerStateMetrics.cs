@@ -1,12 +1,9 @@
 using System.Diagnostics.Metrics;
-using Gateway.State.Views;
-using Gateway.Delivery.Selection;
-using Gateway.Delivery.Cluster;
-using Gateway.Delivery.Volunteers;
-using Yarp.ReverseProxy;
-using Yarp.ReverseProxy.Model;
 using Gateway.Core.Telemetry;
 using Gateway.Delivery.Load;
+using Gateway.State.Views;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Delivery.Availability;
 

@@ -1,17 +1,10 @@
 using System.Globalization;
 using System.Net;
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
 using Gateway.Delivery.Selection.Apache;
-using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
+using Gateway.State;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.BalancerManager;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Gateway.Delivery.Selection.Apache;
 using Microsoft.Extensions.Options;
-using Gateway.Delivery.Volunteers;
 
 namespace Gateway.Delivery.BalancerManager;
 

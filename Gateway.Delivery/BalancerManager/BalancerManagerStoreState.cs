@@ -1,12 +1,8 @@
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
 using Gateway.Delivery.Selection.Apache;
-using Microsoft.Extensions.Options;
 using Gateway.Delivery.Volunteers;
+using Gateway.State;
+using Gateway.State.Resilience;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Delivery.BalancerManager;
 

@@ -1,13 +1,10 @@
 using Gateway.Core.Catalog;
-using Gateway.Delivery.Selection;
+using Gateway.Delivery.Availability;
 using Gateway.Delivery.Selection.Apache;
-using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
-using Gateway.Delivery.Availability;
-using Gateway.Delivery.Load;
 
 namespace Gateway.Delivery.BalancerManager;
 

@@ -1,15 +1,8 @@
 using Gateway.Delivery.Health;
-using Gateway.Core.Hosting;
-using Gateway.Delivery.Proxy;
-using Gateway.Delivery.Selection;
+using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Configuration;
-using Gateway.Delivery.Volunteers;
-using Gateway.Delivery.Availability;
-using Gateway.Delivery.Load;
-using Gateway.Delivery.Proxy.Attempts;
-using Gateway.Delivery.Proxy.Transport;
 
 namespace Gateway.Delivery.Cluster;
 

@@ -1,8 +1,6 @@
-using Gateway.Delivery.Cluster;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
-using Gateway.Delivery.Availability;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Delivery.Health;

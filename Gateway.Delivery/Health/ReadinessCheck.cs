@@ -1,15 +1,9 @@
 using System.Text.Json.Serialization;
 using Gateway.Core.Catalog;
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
-using Gateway.Core.Telemetry;
 using Gateway.Delivery.Metrics;
+using Gateway.State;
+using Gateway.State.Views;
 using Microsoft.Extensions.Options;
-using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.Health;
 

@@ -1,14 +1,8 @@
 using System.Diagnostics;
 using Gateway.Core.Catalog;
-using Gateway.Core.Telemetry;
-using Gateway.Delivery.Metrics;
-using Gateway.Core.Paths;
-using Gateway.Delivery.RequestPaths;
-using Gateway.Core.Content;
-using Gateway.Delivery.Cluster;
-using Gateway.Delivery.Volunteers;
-using Yarp.ReverseProxy;
 using Gateway.Delivery.Availability;
+using Gateway.Delivery.Metrics;
+using Yarp.ReverseProxy;
 
 namespace Gateway.Delivery.Holders;
 

@@ -1,4 +1,3 @@
-using Gateway.Core.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Delivery.Holders;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Gateway.Delivery.Selection;
 
 namespace Gateway.Delivery.Load;
 

@@ -1,11 +1,6 @@
 using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
 using Gateway.State.Views;
 using Microsoft.Extensions.Options;
-using Gateway.Delivery.Selection;
 
 namespace Gateway.Delivery.Load;
 

@@ -1,13 +1,7 @@
 using System.Diagnostics.Metrics;
-using Gateway.Core.Hosting;
-using Gateway.Core.Paths;
-using Gateway.Delivery.RequestPaths;
-using Gateway.Delivery.Cluster;
-using Gateway.Delivery.Volunteers;
+using Gateway.Core.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Model;
-using Gateway.Core.Telemetry;
-using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.Metrics;
 

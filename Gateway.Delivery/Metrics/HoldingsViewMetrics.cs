@@ -1,13 +1,9 @@
 using System.Diagnostics.Metrics;
 using Gateway.Core.Catalog;
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
 using Gateway.Core.Telemetry;
-using Gateway.Delivery.Availability;
+using Gateway.State;
+using Gateway.State.Views;
+
 namespace Gateway.Delivery.Metrics;
 
 /// <summary>

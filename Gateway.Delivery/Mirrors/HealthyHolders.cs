@@ -1,11 +1,8 @@
 using Gateway.Core.Catalog;
-using Gateway.Core.Hosting;
-using Gateway.Core.Content;
-using Gateway.Delivery.Cluster;
+using Gateway.Delivery.Availability;
 using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy;
-using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.Mirrors;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Xml;
 using Gateway.Core.Catalog;
+
 namespace Gateway.Delivery.Mirrors;
 
 /// <summary>Writes an RFC 5854 Metalink 4 document for one file: size, SHA-256, chunk hashes as pieces, mirrors by priority.</summary>

@@ -2,8 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Gateway.Core.Catalog;
-using Gateway.Core.Paths;
-using Gateway.Delivery.RequestPaths;
+
 namespace Gateway.Delivery.Mirrors;
 
 /// <summary>

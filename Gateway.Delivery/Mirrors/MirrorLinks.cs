@@ -1,13 +1,7 @@
 using Gateway.Core.Catalog;
-using Gateway.Core.Content;
-using Gateway.Delivery.Verification;
-using Gateway.Delivery.Cluster;
-using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Model;
-using Gateway.Delivery.Availability;
-using Gateway.Delivery.Quarantine;
 
 namespace Gateway.Delivery.Mirrors;
 

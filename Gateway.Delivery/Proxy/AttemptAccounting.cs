@@ -1,10 +1,8 @@
-using Gateway.Delivery.Load;
 using Gateway.Delivery.Health;
-using Gateway.Delivery.Selection;
+using Gateway.Delivery.Load;
+using Gateway.Delivery.Proxy.Attempts;
 using Gateway.Delivery.Selection.Apache;
 using Yarp.ReverseProxy.Model;
-using Gateway.Delivery.Proxy.Attempts;
-using Gateway.Delivery.Proxy.Transport;
 
 namespace Gateway.Delivery.Proxy;
 

@@ -1,14 +1,11 @@
-using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Metrics;
-using Gateway.Delivery.RequestPaths;
+using Gateway.Delivery.Proxy.Attempts;
 using Gateway.Delivery.Selection.Apache;
 using Gateway.Delivery.Tracing;
 using Gateway.Delivery.Verification;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
-using Gateway.Delivery.Proxy.Attempts;
-using Gateway.Delivery.Proxy.Transport;
 
 namespace Gateway.Delivery.Proxy;
 

@@ -1,11 +1,8 @@
 using System.Collections.Concurrent;
-using Gateway.Delivery.Cluster;
-using Gateway.Delivery.RequestPaths;
+using Gateway.Delivery.Proxy.Attempts;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
-using Gateway.Delivery.Proxy.Attempts;
-using Gateway.Delivery.Proxy.Transport;
 
 namespace Gateway.Delivery.Proxy;
 

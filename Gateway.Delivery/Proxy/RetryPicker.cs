@@ -1,12 +1,7 @@
 using Gateway.Delivery.Quarantine;
-using Gateway.Delivery.Cluster;
-using Gateway.Delivery.Verification;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
-using Gateway.Delivery.Availability;
-using Gateway.Delivery.Proxy.Attempts;
-using Gateway.Delivery.Proxy.Transport;
 
 namespace Gateway.Delivery.Proxy;
 

@@ -1,11 +1,4 @@
-using Gateway.Core.Paths;
-using Gateway.Delivery.RequestPaths;
-using Gateway.Delivery.Cluster;
-using Gateway.Delivery.Volunteers;
 using Yarp.ReverseProxy.Transforms;
-using Gateway.Delivery.Availability;
-using Gateway.Delivery.Proxy.Attempts;
-using Gateway.Delivery.Proxy.Transport;
 
 namespace Gateway.Delivery.Proxy;
 

@@ -1,16 +1,11 @@
-using Gateway.Core.Reports;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Gateway.Core.Catalog;
-using Gateway.Core.Telemetry;
+using Gateway.Core.Reports;
 using Gateway.Delivery.Metrics;
-using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.Options;
-using Gateway.Core.Content;
-using Gateway.Delivery.Availability;
-using Gateway.Delivery.Verification;
 
 namespace Gateway.Delivery.Quarantine;
 

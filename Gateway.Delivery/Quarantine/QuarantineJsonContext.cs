@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Gateway.Delivery.Verification;
 
 namespace Gateway.Delivery.Quarantine;
 

@@ -1,11 +1,7 @@
 using System.Collections.Frozen;
 using System.Text.Json;
-using Gateway.Core.Telemetry;
 using Gateway.Delivery.Metrics;
 using Microsoft.Extensions.Options;
-using Gateway.Core.Content;
-using Gateway.Delivery.Availability;
-using Gateway.Delivery.Verification;
 
 namespace Gateway.Delivery.Quarantine;
 

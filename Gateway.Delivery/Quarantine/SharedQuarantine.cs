@@ -1,15 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Gateway.State;
-using Gateway.State.Memory;
 using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using Gateway.Core.Content;
-using Gateway.Delivery.Verification;
 
 namespace Gateway.Delivery.Quarantine;
 

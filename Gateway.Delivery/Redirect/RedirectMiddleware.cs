@@ -1,16 +1,8 @@
-using Gateway.Core.Hosting;
-using Gateway.Core.Telemetry;
+using Gateway.Delivery.Load;
 using Gateway.Delivery.Metrics;
 using Gateway.Delivery.Mirrors;
-using Gateway.Core.Paths;
-using Gateway.Delivery.RequestPaths;
-using Gateway.Delivery.Selection;
-using Gateway.Delivery.Cluster;
-using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Model;
-using Gateway.Delivery.Availability;
-using Gateway.Delivery.Load;
 
 namespace Gateway.Delivery.Redirect;
 

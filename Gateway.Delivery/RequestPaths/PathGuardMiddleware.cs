@@ -1,10 +1,7 @@
-using Gateway.Core.Hosting;
-using Gateway.Core.Telemetry;
+using Gateway.Core.Paths;
 using Gateway.Delivery.Metrics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
-using Gateway.Core.Paths;
-using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.RequestPaths;
 

@@ -1,10 +1,7 @@
-using Gateway.Delivery.Cluster;
-using Gateway.Delivery.Volunteers;
+using Gateway.Delivery.Availability;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
-using Gateway.Delivery.Availability;
-using Gateway.Delivery.Load;
 
 namespace Gateway.Delivery.Selection;
 

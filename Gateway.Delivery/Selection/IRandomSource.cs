@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Gateway.Delivery.Load;
 
 namespace Gateway.Delivery.Selection;
 

@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using Gateway.Core.Telemetry;
 using Gateway.Delivery.Proxy;
-using Microsoft.Extensions.Options;
 using Gateway.Delivery.Proxy.Attempts;
-using Gateway.Delivery.Proxy.Transport;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Delivery.Tracing;
 

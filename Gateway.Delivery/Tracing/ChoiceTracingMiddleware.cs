@@ -1,11 +1,7 @@
 using System.Diagnostics;
 using Gateway.Core.Telemetry;
 using Gateway.Delivery.Metrics;
-using Gateway.Core.Paths;
-using Gateway.Delivery.RequestPaths;
-using Gateway.Delivery.Cluster;
-using Gateway.Delivery.Volunteers;
-using Gateway.Delivery.Availability;
+
 namespace Gateway.Delivery.Tracing;
 
 /// <summary>

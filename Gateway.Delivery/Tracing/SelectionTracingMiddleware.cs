@@ -1,10 +1,6 @@
-using System.Diagnostics;
 using Gateway.Core.Catalog;
 using Gateway.Core.Telemetry;
-using Gateway.Delivery.Metrics;
-using Gateway.Core.Paths;
-using Gateway.Delivery.RequestPaths;
-using Gateway.Delivery.Availability;
+
 namespace Gateway.Delivery.Tracing;
 
 /// <summary>

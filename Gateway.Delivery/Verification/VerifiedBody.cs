@@ -2,10 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using Gateway.Core.Catalog;
 using Gateway.Core.Content;
-using Gateway.Delivery.Proxy;
-using Yarp.ReverseProxy.Model;
 using Gateway.Delivery.Proxy.Attempts;
-using Gateway.Delivery.Proxy.Transport;
+using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Delivery.Verification;
 

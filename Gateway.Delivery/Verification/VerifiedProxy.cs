@@ -1,15 +1,13 @@
-using Gateway.Delivery.Quarantine;
 using System.Net;
 using Gateway.Core.Catalog;
 using Gateway.Core.Content;
-using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Metrics;
 using Gateway.Delivery.Mirrors;
 using Gateway.Delivery.Proxy;
-using Gateway.Delivery.RequestPaths;
-using Microsoft.Extensions.Options;
 using Gateway.Delivery.Proxy.Attempts;
 using Gateway.Delivery.Proxy.Transport;
+using Gateway.Delivery.Quarantine;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Delivery.Verification;
 

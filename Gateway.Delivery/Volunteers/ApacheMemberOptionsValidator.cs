@@ -1,8 +1,3 @@
-using Gateway.Delivery.Cluster;
-using Gateway.Delivery.Volunteers;
-using Gateway.Delivery.Availability;
-using Gateway.Delivery.Load;
-using Gateway.Delivery.Selection.Apache;
 namespace Gateway.Delivery.Volunteers;
 
 /// <summary>Checks a volunteer's Apache member settings (LoadFactor, LbSet, Status, Retry, Timeout, Route) with messages naming the key.</summary>

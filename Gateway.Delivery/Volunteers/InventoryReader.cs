@@ -1,6 +1,3 @@
-using Gateway.Delivery.Cluster;
-using Gateway.Delivery.Availability;
-
 namespace Gateway.Delivery.Volunteers;
 
 /// <summary>Reads a volunteer's inventory list: one repository path or SHA-256 per line, '#' comments.</summary>

@@ -1,17 +1,7 @@
-using Gateway.Feedback.Tracker;
 using Gateway.Core.Catalog;
+using Gateway.Feedback.Tracker;
 using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
-using Gateway.Core.Announce;
-using Gateway.Core.Torrents;
-using Gateway.Core.Hosting;
 using Microsoft.Extensions.Options;
-using Gateway.Delivery.Cluster;
-using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.Volunteers;
 

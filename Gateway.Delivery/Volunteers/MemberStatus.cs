@@ -1,7 +1,3 @@
-using Gateway.Delivery.Load;
-using Gateway.Delivery.Volunteers;
-using Gateway.Delivery.Selection.Apache;
-
 namespace Gateway.Delivery.Volunteers;
 
 /// <summary>Apache's worker status flags (the letters of <c>status=+H</c>), as far as they steer selection.</summary>

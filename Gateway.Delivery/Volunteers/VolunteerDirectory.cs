@@ -1,7 +1,5 @@
 using System.Collections.Frozen;
 using Microsoft.Extensions.Options;
-using Gateway.Delivery.Cluster;
-using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.Volunteers;
 

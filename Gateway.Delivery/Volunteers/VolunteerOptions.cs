@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Options;
-using Gateway.Delivery.Cluster;
-using Gateway.Delivery.Availability;
 
 namespace Gateway.Delivery.Volunteers;
 

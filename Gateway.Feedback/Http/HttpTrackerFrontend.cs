@@ -1,14 +1,9 @@
 using System.Buffers;
 using System.Net;
-using Gateway.Core.Torrents;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Gateway.Core.Announce;
-using Gateway.Feedback.Server;
+using Gateway.Core.Torrents;
 using Gateway.Feedback.Tracker;
-using Gateway.Feedback.Udp;
-using Gateway.State;
-using Gateway.State.Memory;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Feedback.Http;
 

@@ -3,15 +3,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Gateway.Core.Announce;
-using Gateway.Core.Torrents;
-using Gateway.Feedback.Server;
 using Gateway.Feedback.Tracker;
-using Gateway.Feedback.Udp;
-using Gateway.State;
-using Gateway.State.Memory;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Feedback.Http;
 

@@ -1,11 +1,3 @@
-using Gateway.Core.Announce;
-using Gateway.Core.Torrents;
-using Gateway.Feedback.Server;
-using Gateway.Feedback.Tracker;
-using Gateway.Feedback.Udp;
-using Gateway.State;
-using Gateway.State.Memory;
-
 namespace Gateway.Feedback.Http;
 
 /// <summary>

@@ -1,12 +1,5 @@
 using System.Buffers;
 using System.Text;
-using Gateway.Core.Announce;
-using Gateway.Core.Torrents;
-using Gateway.Feedback.Server;
-using Gateway.Feedback.Tracker;
-using Gateway.Feedback.Udp;
-using Gateway.State;
-using Gateway.State.Memory;
 
 namespace Gateway.Feedback.Http;
 

@@ -1,15 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Gateway.Core.Announce;
 using Gateway.Core.Torrents;
 using Gateway.Feedback.Http;
 using Gateway.Feedback.Tracker;
 using Gateway.Feedback.Udp;
-using Gateway.State;
-using Gateway.State.Memory;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Feedback.Server;
 

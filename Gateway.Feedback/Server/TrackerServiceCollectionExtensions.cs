@@ -1,14 +1,8 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
-using Gateway.Core.Announce;
-using Gateway.Core.Torrents;
 using Gateway.Feedback.Http;
 using Gateway.Feedback.Tracker;
 using Gateway.Feedback.Udp;
-using Gateway.State;
-using Gateway.State.Memory;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Feedback.Server;
 

@@ -1,14 +1,6 @@
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
 using Gateway.Core.Torrents;
-using Gateway.Core.Announce;
-using Gateway.Feedback.Http;
-using Gateway.Feedback.Server;
-using Gateway.Feedback.Udp;
+using Gateway.State;
+
 namespace Gateway.Feedback.Tracker;
 
 /// <summary>

@@ -1,16 +1,7 @@
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
-using Gateway.Core.Torrents;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Gateway.Core.Announce;
-using Gateway.Feedback.Http;
-using Gateway.Feedback.Server;
-using Gateway.Feedback.Udp;
+using Gateway.Core.Torrents;
+using Gateway.State;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Feedback.Tracker;
 

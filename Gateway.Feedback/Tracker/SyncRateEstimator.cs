@@ -1,10 +1,5 @@
 using Gateway.Core.Torrents;
-using Gateway.Core.Announce;
-using Gateway.Feedback.Http;
-using Gateway.Feedback.Server;
-using Gateway.Feedback.Udp;
-using Gateway.State;
-using Gateway.State.Memory;
+
 namespace Gateway.Feedback.Tracker;
 
 /// <summary>

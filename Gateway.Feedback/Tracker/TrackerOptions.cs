@@ -1,11 +1,4 @@
 using Microsoft.Extensions.Options;
-using Gateway.Core.Announce;
-using Gateway.Core.Torrents;
-using Gateway.Feedback.Http;
-using Gateway.Feedback.Server;
-using Gateway.Feedback.Udp;
-using Gateway.State;
-using Gateway.State.Memory;
 
 namespace Gateway.Feedback.Tracker;
 

@@ -2,14 +2,8 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using Microsoft.Extensions.Logging;
-using Gateway.Core.Announce;
 using Gateway.Core.Torrents;
 using Gateway.Feedback.Http;
-using Gateway.Feedback.Server;
-using Gateway.Feedback.Tracker;
-using Gateway.State;
-using Gateway.State.Memory;
 
 namespace Gateway.Feedback.Udp;
 

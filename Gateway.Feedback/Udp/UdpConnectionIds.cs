@@ -1,13 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Security.Cryptography;
-using Gateway.Core.Announce;
-using Gateway.Core.Torrents;
-using Gateway.Feedback.Http;
-using Gateway.Feedback.Server;
-using Gateway.Feedback.Tracker;
-using Gateway.State;
-using Gateway.State.Memory;
 
 namespace Gateway.Feedback.Udp;
 

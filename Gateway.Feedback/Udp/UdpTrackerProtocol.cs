@@ -2,14 +2,11 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Text;
-using Gateway.Core.Torrents;
-using Microsoft.Extensions.Options;
 using Gateway.Core.Announce;
+using Gateway.Core.Torrents;
 using Gateway.Feedback.Http;
-using Gateway.Feedback.Server;
 using Gateway.Feedback.Tracker;
-using Gateway.State;
-using Gateway.State.Memory;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Feedback.Udp;
 

@@ -1,12 +1,6 @@
 using System.Diagnostics;
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
 using Gateway.Simulation.Policies;
-using Microsoft.AspNetCore.Http;
+using Gateway.State;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Simulation.Model;

@@ -1,25 +1,18 @@
 using System.Diagnostics.Metrics;
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
-using Gateway.Delivery.Selection;
-using Gateway.Delivery.Selection.Apache;
-using Gateway.Delivery.Verification;
-using Gateway.Simulation.Model;
-using Gateway.Delivery.Cluster;
-using Gateway.Delivery.Volunteers;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Yarp.ReverseProxy.LoadBalancing;
-using Yarp.ReverseProxy.Model;
 using Gateway.Delivery;
 using Gateway.Delivery.Availability;
 using Gateway.Delivery.Load;
 using Gateway.Delivery.Quarantine;
+using Gateway.Delivery.Selection;
+using Gateway.Delivery.Selection.Apache;
+using Gateway.Delivery.Volunteers;
+using Gateway.Simulation.Model;
+using Gateway.State;
+using Gateway.State.Views;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.LoadBalancing;
+using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Simulation.Policies;
 

@@ -1,6 +1,5 @@
 using Gateway.Delivery.Selection;
-using Gateway.Delivery;
-using Gateway.Delivery.Load;
+
 namespace Gateway.Simulation.Policies;
 
 /// <summary>The policy's random choices from one seeded sequence (the event loop is single-threaded).</summary>

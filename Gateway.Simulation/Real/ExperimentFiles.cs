@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using Gateway.Tools.Publish;
 using Gateway.Simulation.Model;
+using Gateway.Tools.Publish;
 
 namespace Gateway.Simulation.Real;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Gateway.Simulation.Harness;
-using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
 

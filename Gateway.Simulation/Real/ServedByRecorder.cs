@@ -1,15 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using Gateway.Delivery.Selection;
-using Gateway.Simulation.Harness;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Yarp.ReverseProxy.Model;
-using Gateway.Delivery;
 using Gateway.Delivery.Load;
-
+using Gateway.Simulation.Harness;
+using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Simulation.Real;
 

@@ -1,10 +1,6 @@
 using System.Collections.Frozen;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
 
 namespace Gateway.State.Memory;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Gateway.Core.Torrents;
-using Gateway.Core.Announce;
+
 namespace Gateway.State.Memory;
 
 /// <summary>The peer store of a single tracker process: swarms in memory, each behind its own lock.</summary>

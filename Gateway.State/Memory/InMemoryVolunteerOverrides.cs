@@ -1,8 +1,4 @@
 using System.Collections.Concurrent;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
 
 namespace Gateway.State.Memory;
 

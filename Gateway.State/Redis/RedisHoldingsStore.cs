@@ -2,13 +2,10 @@ using System.Collections.Frozen;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
+using Gateway.State.Resilience;
+using Gateway.State.Views;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using Gateway.State.Memory;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
 
 namespace Gateway.State.Redis;
 

@@ -1,8 +1,4 @@
 using StackExchange.Redis;
-using Gateway.State.Memory;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
 
 namespace Gateway.State.Redis;
 

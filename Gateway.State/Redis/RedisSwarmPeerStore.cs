@@ -1,12 +1,8 @@
 using System.Text;
 using Gateway.Core.Torrents;
-using Gateway.Core.Announce;
-using Gateway.State.Memory;
+using Gateway.State.Resilience;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
 
 namespace Gateway.State.Redis;
 

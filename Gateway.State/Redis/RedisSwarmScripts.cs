@@ -1,8 +1,3 @@
-using Gateway.State.Memory;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
-
 namespace Gateway.State.Redis;
 
 /// <summary>

@@ -1,11 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.Extensions.Options;
-using StackExchange.Redis;
-using Gateway.State.Memory;
 using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.State.Redis;
 

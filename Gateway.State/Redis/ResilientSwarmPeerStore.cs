@@ -1,13 +1,8 @@
-using Gateway.State.Resilience;
 using Gateway.Core.Torrents;
-using Gateway.Core.Announce;
 using Gateway.State.Memory;
-using Microsoft.Extensions.Logging;
+using Gateway.State.Resilience;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using Gateway.State.Redis;
-using Gateway.State.Setup;
-using Gateway.State.Views;
 
 namespace Gateway.State.Redis;
 

@@ -3,10 +3,6 @@ using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 using StackExchange.Redis;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Setup;
-using Gateway.State.Views;
 
 namespace Gateway.State.Resilience;
 

@@ -1,14 +1,9 @@
-using Gateway.Core.Announce;
-using Gateway.Core.Torrents;
 using Gateway.State.Memory;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Gateway.State.Redis;
 using Gateway.State.Resilience;
 using Gateway.State.Views;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.State.Setup;
 

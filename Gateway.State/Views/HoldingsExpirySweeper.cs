@@ -1,10 +1,5 @@
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
 using Gateway.State.Resilience;
-using Gateway.State.Setup;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.State.Views;
 

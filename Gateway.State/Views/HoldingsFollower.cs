@@ -1,10 +1,5 @@
 using System.Threading.Channels;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
 using Gateway.State.Resilience;
-using Gateway.State.Setup;
 
 namespace Gateway.State.Views;
 

@@ -1,21 +1,11 @@
 using CsCheck;
 using Gateway.Agent;
-using Gateway.Core.Catalog;
-using Gateway.Core.Announce;
-using Gateway.Core.Torrents;
-using Gateway.Feedback.Http;
-using Gateway.Feedback.Server;
-using Gateway.Feedback.Tracker;
-using Gateway.Feedback.Udp;
-using Gateway.State;
-using Gateway.State.Memory;
-using Microsoft.Extensions.Options;
 using Gateway.Agent.Hosting;
 using Gateway.Agent.Mirror;
-using Gateway.Agent.Serving;
-using Gateway.Agent.Status;
-using Gateway.Agent.Sync;
 using Gateway.Agent.Relay;
+using Gateway.Core.Announce;
+using Gateway.Core.Catalog;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Tests.Agent;
 

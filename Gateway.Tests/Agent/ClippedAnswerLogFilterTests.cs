@@ -3,11 +3,8 @@ using Gateway.Agent.WebSeed;
 using Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Gateway.Agent.Serving;
-using Gateway.Agent.Relay;
 
 namespace Gateway.Tests.Agent;
 

@@ -1,20 +1,9 @@
 using System.Net;
-using Gateway.Agent;
+using Gateway.Agent.Mirror;
 using Gateway.Agent.WebSeed;
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
 using Gateway.State.Views;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Gateway.Agent.Hosting;
-using Gateway.Agent.Mirror;
-using Gateway.Agent.Serving;
-using Gateway.Agent.Status;
-using Gateway.Agent.Sync;
-using Gateway.Agent.Relay;
 
 namespace Gateway.Tests.Agent;
 

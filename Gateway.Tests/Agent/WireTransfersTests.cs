@@ -1,13 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using Gateway.Agent;
-using Gateway.Tests.Infrastructure;
-using Gateway.Agent.Hosting;
-using Gateway.Agent.Mirror;
 using Gateway.Agent.Serving;
-using Gateway.Agent.Status;
-using Gateway.Agent.Sync;
-using Gateway.Agent.Relay;
+using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Agent;
 

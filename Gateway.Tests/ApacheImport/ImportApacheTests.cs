@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Gateway.Tools.ApacheImport;
+
 namespace Gateway.Tests.ApacheImport;
 
 public sealed class ImportApacheTests : IDisposable

@@ -1,13 +1,10 @@
 using System.Text.Json.Nodes;
-using Gateway.Tools.ApacheImport;
-using Gateway.Core.Hosting;
-using Gateway.Delivery;
-using Gateway.Hosting;
 using Gateway.Delivery.Selection.Apache;
-using Gateway.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using Gateway.Cli;
 using Gateway.Delivery.Volunteers;
+using Gateway.Hosting;
+using Gateway.Tests.Infrastructure;
+using Gateway.Tools.ApacheImport;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.ApacheImport;
 

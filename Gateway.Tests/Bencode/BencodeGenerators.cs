@@ -1,6 +1,7 @@
 using System.Text;
 using CsCheck;
 using Gateway.Core.Bencode;
+
 namespace Gateway.Tests.Bencode;
 
 /// <summary>Random bencode values of every shape, for property tests.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using CsCheck;
 using Gateway.Core.Bencode;
+
 namespace Gateway.Tests.Bencode;
 
 public sealed class BencodePropertyTests

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Gateway.Core.Bencode;
+
 namespace Gateway.Tests.Bencode;
 
 public sealed class BencodeReaderTests

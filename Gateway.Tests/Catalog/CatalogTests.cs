@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Core.Catalog;
+
 namespace Gateway.Tests.Catalog;
 
 public sealed class CatalogTests

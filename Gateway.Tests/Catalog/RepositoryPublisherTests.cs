@@ -1,6 +1,6 @@
 using Gateway.Core.Catalog;
-using Gateway.Tools.Publish;
 using Gateway.Tests.Infrastructure;
+using Gateway.Tools.Publish;
 
 namespace Gateway.Tests.Catalog;
 

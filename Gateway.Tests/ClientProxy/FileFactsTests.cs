@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
-using Gateway.Core.Catalog;
 using Gateway.ClientProxy;
-using Gateway.Core.Content;
+using Gateway.Core.Catalog;
 using Gateway.Delivery.Mirrors;
+
 namespace Gateway.Tests.ClientProxy;
 
 /// <summary>verify-proxy reads back exactly what the gateway's metalink writer says, and nothing that does not add up.</summary>

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Gateway.Tools.ApacheImport;
 using Gateway.Tests.Infrastructure;
+using Gateway.Tools.ApacheImport;
 
 namespace Gateway.Tests.Differential;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Xunit.Abstractions;
 using Gateway.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Gateway.Tests.Differential;
 

@@ -2,6 +2,7 @@ using System.Net;
 using Gateway.Core.Catalog;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+
 using static Gateway.Tests.EndToEnd.DownloadScenario;
 
 namespace Gateway.Tests.EndToEnd;

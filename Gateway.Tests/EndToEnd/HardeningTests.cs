@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Gateway.Tests.Infrastructure;
+
 using static Gateway.Tests.EndToEnd.TamperScenario;
 
 namespace Gateway.Tests.EndToEnd;

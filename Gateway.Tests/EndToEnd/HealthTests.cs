@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Gateway.Tests.Infrastructure;
 using Yarp.ReverseProxy.Model;
+
 using static Gateway.Tests.EndToEnd.DownloadScenario;
 
 namespace Gateway.Tests.EndToEnd;

@@ -1,4 +1,5 @@
 using Gateway.Tests.Infrastructure;
+
 using static Gateway.Tests.EndToEnd.DownloadScenario;
 
 namespace Gateway.Tests.EndToEnd;

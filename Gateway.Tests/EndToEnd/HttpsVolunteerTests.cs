@@ -2,16 +2,12 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Gateway.Delivery.Proxy;
+using Gateway.Delivery;
+using Gateway.Delivery.Proxy.Transport;
+using Gateway.Delivery.Quarantine;
 using Gateway.Tests.Infrastructure;
-using Gateway.Core.Content;
-using Gateway.Delivery.Verification;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Gateway.Delivery;
-using Gateway.Delivery.Quarantine;
-using Gateway.Delivery.Proxy.Attempts;
-using Gateway.Delivery.Proxy.Transport;
 
 namespace Gateway.Tests.EndToEnd;
 

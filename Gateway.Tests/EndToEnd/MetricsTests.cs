@@ -1,10 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using Gateway.Core.Telemetry;
 using Gateway.Delivery.Metrics;
 using Microsoft.Extensions.DependencyInjection;
+
 using static Gateway.Tests.EndToEnd.DownloadScenario;
-using Gateway.Delivery.Availability;
 
 namespace Gateway.Tests.EndToEnd;
 

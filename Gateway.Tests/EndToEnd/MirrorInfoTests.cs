@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Xml.Linq;
 using Gateway.Tests.Infrastructure;
+
 using static Gateway.Tests.EndToEnd.TamperScenario;
 
 namespace Gateway.Tests.EndToEnd;

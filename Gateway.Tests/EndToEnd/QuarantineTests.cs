@@ -1,17 +1,13 @@
-using Gateway.Core.Reports;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using Gateway.Core.Telemetry;
+using Gateway.Core.Reports;
 using Gateway.Delivery.Metrics;
-using Gateway.Core.Content;
-using Gateway.Delivery.Verification;
-using Microsoft.Extensions.DependencyInjection;
-using static Gateway.Tests.EndToEnd.TamperScenario;
-using Gateway.Delivery;
-using Gateway.Delivery.Availability;
 using Gateway.Delivery.Quarantine;
+using Microsoft.Extensions.DependencyInjection;
+
+using static Gateway.Tests.EndToEnd.TamperScenario;
 
 namespace Gateway.Tests.EndToEnd;
 

@@ -1,12 +1,9 @@
 using System.Net;
 using System.Security.Cryptography;
 using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
 using Gateway.State.Views;
 using Gateway.Tests.Infrastructure;
+
 using static Gateway.Tests.EndToEnd.DownloadScenario;
 
 namespace Gateway.Tests.EndToEnd;

@@ -1,9 +1,6 @@
-using Gateway.Tests.Infrastructure;
-using Gateway.Core.Content;
-using Gateway.Delivery.Verification;
-using Microsoft.Extensions.DependencyInjection;
-using Gateway.Delivery;
 using Gateway.Delivery.Quarantine;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.EndToEnd;
 

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Net;
-using Gateway.Core.Catalog;
-using Gateway.Demo;
 using Gateway.Core.Bencode;
+using Gateway.Core.Catalog;
 using Gateway.Core.Torrents;
+using Gateway.Demo;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.EndToEnd;

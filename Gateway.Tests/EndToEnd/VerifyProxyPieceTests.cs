@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using Gateway.Tests.Infrastructure;
+
 using static Gateway.Tests.EndToEnd.TamperScenario;
 
 namespace Gateway.Tests.EndToEnd;

@@ -1,5 +1,6 @@
 using System.Net;
 using Gateway.Tests.Infrastructure;
+
 using static Gateway.Tests.EndToEnd.TamperScenario;
 
 namespace Gateway.Tests.EndToEnd;

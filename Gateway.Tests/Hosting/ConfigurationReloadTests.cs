@@ -1,15 +1,10 @@
 using System.Net;
 using Gateway.Core.Hosting;
-using Gateway.Delivery;
-using Gateway.Hosting;
+using Gateway.Delivery.Volunteers;
 using Gateway.Tests.EndToEnd;
 using Gateway.Tests.Infrastructure;
-using Gateway.Delivery.Cluster;
-using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Gateway.Cli;
-using Gateway.Delivery.Availability;
 
 namespace Gateway.Tests.Hosting;
 

@@ -1,9 +1,6 @@
-using Gateway.Delivery.Holders;
-using Gateway.Core.Hosting;
 using Gateway.Delivery;
-using Gateway.Hosting;
+using Gateway.Delivery.Holders;
 using Gateway.Tests.Infrastructure;
-using Gateway.Cli;
 
 namespace Gateway.Tests.Hosting;
 

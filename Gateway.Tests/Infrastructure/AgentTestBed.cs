@@ -1,28 +1,15 @@
 using Gateway.Agent;
 using Gateway.Agent.Engine;
+using Gateway.Agent.Hosting;
+using Gateway.Agent.Mirror;
+using Gateway.Agent.Status;
 using Gateway.Core.Catalog;
 using Gateway.Demo;
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
-using Gateway.Core.Announce;
-using Gateway.Core.Torrents;
-using Gateway.Feedback.Http;
 using Gateway.Feedback.Server;
-using Gateway.Feedback.Tracker;
-using Gateway.Feedback.Udp;
+using Gateway.State.Views;
 using Gateway.Tools.Publish;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Gateway.Agent.Hosting;
-using Gateway.Agent.Mirror;
-using Gateway.Agent.Serving;
-using Gateway.Agent.Status;
-using Gateway.Agent.Sync;
-using Gateway.Agent.Relay;
 
 namespace Gateway.Tests.Infrastructure;
 

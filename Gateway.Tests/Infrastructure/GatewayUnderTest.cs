@@ -1,24 +1,15 @@
 using Gateway.Core.Catalog;
-using Gateway.Demo;
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
-using Gateway.Core.Hosting;
 using Gateway.Delivery;
+using Gateway.Demo;
 using Gateway.Hosting;
-using Gateway.Delivery.Cluster;
-using Gateway.Delivery.Volunteers;
+using Gateway.State;
+using Gateway.State.Views;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
-using Gateway.Cli;
-using Gateway.Delivery.Availability;
 
 namespace Gateway.Tests.Infrastructure;
 

@@ -1,4 +1,5 @@
 using Gateway.Tools.Publish;
+
 namespace Gateway.Tests.Infrastructure;
 
 /// <summary>

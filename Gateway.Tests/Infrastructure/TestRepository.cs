@@ -1,4 +1,5 @@
 using Gateway.Tools.Publish;
+
 namespace Gateway.Tests.Infrastructure;
 
 /// <summary>A temporary repository folder with files of chosen sizes, published to a manifest.</summary>

@@ -1,14 +1,8 @@
 using System.Text;
-using Gateway.Core.Catalog;
 using Gateway.Core.Bencode;
+using Gateway.Core.Catalog;
 using Gateway.Core.Torrents;
-using Gateway.Core.Announce;
-using Gateway.Feedback.Http;
 using Gateway.Feedback.Server;
-using Gateway.Feedback.Tracker;
-using Gateway.Feedback.Udp;
-using Gateway.State;
-using Gateway.State.Memory;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Infrastructure;

@@ -1,6 +1,5 @@
 using System.Net;
 using Gateway.ClientProxy;
-using Gateway.Core.Content;
 using Microsoft.AspNetCore.Builder;
 
 namespace Gateway.Tests.Infrastructure;

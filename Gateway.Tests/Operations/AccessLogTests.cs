@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Gateway.Delivery.AccessLog;
 using Gateway.Tests.Infrastructure;
+
 using static Gateway.Tests.EndToEnd.DownloadScenario;
 
 namespace Gateway.Tests.Operations;

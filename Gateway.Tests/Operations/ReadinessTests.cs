@@ -2,12 +2,9 @@ using System.Net;
 using System.Text.Json;
 using Gateway.State;
 using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+
 using static Gateway.Tests.EndToEnd.DownloadScenario;
 
 namespace Gateway.Tests.Operations;

@@ -1,16 +1,11 @@
 using Gateway.Core.Catalog;
-using Gateway.Core.Hosting;
-using Gateway.Delivery;
-using Gateway.Hosting;
 using Gateway.Core.Telemetry;
-using Gateway.Delivery.Metrics;
-using Gateway.Tests.Infrastructure;
-using Gateway.Delivery.Cluster;
+using Gateway.Delivery;
 using Gateway.Delivery.Volunteers;
+using Gateway.Hosting;
+using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Gateway.Cli;
-using Gateway.Delivery.Availability;
 
 namespace Gateway.Tests.Operations;
 

@@ -1,14 +1,10 @@
 using System.Diagnostics;
 using Gateway.Core.Telemetry;
-using Gateway.Delivery.Metrics;
-using Gateway.Tests.EndToEnd;
-using Gateway.Tests.Infrastructure;
 using Gateway.Delivery.Tracing;
-using Microsoft.Extensions.DependencyInjection;
-using OpenTelemetry;
+using Gateway.Tests.Infrastructure;
 using OpenTelemetry.Trace;
+
 using static Gateway.Tests.EndToEnd.DownloadScenario;
-using Gateway.Delivery.Availability;
 
 namespace Gateway.Tests.Operations;
 

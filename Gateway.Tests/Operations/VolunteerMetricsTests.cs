@@ -2,12 +2,6 @@ using System.Text.Json;
 using Gateway.Agent;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Gateway.Agent.Hosting;
-using Gateway.Agent.Mirror;
-using Gateway.Agent.Serving;
-using Gateway.Agent.Status;
-using Gateway.Agent.Sync;
-using Gateway.Agent.Relay;
 
 namespace Gateway.Tests.Operations;
 

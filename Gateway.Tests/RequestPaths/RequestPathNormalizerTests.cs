@@ -1,8 +1,7 @@
 using System.Text;
 using CsCheck;
 using Gateway.Core.Paths;
-using Gateway.Delivery.RequestPaths;
-using Gateway.Delivery;
+
 namespace Gateway.Tests.RequestPaths;
 
 public sealed class RequestPathNormalizerTests

@@ -1,15 +1,12 @@
+using Gateway.Delivery;
 using Gateway.Delivery.Selection;
 using Gateway.Delivery.Selection.Apache;
-using Gateway.Tests.Infrastructure;
-using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
+using Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
-using Gateway.Delivery;
-using Gateway.Delivery.Availability;
-using Gateway.Delivery.Load;
 
 namespace Gateway.Tests.Selection;
 

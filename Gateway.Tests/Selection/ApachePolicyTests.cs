@@ -1,7 +1,8 @@
 using CsCheck;
 using Gateway.Delivery.Selection.Apache;
-using static Gateway.Tests.Selection.ApacheBalancerHarness;
 using Gateway.Delivery.Volunteers;
+
+using static Gateway.Tests.Selection.ApacheBalancerHarness;
 
 namespace Gateway.Tests.Selection;
 

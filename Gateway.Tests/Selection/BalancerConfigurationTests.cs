@@ -1,12 +1,9 @@
-using Gateway.Core.Hosting;
-using Gateway.Delivery;
-using Gateway.Hosting;
 using Gateway.Delivery.Selection.Apache;
+using Gateway.Delivery.Volunteers;
+using Gateway.Hosting;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Gateway.Cli;
-using Gateway.Delivery.Volunteers;
 
 namespace Gateway.Tests.Selection;
 

@@ -1,7 +1,5 @@
-using Gateway.Delivery.Selection;
-using Microsoft.Extensions.Time.Testing;
-using Gateway.Delivery;
 using Gateway.Delivery.Load;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Selection;
 

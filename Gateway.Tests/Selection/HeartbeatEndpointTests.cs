@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Gateway.Tests.EndToEnd;
+
 using static Gateway.Tests.EndToEnd.DownloadScenario;
 
 namespace Gateway.Tests.Selection;

@@ -1,7 +1,6 @@
 using Gateway.Delivery.Selection.Apache;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Gateway.Delivery.Volunteers;
 
 namespace Gateway.Tests.Selection;
 

@@ -1,6 +1,5 @@
 using Gateway.Delivery.Selection.Apache;
 using Microsoft.AspNetCore.Http;
-using Gateway.Delivery.Volunteers;
 
 namespace Gateway.Tests.Selection;
 

@@ -1,7 +1,9 @@
 using System.Diagnostics.Metrics;
-using Gateway.Delivery.Selection;
+using Gateway.Delivery;
+using Gateway.Delivery.Availability;
+using Gateway.Delivery.Load;
+using Gateway.Delivery.Quarantine;
 using Gateway.Delivery.Selection.Apache;
-using Gateway.Delivery.Verification;
 using Gateway.Delivery.Volunteers;
 using Gateway.State;
 using Gateway.State.Views;
@@ -12,10 +14,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Yarp.ReverseProxy.Model;
-using Gateway.Delivery;
-using Gateway.Delivery.Availability;
-using Gateway.Delivery.Load;
-using Gateway.Delivery.Quarantine;
 
 namespace Gateway.Tests.Selection;
 

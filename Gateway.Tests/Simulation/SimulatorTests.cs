@@ -1,20 +1,12 @@
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
 using Gateway.Delivery.Selection;
 using Gateway.Delivery.Selection.Apache;
 using Gateway.Simulation.Model;
 using Gateway.Simulation.Policies;
+using Gateway.State;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
-using Gateway.Delivery;
-using Gateway.Delivery.Load;
-using Gateway.Delivery.Volunteers;
 
 namespace Gateway.Tests.Simulation;
 

@@ -1,7 +1,7 @@
 using Gateway.Core.Catalog;
 using Gateway.Core.Torrents;
-using Gateway.Tools.Publish;
 using Gateway.Tests.Infrastructure;
+using Gateway.Tools.Publish;
 
 namespace Gateway.Tests.Torrents;
 

@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using Gateway.Core.Catalog;
 using Gateway.Demo;
-using Gateway.Tools.Publish;
 using Gateway.Tests.Infrastructure;
+using Gateway.Tools.Publish;
 
 namespace Gateway.Tests.Torrents;
 

@@ -2,15 +2,11 @@ using System.Buffers;
 using System.Net;
 using System.Text;
 using CsCheck;
+using Gateway.Core.Announce;
 using Gateway.Core.Bencode;
 using Gateway.Core.Torrents;
-using Gateway.Core.Announce;
 using Gateway.Feedback.Http;
-using Gateway.Feedback.Server;
 using Gateway.Feedback.Tracker;
-using Gateway.Feedback.Udp;
-using Gateway.State;
-using Gateway.State.Memory;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Tracker;

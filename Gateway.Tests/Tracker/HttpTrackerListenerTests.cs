@@ -2,14 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using CsCheck;
-using Gateway.Core.Announce;
-using Gateway.Core.Torrents;
 using Gateway.Feedback.Http;
-using Gateway.Feedback.Server;
-using Gateway.Feedback.Tracker;
-using Gateway.Feedback.Udp;
-using Gateway.State;
-using Gateway.State.Memory;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 

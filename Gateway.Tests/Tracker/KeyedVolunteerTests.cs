@@ -1,9 +1,4 @@
 using System.Net;
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
 using Gateway.State.Views;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,11 +1,5 @@
-using Gateway.Core.Announce;
-using Gateway.Core.Torrents;
 using Gateway.Feedback.Http;
-using Gateway.Feedback.Server;
-using Gateway.Feedback.Tracker;
-using Gateway.Feedback.Udp;
-using Gateway.State;
-using Gateway.State.Memory;
+
 namespace Gateway.Tests.Tracker;
 
 /// <summary>A UDP thread polls before sleeping only while datagrams stream in.</summary>

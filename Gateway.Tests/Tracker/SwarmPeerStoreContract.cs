@@ -1,10 +1,5 @@
 using System.Net;
 using Gateway.Core.Torrents;
-using Gateway.Core.Announce;
-using Gateway.Feedback.Http;
-using Gateway.Feedback.Server;
-using Gateway.Feedback.Tracker;
-using Gateway.Feedback.Udp;
 using Gateway.State;
 using Gateway.State.Memory;
 using Gateway.Tests.Infrastructure;

@@ -1,22 +1,14 @@
-using System.Net;
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
 using Gateway.Core.Torrents;
-using Gateway.Core.Announce;
 using Gateway.Feedback.Http;
-using Gateway.Feedback.Server;
 using Gateway.Feedback.Tracker;
 using Gateway.Feedback.Udp;
-using InMemorySwarmPeerStore = Gateway.State.Memory.InMemorySwarmPeerStore;
+using Gateway.State.Memory;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+
+using InMemorySwarmPeerStore = Gateway.State.Memory.InMemorySwarmPeerStore;
 
 namespace Gateway.Tests.Tracker;
 

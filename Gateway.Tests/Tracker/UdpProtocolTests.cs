@@ -1,14 +1,9 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Text;
-using Gateway.Core.Announce;
 using Gateway.Core.Torrents;
-using Gateway.Feedback.Http;
-using Gateway.Feedback.Server;
-using Gateway.Feedback.Tracker;
 using Gateway.Feedback.Udp;
-using Gateway.State;
-using Gateway.State.Memory;
+
 namespace Gateway.Tests.Tracker;
 
 /// <summary>BEP 15 packets, byte for byte (all integers big-endian).</summary>

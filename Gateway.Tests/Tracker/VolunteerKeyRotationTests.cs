@@ -1,16 +1,8 @@
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
+using Gateway.Delivery.Volunteers;
 using Gateway.State.Views;
 using Gateway.Tests.Infrastructure;
-using Gateway.Delivery.Cluster;
-using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Gateway.Delivery;
-using Gateway.Delivery.Availability;
 
 namespace Gateway.Tests.Tracker;
 

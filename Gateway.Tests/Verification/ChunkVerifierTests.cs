@@ -1,9 +1,7 @@
 using System.Security.Cryptography;
 using CsCheck;
 using Gateway.Core.Content;
-using Gateway.Delivery.Verification;
-using Gateway.Delivery;
-using Gateway.Delivery.Quarantine;
+
 namespace Gateway.Tests.Verification;
 
 public sealed class ChunkVerifierTests

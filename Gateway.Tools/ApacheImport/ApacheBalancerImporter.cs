@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Gateway.Delivery.Selection.Apache;
 using Gateway.Delivery.Volunteers;
+
 namespace Gateway.Tools.ApacheImport;
 
 /// <summary>A directive or parameter the importer did not carry over, and why.</summary>

@@ -1,4 +1,5 @@
 using Gateway.Core.Catalog;
+
 namespace Gateway.Tools.Publish;
 
 /// <summary>A torrent publish intends to have: its files and where its content lands (<c>Folder/Name</c>).</summary>

@@ -3,8 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Gateway.Core.Catalog;
 using Gateway.Core.Paths;
-using Gateway.Delivery.RequestPaths;
-using Gateway.Delivery;
+
 namespace Gateway.Tools.Publish;
 
 /// <summary>What a publish run did, for the operator.</summary>

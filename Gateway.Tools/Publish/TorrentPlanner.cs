@@ -1,5 +1,6 @@
 using System.Text;
 using Gateway.Core.Catalog;
+
 namespace Gateway.Tools.Publish;
 
 /// <summary>

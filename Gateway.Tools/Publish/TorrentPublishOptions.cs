@@ -1,4 +1,5 @@
 using Gateway.Core.Torrents;
+
 namespace Gateway.Tools.Publish;
 
 /// <summary>How publish cuts the repository into v1 torrents (see docs/manifest.md, "Torrents").</summary>

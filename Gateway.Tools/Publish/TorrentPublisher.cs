@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Gateway.Core.Catalog;
 using Gateway.Core.Torrents;
+
 namespace Gateway.Tools.Publish;
 
 /// <summary>What the torrent step of a publish produced.</summary>

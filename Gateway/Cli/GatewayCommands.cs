@@ -1,13 +1,10 @@
-using Gateway.Hosting;
 using Gateway.Agent.Hosting;
-using Gateway.Tools.ApacheImport;
 using Gateway.ClientProxy;
-using Gateway.Core.Content;
 using Gateway.Demo;
+using Gateway.Hosting;
+using Gateway.Tools.ApacheImport;
 using Gateway.Tools.Publish;
 using Microsoft.Extensions.Options;
-using Gateway.Core.Hosting;
-using Gateway.Delivery;
 
 namespace Gateway.Cli;
 

@@ -1,30 +1,17 @@
-using Gateway.Hosting;
-using Gateway.Agent.Hosting;
-using Gateway.Delivery.Setup;
 using System.Diagnostics.Metrics;
 using Gateway.Core.Catalog;
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
-using Gateway.Core.Announce;
-using Gateway.Core.Torrents;
-using Gateway.Feedback.Http;
-using Gateway.Feedback.Server;
-using Gateway.Feedback.Tracker;
-using Gateway.Feedback.Udp;
 using Gateway.Core.Hosting;
-using Gateway.Delivery;
 using Gateway.Core.Telemetry;
-using Gateway.Delivery.Metrics;
+using Gateway.Delivery.Setup;
+using Gateway.Feedback.Tracker;
+using Gateway.Hosting;
+using Gateway.State;
+using Gateway.State.Setup;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
-using Gateway.Delivery.Availability;
 
 namespace Gateway.Cli;
 

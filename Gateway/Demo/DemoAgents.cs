@@ -1,13 +1,10 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Gateway.Agent;
 using Gateway.Agent.Hosting;
 using Gateway.Agent.Mirror;
-using Gateway.Agent.Serving;
 using Gateway.Agent.Status;
-using Gateway.Agent.Sync;
-using Gateway.Agent.Relay;
+
 namespace Gateway.Demo;
 
 /// <summary>

@@ -1,13 +1,7 @@
 using System.Globalization;
-using Gateway.Core.Catalog;
 using Gateway.Core.Announce;
-using Gateway.Core.Torrents;
-using Gateway.Feedback.Http;
-using Gateway.Feedback.Server;
-using Gateway.Feedback.Tracker;
-using Gateway.Feedback.Udp;
-using Gateway.State;
-using Gateway.State.Memory;
+using Gateway.Core.Catalog;
+
 namespace Gateway.Demo;
 
 /// <summary>

@@ -1,10 +1,7 @@
 using System.Globalization;
 using Gateway.Core.Catalog;
-using Gateway.Core.Hosting;
 using Gateway.Delivery;
-using Gateway.Hosting;
 using Microsoft.Extensions.Options;
-using Gateway.Cli;
 
 namespace Gateway.Demo;
 

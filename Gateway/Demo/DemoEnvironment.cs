@@ -1,19 +1,9 @@
 using Gateway.Core.Catalog;
-using Gateway.Core.Announce;
-using Gateway.Core.Torrents;
-using Gateway.Feedback.Http;
 using Gateway.Feedback.Server;
-using Gateway.Feedback.Tracker;
-using Gateway.Feedback.Udp;
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.Core.Hosting;
-using Gateway.Delivery;
 using Gateway.Hosting;
 using Gateway.Tools.Publish;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Gateway.Cli;
 
 namespace Gateway.Demo;
 

@@ -1,18 +1,7 @@
 using System.Collections.Frozen;
-using Gateway.Core.Announce;
-using Gateway.Core.Torrents;
-using Gateway.Feedback.Http;
-using Gateway.Feedback.Server;
-using Gateway.Feedback.Tracker;
-using Gateway.Feedback.Udp;
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
+using Gateway.Feedback.Tracker;
 using Microsoft.Extensions.Options;
-using Gateway.Cli;
-using Gateway.Delivery;
-using Gateway.Delivery.Availability;
 
 namespace Gateway.Hosting;
 

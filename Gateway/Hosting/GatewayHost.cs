@@ -1,44 +1,9 @@
-using Gateway.Delivery.Setup;
-using OpenTelemetry.Metrics;
-using Gateway.Delivery.AccessLog;
+using Gateway.Core.Hosting;
 using Gateway.Delivery.BalancerManager;
-using Gateway.Core.Catalog;
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
+using Gateway.Delivery.Setup;
 using Gateway.State.Setup;
-using Gateway.State.Views;
-using Gateway.Delivery.Health;
-using Gateway.Delivery.Holders;
-using Gateway.Core.Telemetry;
-using Gateway.Delivery.Metrics;
-using Gateway.Delivery.Proxy;
-using Gateway.Delivery.Redirect;
-using Gateway.Core.Paths;
-using Gateway.Delivery.RequestPaths;
-using Gateway.Delivery.Selection;
-using Gateway.Delivery.Selection.Apache;
-using Gateway.Delivery.Tracing;
-
-using Gateway.Core.Content;
-using Gateway.Delivery.Verification;
-using Gateway.Delivery.Cluster;
-using Gateway.Delivery.Volunteers;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
-using Yarp.ReverseProxy.Configuration;
-using Yarp.ReverseProxy.LoadBalancing;
-using Yarp.ReverseProxy.Transforms;
-using Gateway.Core.Hosting;
-using Gateway.Delivery;
-using Gateway.Cli;
-using Gateway.Delivery.Availability;
-using Gateway.Delivery.Load;
-using Gateway.Delivery.Quarantine;
-using Gateway.Delivery.Proxy.Attempts;
-using Gateway.Delivery.Proxy.Transport;
 
 namespace Gateway.Hosting;
 

@@ -1,12 +1,6 @@
-using Gateway.Core.Announce;
-using Gateway.Core.Torrents;
-using Gateway.Feedback.Http;
 using Gateway.Feedback.Server;
 using Gateway.Feedback.Tracker;
-using Gateway.Feedback.Udp;
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.Cli;
+
 namespace Gateway.Hosting;
 
 /// <summary>Wires the tracker to the gateway's catalog and volunteer configuration.</summary>

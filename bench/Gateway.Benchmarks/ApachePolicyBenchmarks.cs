@@ -1,16 +1,13 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
+using Gateway.Delivery;
 using Gateway.Delivery.Selection;
 using Gateway.Delivery.Selection.Apache;
-using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
-using Gateway.Delivery;
-using Gateway.Delivery.Availability;
-using Gateway.Delivery.Load;
 
 namespace Gateway.Benchmarks;
 

@@ -1,25 +1,19 @@
 using System.Diagnostics.Metrics;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
-using Gateway.State.Views;
+using Gateway.Delivery;
+using Gateway.Delivery.Availability;
+using Gateway.Delivery.Load;
+using Gateway.Delivery.Quarantine;
 using Gateway.Delivery.Selection;
-using Gateway.Delivery.Verification;
-using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
+using Gateway.State;
+using Gateway.State.Views;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Model;
-using Gateway.Delivery;
-using Gateway.Delivery.Availability;
-using Gateway.Delivery.Load;
-using Gateway.Delivery.Quarantine;
 
 namespace Gateway.Benchmarks;
 

@@ -1,5 +1,4 @@
 using Yarp.ReverseProxy.Model;
-using Gateway.Delivery.Proxy.Transport;
 
 namespace Gateway.Delivery.Proxy.Attempts;
 

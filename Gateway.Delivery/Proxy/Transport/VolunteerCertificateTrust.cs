@@ -2,7 +2,6 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
-using Gateway.Delivery.Proxy.Attempts;
 
 namespace Gateway.Delivery.Proxy.Transport;
 

@@ -1,5 +1,4 @@
 using Yarp.ReverseProxy.Forwarder;
-using Gateway.Delivery.Proxy.Attempts;
 
 namespace Gateway.Delivery.Proxy.Transport;
 

@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.LoadBalancing;
-using Gateway.Delivery.Load;
-using Gateway.Delivery.Volunteers;
 
 namespace Gateway.Delivery.Selection.Apache;
 

@@ -1,4 +1,3 @@
-using Gateway.Delivery.Load;
 using Gateway.Delivery.Volunteers;
 
 namespace Gateway.Delivery.Selection.Apache;

@@ -1,6 +1,5 @@
-using Yarp.ReverseProxy.Model;
-using Gateway.Delivery.Load;
 using Gateway.Delivery.Volunteers;
+using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Delivery.Selection.Apache;
 

@@ -1,9 +1,6 @@
-using Gateway.Delivery.Cluster;
 using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Model;
-using Gateway.Delivery.Availability;
-using Gateway.Delivery.Load;
 
 namespace Gateway.Delivery.Selection.Apache;
 

@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Options;
-using Gateway.Delivery.Load;
-using Gateway.Delivery.Volunteers;
 
 namespace Gateway.Delivery.Selection.Apache;
 

@@ -1,7 +1,5 @@
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
-using Gateway.Delivery.Load;
-using Gateway.Delivery.Volunteers;
 
 namespace Gateway.Delivery.Selection.Apache;
 

@@ -1,13 +1,6 @@
 using System.Collections.Concurrent;
-using Gateway.State;
-using Gateway.State.Memory;
-using Gateway.State.Redis;
-using Gateway.State.Resilience;
-using Gateway.State.Setup;
 using Gateway.State.Views;
 using Microsoft.Extensions.Options;
-using Gateway.Delivery.Load;
-using Gateway.Delivery.Volunteers;
 
 namespace Gateway.Delivery.Selection.Apache;
 

@@ -1,7 +1,6 @@
 using Gateway.Delivery.Proxy;
-using Microsoft.Extensions.Options;
 using Gateway.Delivery.Proxy.Attempts;
-using Gateway.Delivery.Proxy.Transport;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Delivery.Selection.Apache;
 
