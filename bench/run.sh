@@ -5,6 +5,9 @@
 #     nginx least_conn, HAProxy roundrobin/leastconn, nginx static 302 (redirect302).
 #   Ours: gw-redirect (Gateway Mode=Redirect, 127.0.0.1:18601, test "small" only, 302 = success)
 #         gw-proxy    (Gateway Mode=Proxy,    127.0.0.1:18602, tests small and big)
+#   .NET floors (sources in bench/floors/, built here): kestrel-302 (a bare Kestrel app whose one handler answers 302,
+#         127.0.0.1:18701) and yarp-floor (a bare YARP MapReverseProxy over the same 4 backends with PowerOfTwoChoices,
+#         127.0.0.1:18702): the ratios gw-redirect / kestrel-302 and gw-proxy / yarp-floor are the gateway's own cost.
 #
 #   bench/run.sh                 -> tools + setup + start + check + measure + ratios + stop  ("all")
 #   bench/run.sh build|setup|start|check|measure|stop    (as separate calls: export BENCH_WORK=/some/dir first)
@@ -13,6 +16,8 @@
 # Env knobs (same as the anchor script): ROUNDS=2 DUR=15 C_SMALL=64 C_BIG=16 THREADS=2 WARM=3
 #   ONLY="nginx-lc haproxy-lc redirect302 gw-redirect gw-proxy"   (subset of target names)
 #   quick mode: ROUNDS=1 DUR=8 bench/run.sh
+#   long mode:  LONG=1 bench/run.sh   (ROUNDS=3 DUR=60 unless set: the ratios' drift column is last round / first round
+#               of fe_us/req, so a front end that gets slower while it runs shows above 1)
 #   EXTRA_TARGETS="name|http://127.0.0.1:PORT|pidfile-or-pid[|tests[|proxy|redirect]]"   (anchor-script compatible)
 # Gateway knobs:
 #   GW_DLL=/path/Gateway.dll  use a prebuilt gateway (default: dotnet publish -c Release into $BENCH_WORK/gw)
@@ -31,6 +36,7 @@ else
   for f in "$ANCHOR"/conf/*; do sed "s#@WORK@#$P#g" "$f" > $P/conf/$(basename "$f"); done
   cp "$ANCHOR/report.lua" $P/; cd $P; echo "work folder: $P"
 fi
+if [ "${LONG:-0}" = 1 ]; then ROUNDS=${ROUNDS:-3}; DUR=${DUR:-60}; fi
 ROUNDS=${ROUNDS:-2}; DUR=${DUR:-15}; C_SMALL=${C_SMALL:-64}; C_BIG=${C_BIG:-16}; THREADS=${THREADS:-2}; WARM=${WARM:-3}
 GW_GCSERVER=${GW_GCSERVER:-1}; GW_TIEREDPGO=${GW_TIEREDPGO:-1}; GW_EXTRA_ARGS=${GW_EXTRA_ARGS:-}
 
@@ -45,6 +51,8 @@ TARGETS=(
   "redirect302|http://127.0.0.1:18501|$R/nginx-redirect.pid|small|redirect"
   "gw-redirect|http://127.0.0.1:18601|$R/gw-redirect.pid|small|redirect"
   "gw-proxy|http://127.0.0.1:18602|$R/gw-proxy.pid|small,big|proxy"
+  "kestrel-302|http://127.0.0.1:18701|$R/kestrel-302.pid|small|redirect"
+  "yarp-floor|http://127.0.0.1:18702|$R/yarp-floor.pid|small,big|proxy"
 )
 if [ -n "${GW_BASE_DLL:-}" ]; then
   TARGETS+=("gw-redirect-base|http://127.0.0.1:18603|$R/gw-redirect-base.pid|small|redirect"
@@ -55,6 +63,7 @@ for x in ${EXTRA_TARGETS:-}; do
 if [ -n "${ONLY:-}" ]; then F=(); for t in "${TARGETS[@]}"; do [[ " $ONLY " == *" ${t%%|*} "* ]] && F+=("$t"); done; TARGETS=("${F[@]}"); fi
 [ ${#TARGETS[@]} -gt 0 ] || { echo "no targets (ONLY='${ONLY:-}')"; exit 2; }
 want_gw() { local t; for t in "${TARGETS[@]}"; do [[ ${t%%|*} == gw-* ]] && return 0; done; return 1; }
+want() { local t; for t in "${TARGETS[@]}"; do [[ ${t%%|*} == "$1" ]] && return 0; done; return 1; }
 
 tools() {   # install missing tools with apt; a policy-rc.d (exit 101) keeps Debian from auto-starting the services
   local need=() b created=0 rc=0
@@ -134,6 +143,24 @@ start_gateways() {
   fi
 }
 
+# ---------------------------------------------------------------- .NET floors
+start_floor() {   # name project port -> $R/name.pid; the same runtime knobs as the gateway
+  local name=$1 project=$2 port=$3 pid i
+  echo "dotnet publish -c Release -o $P/floors/$project ($HERE/floors/$project)"
+  dotnet publish "$HERE/floors/$project/$project.csproj" -c Release -o $P/floors/$project --nologo > $R/$name-publish.log 2>&1 \
+    || { tail -20 $R/$name-publish.log; echo "$name publish failed"; return 1; }
+  DOTNET_gcServer=$GW_GCSERVER DOTNET_TieredPGO=$GW_TIEREDPGO nohup dotnet $P/floors/$project/$project.dll --urls http://127.0.0.1:$port \
+    --Backends=http://127.0.0.1:18101,http://127.0.0.1:18102,http://127.0.0.1:18103,http://127.0.0.1:18104 > $R/$name.log 2>&1 < /dev/null &
+  pid=$!; echo $pid > $R/$name.pid
+  echo "$name: DOTNET_gcServer=$GW_GCSERVER DOTNET_TieredPGO=$GW_TIEREDPGO dotnet $P/floors/$project/$project.dll --urls http://127.0.0.1:$port --Backends=(the 4 backends)" | tee $R/$name.cmd
+  for i in $(seq 150); do
+    [ -d /proc/$pid ] || { echo "$name exited; log:"; tail -20 $R/$name.log; return 1; }
+    curl -s -o /dev/null -m 2 http://127.0.0.1:$port/4k.bin && { echo "$name ready (pid $pid)"; return 0; }
+    sleep 0.2
+  done
+  echo "$name not ready after 30 s"; return 1
+}
+
 # ---------------------------------------------------------------- anchors + lifecycle
 start() {
   tools || return 1
@@ -147,12 +174,14 @@ start() {
   sleep 1
   for f in nginx-backend nginx-lb nginx-redirect haproxy apache; do echo "$f pid $(cat $R/$f.pid)"; done
   if want_gw; then start_gateways || return 1; fi
+  if want kestrel-302; then start_floor kestrel-302 Kestrel302 18701 || return 1; fi
+  if want yarp-floor; then start_floor yarp-floor YarpFloor 18702 || return 1; fi
 }
 
 alive() { [ -d /proc/$1 ] && ! grep -q '^State:[[:space:]]*Z' /proc/$1/status 2>/dev/null; }   # zombie = gone
 stop() {   # by PID from our own pidfiles only, and only if that PID's command line mentions our work folder
   local f p i
-  for f in gw-proxy gw-redirect gw-proxy-base gw-redirect-base apache haproxy nginx-redirect nginx-lb nginx-backend; do
+  for f in gw-proxy gw-redirect gw-proxy-base gw-redirect-base kestrel-302 yarp-floor apache haproxy nginx-redirect nginx-lb nginx-backend; do
     if [ -s $R/$f.pid ]; then p=$(cat $R/$f.pid)
       if [ -d /proc/$p ] && tr '\0' ' ' < /proc/$p/cmdline | grep -qF "$P/"; then
         kill -TERM "$p" 2>/dev/null && echo "stopped $f ($p)"
@@ -240,7 +269,9 @@ ratios() {  # summary.tsv -> ratios.tsv next to it: means over rounds, relative 
   awk -F'\t' -v redirs="redirect302 gw-redirect $redirs" '
     /^#/ || $1=="round" || NF<12 {next}
     { k=$2 SUBSEP $3; if(!(k in n)) ord[++no]=k; n[k]++; rps[k]+=$4; mb[k]+=$5; p99[k]+=$7; err[k]+=$8
-      if($10!="-"){fe[k]+=$10; fen[k]++} }
+      if($10!="-"){fe[k]+=$10; fen[k]++
+        if(!(k in r0) || $1<r0[k]){r0[k]=$1; fe0[k]=$10}; if(!(k in r1) || $1>r1[k]){r1[k]=$1; fe1[k]=$10}} }
+    function drift(k){return (k in r0 && r1[k]>r0[k] && fe0[k]>0)? sprintf("%.2f", fe1[k]/fe0[k]) : "-"}
     function m(a,k){return a[k]/n[k]}
     function fem(k){return (k in fen)? fe[k]/fen[k] : -1}
     function cell(k,ref,  x){ # rps ratio, fe ratio
@@ -252,13 +283,15 @@ ratios() {  # summary.tsv -> ratios.tsv next to it: means over rounds, relative 
     END{
       print "# means over rounds; x_rps = rps / anchor rps (higher is better); x_fe = fe_us/req / anchor fe_us/req (lower is better, 1.00 = par)"
       print "# anchors: redirect targets vs redirect302 (nginx static 302); proxy targets vs nginx-lc and haproxy-lc; goal on small: redirect <= 10 us/req, proxy <= 20 us/req"
-      printf "target\ttest\trounds\trps\tMBps\tp99_ms\terrors\tfe_us/req\tgoal\tx_rps:ngx302\tx_fe:ngx302\tx_rps:ngx-lc\tx_fe:ngx-lc\tx_rps:hap-lc\tx_fe:hap-lc\n"
+      print "# floors: redirect targets vs kestrel-302 (bare Kestrel 302), proxy targets vs yarp-floor (bare YARP, PowerOfTwoChoices); drift = fe_us/req of the last round / the first"
+      printf "target\ttest\trounds\trps\tMBps\tp99_ms\terrors\tfe_us/req\tgoal\tx_rps:ngx302\tx_fe:ngx302\tx_rps:ngx-lc\tx_fe:ngx-lc\tx_rps:hap-lc\tx_fe:hap-lc\tx_rps:floor\tx_fe:floor\tdrift\n"
       for(i=1;i<=no;i++){ k=ord[i]; split(k,kk,SUBSEP); nm=kk[1]; tst=kk[2]; f=fem(k)
         goal="-"; lim=(nm in isr)?10:20
         if(tst=="small" && f>=0) goal=sprintf("<=%d:%s", lim, (f<=lim)?"ok":"MISS")
         if(nm in isr) c1=cell(k,"redirect302") "\t-\t-\t-\t-"; else c1="-\t-\t" cell(k,"nginx-lc") "\t" cell(k,"haproxy-lc")
-        printf "%s\t%s\t%d\t%.0f\t%.0f\t%.2f\t%d\t%s\t%s\t%s\n", nm, tst, n[k], m(rps,k), m(mb,k), m(p99,k), err[k],
-          (f<0?"-":sprintf("%.1f",f)), goal, c1 } }' "$S" > "$O"
+        c2=cell(k, (nm in isr)? "kestrel-302" : "yarp-floor")
+        printf "%s\t%s\t%d\t%.0f\t%.0f\t%.2f\t%d\t%s\t%s\t%s\t%s\t%s\n", nm, tst, n[k], m(rps,k), m(mb,k), m(p99,k), err[k],
+          (f<0?"-":sprintf("%.1f",f)), goal, c1, c2, drift(k) } }' "$S" > "$O"
   echo "ratios: $O"; grep -v '^#' "$O" | column -t -s $'\t'
 }
 
