@@ -47,6 +47,7 @@ public static class DeliverySetup
         app.MapGatewayHealth();
         app.MapGatewayMetrics();
         app.MapBalancerManager();
+
         // ?meta4, ?mirrorlist, the tamper report and the quarantine endpoints, before the proxy's catch-all route.
         app.UseMiddleware<MirrorInfoMiddleware>();
         QuarantineEndpoints.Map(app);
@@ -72,7 +73,7 @@ public static class DeliverySetup
         });
     }
 
-    /// <summary>Registers every part of the gateway; tests replace single services after this.</summary>
+    /// <summary>Registers the request path; the stores (<c>AddStores</c>) and the tracker are registered by the host beside it.</summary>
     public static IServiceCollection AddDelivery(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
@@ -144,6 +145,7 @@ public static class DeliverySetup
             services.AddSingleton<SharedQuarantine>();
             services.AddHostedService(sp => sp.GetRequiredService<SharedQuarantine>());
         }
+
         services.AddSingleton<IProxyConfigProvider, GatewayProxyConfigProvider>();
         services.AddReverseProxy()
             .AddTransforms(context => context.AddResponseTransform(VolunteerResponseTransform.ApplyAsync));
@@ -177,7 +179,6 @@ public static class DeliverySetup
         _ = services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
         _ = services.GetRequiredService<IOptions<BalancerOptions>>().Value;
         _ = services.GetRequiredService<IOptions<BalancerManagerOptions>>().Value;
-        _ = services.GetRequiredService<IOptions<Gateway.Feedback.Tracker.TrackerOptions>>().Value;
         _ = services.GetRequiredService<IOptions<VerifyOptions>>().Value;
         _ = services.GetRequiredService<IOptions<StoreOptions>>().Value;
     }

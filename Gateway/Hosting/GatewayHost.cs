@@ -1,6 +1,7 @@
 using Gateway.Core.Hosting;
 using Gateway.Delivery.BalancerManager;
 using Gateway.Delivery.Setup;
+using Gateway.Feedback.Tracker;
 using Gateway.State.Setup;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
@@ -50,7 +51,7 @@ public static class GatewayHost
         AddGateway(builder.Services, builder.Configuration);
         var app = builder.Build();
         DeliverySetup.ValidateOptions(app.Services);
-        _ = app.Services.GetRequiredService<IOptions<Feedback.Tracker.TrackerOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<TrackerOptions>>().Value;
         app.UseDelivery();
         return app;
     }
