@@ -1,4 +1,5 @@
 using System.Net;
+using Gateway.Core.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,15 @@ public static class VerifyProxyServer
 {
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        var rest = ConfigFileArgument.Split(args, out var configFile);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = rest });
+        if (configFile is not null)
+        {
+            // Command-line settings win over the file, as they do over appsettings.json.
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+            builder.Configuration.AddCommandLine(rest);
+        }
+
         var section = builder.Configuration.GetSection(VerifyProxyOptions.Section);
         builder.Services.AddOptions<VerifyProxyOptions>().Bind(section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<VerifyProxyOptions>, VerifyProxyOptionsValidator>();

@@ -5,44 +5,24 @@ namespace Gateway.Agent.Hosting;
 /// <summary>The <c>volunteer</c> subcommand: run the agent, or ask a running one for its status or to drain.</summary>
 public static class VolunteerCommand
 {
-    public const string Usage = """
-          volunteer [--config FILE] [--Volunteer:Key=value ...]   run a volunteer agent (docs/volunteer.md)
-          volunteer status [--control http://127.0.0.1:6980]      a running agent's torrents, peers, rates
-          volunteer drain  [--control http://127.0.0.1:6980]      finish transfers in flight, announce stopped, exit
-        """;
-
-    public static async Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>Runs the agent until its host stops (SIGTERM drains first); <paramref name="args"/> are configuration settings.</summary>
+    public static async Task<int> RunAgentAsync(string[] args, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(args);
-        ArgumentNullException.ThrowIfNull(output);
-        if (args.Length > 0 && args[0] is "status" or "drain")
-        {
-            var control = new Uri("http://127.0.0.1:6980/");
-            for (var i = 1; i + 1 < args.Length; i++)
-            {
-                if (args[i] == "--control" && !Uri.TryCreate(args[i + 1].TrimEnd('/') + "/", UriKind.Absolute, out control))
-                {
-                    await output.WriteLineAsync($"volunteer: --control '{args[i + 1]}' is not a URL").ConfigureAwait(false);
-                    return 2;
-                }
-            }
-
-            return args[0] == "status"
-                ? await StatusAsync(control!, output, cancellationToken).ConfigureAwait(false)
-                : await DrainAsync(control!, output, cancellationToken).ConfigureAwait(false);
-        }
-
         var app = VolunteerAgentHost.Build(args);
         await using (app.ConfigureAwait(false))
         {
-            await app.RunAsync().ConfigureAwait(false);
+            await ((IHost)app).RunAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return 0;
     }
 
-    private static async Task<int> StatusAsync(Uri control, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>Prints a running agent's status, read from its control listener.</summary>
+    public static async Task<int> StatusAsync(Uri control, TextWriter output, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(control);
+        ArgumentNullException.ThrowIfNull(output);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         try
         {
@@ -57,8 +37,11 @@ public static class VolunteerCommand
         }
     }
 
-    private static async Task<int> DrainAsync(Uri control, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>Asks a running agent to drain and waits until it stopped.</summary>
+    public static async Task<int> DrainAsync(Uri control, TextWriter output, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(control);
+        ArgumentNullException.ThrowIfNull(output);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         try
         {

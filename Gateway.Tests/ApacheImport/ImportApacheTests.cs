@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Gateway.Tools.ApacheImport;
+using Gateway.Cli;
 
 namespace Gateway.Tests.ApacheImport;
 
@@ -150,7 +150,7 @@ public sealed class ImportApacheTests : IDisposable
     {
         using var output = new StringWriter();
         using var errors = new StringWriter();
-        var code = await ImportApacheCommand.RunAsync(args, output, errors, CancellationToken.None);
+        var code = await GatewayCommands.RunAsync(["import-apache", .. args], output, errors);
         return (code, output.ToString(), errors.ToString());
     }
 }

@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
+using Gateway.Cli;
 using Gateway.Delivery.Selection.Apache;
 using Gateway.Delivery.Volunteers;
 using Gateway.Hosting;
 using Gateway.Tests.Infrastructure;
-using Gateway.Tools.ApacheImport;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.ApacheImport;
@@ -16,7 +16,7 @@ public sealed class SampleConfigTests
         var sample = Path.Combine(RepositoryRoot(), "config", "apache", "httpd-balancer.conf");
         using var output = new StringWriter();
         using var errors = new StringWriter();
-        Assert.Equal(0, await ImportApacheCommand.RunAsync([sample], output, errors, CancellationToken.None));
+        Assert.Equal(0, await GatewayCommands.RunAsync(["import-apache", sample], output, errors));
         Assert.Contains("httpd-balancer.conf:21: <Location: not balancer configuration", errors.ToString(), StringComparison.Ordinal);
         Assert.Contains("httpd-balancer.conf:22: SetHandler: not balancer configuration", errors.ToString(), StringComparison.Ordinal);
 

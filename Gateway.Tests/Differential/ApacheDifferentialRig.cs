@@ -67,7 +67,7 @@ public sealed class ApacheDifferentialRig : IAsyncDisposable
 
         using var output = new StringWriter();
         using var errors = new StringWriter();
-        var code = await ImportApacheCommand.RunAsync([apache.ConfigPath], output, errors, CancellationToken.None);
+        var code = await ImportApacheCommand.RunAsync(new ImportApacheRequest(apache.ConfigPath), output, errors, CancellationToken.None);
         Assert.True(code == 0, errors.ToString());
         var settings = SettingsArguments.FromJson(JsonNode.Parse(output.ToString())!).ToList();
 

@@ -5,53 +5,19 @@ namespace Gateway.Tools.ApacheImport;
 /// <summary>
 /// <c>import-apache</c>: reads an httpd.conf (with its includes), writes the equivalent appsettings JSON
 /// to <c>--out FILE</c> or stdout, and lists on stderr, with file:line, everything not carried over.
-/// Exit codes: 0 imported, 2 bad usage or a configuration it cannot import.
+/// Exit codes: 0 imported, 2 a configuration it cannot import.
 /// </summary>
 public static class ImportApacheCommand
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
+    /// <summary>Imports the request's httpd.conf; the command line is parsed by the executable's CLI.</summary>
+    public static async Task<int> RunAsync(ImportApacheRequest request, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(errors);
-        string? conf = null, outFile = null, balancer = null, serverRoot = null;
-        for (var i = 0; i < args.Length; i++)
-        {
-            var value = i + 1 < args.Length ? args[i + 1] : null;
-            switch (args[i])
-            {
-                case "--out" when value is not null:
-                    outFile = value;
-                    i++;
-                    break;
-                case "--balancer" when value is not null:
-                    balancer = value;
-                    i++;
-                    break;
-                case "--server-root" when value is not null:
-                    serverRoot = value;
-                    i++;
-                    break;
-                default:
-                    if (args[i].StartsWith('-') || conf is not null)
-                    {
-                        await errors.WriteLineAsync($"import-apache: unexpected argument '{args[i]}'.\nUsage: import-apache <httpd.conf> [--out FILE] [--balancer NAME] [--server-root DIR]").ConfigureAwait(false);
-                        return 2;
-                    }
-
-                    conf = args[i];
-                    break;
-            }
-        }
-
-        if (conf is null)
-        {
-            await errors.WriteLineAsync("Usage: import-apache <httpd.conf> [--out FILE] [--balancer NAME] [--server-root DIR]").ConfigureAwait(false);
-            return 2;
-        }
-
+        var (conf, outFile, balancer, serverRoot) = request;
         ImportResult result;
         try
         {

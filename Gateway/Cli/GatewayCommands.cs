@@ -1,117 +1,132 @@
-using Gateway.Agent.Hosting;
-using Gateway.ClientProxy;
-using Gateway.Demo;
-using Gateway.Hosting;
-using Gateway.Tools.ApacheImport;
-using Gateway.Tools.Publish;
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.Reflection;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Cli;
 
-/// <summary>The one executable's subcommands: serve, publish, tracker, volunteer, demo, import-apache, verify-proxy.</summary>
+/// <summary>
+/// The one executable's command line: serve, publish, tracker, volunteer (status, drain), demo, import-apache and
+/// verify-proxy, each option declared once, with help, --version and typo suggestions from System.CommandLine.
+/// Exit codes: 0 ok, 1 failed, 2 bad usage or configuration.
+/// </summary>
 public static class GatewayCommands
 {
-    private static readonly string Usage = $"""
-        Usage: Gateway <command> [options]
+    private static readonly string[] RootOnly = ["--help", "-h", "-?", "--version"];
 
-          serve   [--config FILE] [--Section:Key=value ...]   run the gateway (the default command)
-        {PublishCommandLine.Usage}
-          demo    [--port 8080] [--data FOLDER]              sample repository, origin, 3 volunteers and
-                                                             the gateway on http://127.0.0.1:8080
-        {TrackerCommand.Usage}
-        {VolunteerCommand.Usage}
-          import-apache <httpd.conf> [--out FILE] [--balancer NAME]
-                                                             appsettings from an Apache balancer; lists what
-                                                             is not carried over (docs/apache-compatibility.md)
-          verify-proxy [--VerifyProxy:Listen=URL] [--VerifyProxy:ReportKey=KEY]
-                                                             verifying HTTP proxy for apt and curl beside a
-                                                             customer (docs/verification.md)
-
-        Configuration reference: README.md. Exit codes: 0 ok, 1 failed, 2 bad usage or configuration.
-        """;
-
-    public static async Task<int> RunAsync(string[] args)
+    /// <summary>Parses <paramref name="args"/> and runs the command they name.</summary>
+    /// <param name="args">the command line; with no command, or options first, it is <c>serve</c>'s.</param>
+    /// <param name="output">standard output (help, results); the console when null.</param>
+    /// <param name="error">standard error (usage errors); the console when null.</param>
+    /// <param name="cancellationToken">stops a running command (hosts also stop on Ctrl-C and SIGTERM themselves).</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var command = args.Length == 0 || args[0].StartsWith('-') ? "serve" : args[0];
-        var rest = args.Length == 0 || args[0].StartsWith('-') ? args : args[1..];
+        output ??= Console.Out;
+        error ??= Console.Error;
+        var result = BuildRoot().Parse(WithDefaultCommand(args), new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (result.Action is ParseErrorAction parseError)
+        {
+            // The error and the suggestion, not three screens of help, and all of it on stderr (System.CommandLine
+            // writes its suggestions to stdout); the last line says where help is.
+            parseError.ShowHelp = false;
+            parseError.ShowTypoCorrections = false;
+        }
+
+        var configuration = new InvocationConfiguration
+        {
+            Output = output,
+            Error = error,
+
+            // The hosts own Ctrl-C and SIGTERM (a volunteer drains on SIGTERM, however long that takes).
+            ProcessTerminationTimeout = null,
+
+            // A failure prints its message and exits 1 by the runtime's default; a configuration error is ours below.
+            EnableDefaultExceptionHandler = false,
+        };
         try
         {
-            return command switch
+            var exitCode = await result.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+            if (result.Errors.Count > 0)
             {
-                "serve" => await ServeAsync(rest).ConfigureAwait(false),
-                "publish" => await PublishAsync(rest).ConfigureAwait(false),
-                "tracker" => await TrackerCommand.RunAsync(rest).ConfigureAwait(false),
-                "volunteer" => await VolunteerCommand.RunAsync(rest, Console.Out, CancellationToken.None).ConfigureAwait(false),
-                "demo" => await DemoCommand.RunAsync(rest, Console.Out, CancellationToken.None).ConfigureAwait(false),
-                "import-apache" => await ImportApacheCommand.RunAsync(rest, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false),
-                "verify-proxy" => await RunAppAsync(VerifyProxyServer.Build(rest)).ConfigureAwait(false),
-                "help" or "--help" or "-h" => PrintUsage(Console.Out, 0),
-                _ => PrintUsage(Console.Error, 2),
-            };
+                foreach (var token in result.UnmatchedTokens)
+                {
+                    if (Suggestions.For(token, result.CommandResult.Command) is { Length: > 0 } suggestion)
+                    {
+                        await error.WriteLineAsync($"'{token}':{suggestion}").ConfigureAwait(false);
+                    }
+                }
+
+                await error.WriteLineAsync($"Run '{HelpCommandFor(result)} --help' for usage.").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            return exitCode;
         }
         catch (OptionsValidationException ex)
         {
-            await Console.Error.WriteLineAsync("Configuration error:").ConfigureAwait(false);
+            await error.WriteLineAsync("Configuration error:").ConfigureAwait(false);
             foreach (var failure in ex.Failures)
             {
-                await Console.Error.WriteLineAsync("  " + failure).ConfigureAwait(false);
+                await error.WriteLineAsync("  " + failure).ConfigureAwait(false);
             }
 
-            return 2;
+            return ExitCodes.Usage;
         }
     }
 
-    private static async Task<int> ServeAsync(string[] args)
+    /// <summary>The informational version with the commit it was built from (Directory.Build.props).</summary>
+    public static string Version =>
+        typeof(GatewayCommands).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    internal static RootCommand BuildRoot()
     {
-        var app = GatewayHost.Build(args);
-        await using (app.ConfigureAwait(false))
+        var root = new RootCommand(
+            "A front end for a software repository hostname that sends each download to a volunteer mirror holding the file, "
+            + "and falls back to the origin. Configuration reference: README.md. Exit codes: 0 ok, 1 failed, 2 bad usage or configuration.")
         {
-            await app.RunAsync().ConfigureAwait(false);
+            new ServeVerb().Command,
+            new PublishVerb().Command,
+            new DemoVerb().Command,
+            new TrackerCommand().Command,
+            new VolunteerVerb().Command,
+            new ImportApacheVerb().Command,
+            new VerifyProxyVerb().Command,
+        };
+        root.HelpName = "Gateway";
+        foreach (var version in root.Options.OfType<VersionOption>())
+        {
+            version.Action = new PrintVersion();
         }
 
-        return 0;
+        // Only reached with a typo'd command (no arguments run serve): the parse error says which.
+        root.SetAction(_ => ExitCodes.Usage);
+        return root;
     }
 
-    private static async Task<int> RunAppAsync(WebApplication app)
+    /// <summary>No command, or options first, means <c>serve</c>, as before System.CommandLine.</summary>
+    private static string[] WithDefaultCommand(string[] args) =>
+        args.Length == 0 || (args[0].StartsWith('-') && !RootOnly.Contains(args[0], StringComparer.Ordinal)) ? ["serve", .. args] : args;
+
+    private static string HelpCommandFor(ParseResult result)
     {
-        await using (app.ConfigureAwait(false))
+        var names = new List<string>();
+        for (var command = result.CommandResult; command is not null; command = command.Parent as System.CommandLine.Parsing.CommandResult)
         {
-            await app.RunAsync().ConfigureAwait(false);
+            names.Add(command.Command is RootCommand ? "Gateway" : command.Command.Name);
         }
 
-        return 0;
+        names.Reverse();
+        return string.Join(' ', names);
     }
 
-    private static async Task<int> PublishAsync(string[] args)
+    /// <summary>Prints the executable's own version (the entry assembly is a test host in tests).</summary>
+    private sealed class PrintVersion : SynchronousCommandLineAction
     {
-        PublishCommandLine command;
-        try
+        public override int Invoke(ParseResult parseResult)
         {
-            command = PublishCommandLine.Parse(args);
+            parseResult.InvocationConfiguration.Output.WriteLine(Version);
+            return ExitCodes.Ok;
         }
-        catch (ArgumentException ex)
-        {
-            await Console.Error.WriteLineAsync($"publish: {ex.Message}").ConfigureAwait(false);
-            return PrintUsage(Console.Error, 2);
-        }
-
-        try
-        {
-            var result = await new RepositoryPublisher(TimeProvider.System, command.Torrents).PublishAsync(command.Folder, command.ManifestPath, Console.Error, CancellationToken.None).ConfigureAwait(false);
-            await Console.Out.WriteLineAsync($"Published {result.Files} files ({result.Bytes / 1048576.0:F1} MiB; {result.Hashed} hashed, {result.Reused} unchanged) and {result.Torrents} torrents ({result.TorrentsBuilt} built) to {Path.GetFullPath(command.ManifestPath)}").ConfigureAwait(false);
-            return 0;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            await Console.Error.WriteLineAsync($"publish failed: {ex.Message}").ConfigureAwait(false);
-            return 1;
-        }
-    }
-
-    private static int PrintUsage(TextWriter writer, int exitCode)
-    {
-        writer.WriteLine(Usage);
-        return exitCode;
     }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics.Metrics;
 using Gateway.Core.Catalog;
 using Gateway.Core.Hosting;
@@ -21,32 +22,26 @@ namespace Gateway.Cli;
 /// volunteers' holdings and load live in the Redis the gateways follow; with the in-memory store it shares
 /// nothing with a gateway process (benchmarks).
 /// </summary>
-public static class TrackerCommand
+internal sealed class TrackerCommand
 {
-    public const string Usage = "  tracker [--config FILE] [--Tracker:Urls=http://0.0.0.0:6969] [--Tracker:UdpPort=6969] [--Catalog:Source=manifest.json] [--Store:Kind=Redis --Store:Redis=host:6379]";
-
-    public static async Task<int> RunAsync(string[] args)
+    public TrackerCommand()
     {
-        ArgumentNullException.ThrowIfNull(args);
-        var rest = new List<string>();
-        string? configFile = null;
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (args[i] == "--config" && i + 1 < args.Length)
-            {
-                configFile = args[++i];
-            }
-            else
-            {
-                rest.Add(args[i]);
-            }
-        }
+        var settings = new HostSettings(Command);
+        Command.SetAction((result, cancellationToken) => RunAsync(settings.HostArguments(result), cancellationToken));
+    }
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [.. rest] });
+    public Command Command { get; } = new(
+        "tracker",
+        "The BitTorrent tracker alone (HTTP and UDP announce and scrape, keyed volunteers, load feedback), e.g. --Tracker:Urls=http://0.0.0.0:6969 --Tracker:UdpPort=6969 --Catalog:Source=manifest.json --Store:Kind=Redis --Store:Redis=host:6379 (docs/tracker.md).");
+
+    private static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        var rest = ConfigFileArgument.Split(args, out var configFile);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = rest });
         if (configFile is not null)
         {
             builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: true);
-            builder.Configuration.AddCommandLine([.. rest]);
+            builder.Configuration.AddCommandLine(rest);
         }
 
         var services = builder.Services;
@@ -76,7 +71,7 @@ public static class TrackerCommand
             services.AddSingleton<IServer, NoListener>();
         }
 
-        await using var app = builder.Build();
+        var app = builder.Build();
 
         // A wrong Tracker:MetricsUrl (or any tracker setting) stops the start with its own message, before Kestrel binds.
         _ = app.Services.GetRequiredService<IOptions<TrackerOptions>>().Value;
@@ -85,8 +80,7 @@ public static class TrackerCommand
             app.MapPrometheusScrapingEndpoint("/metrics");
         }
 
-        await app.RunAsync().ConfigureAwait(false);
-        return 0;
+        return await HostRun.RunAsync(app, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stands in for Kestrel when the tracker has no metrics listener: the host runs, nothing more listens.</summary>

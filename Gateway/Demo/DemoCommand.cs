@@ -1,4 +1,3 @@
-using System.Globalization;
 using Gateway.Core.Catalog;
 using Gateway.Delivery;
 using Microsoft.Extensions.Options;
@@ -8,24 +7,17 @@ namespace Gateway.Demo;
 /// <summary>The <c>demo</c> subcommand: starts the embedded default and prints what to try.</summary>
 public static class DemoCommand
 {
-    public static async Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>Runs the demo until the gateway's host stops (Ctrl-C) or <paramref name="cancellationToken"/> fires.</summary>
+    /// <param name="port">the gateway's port on loopback.</param>
+    /// <param name="data">where the sample repository is written.</param>
+    /// <param name="trafficSeconds">seconds of generated customer traffic; 0 for none (not generated yet).</param>
+    /// <param name="output">where the URLs and commands to try are written.</param>
+    /// <param name="cancellationToken">stops the demo.</param>
+    public static async Task<int> RunAsync(int port, string data, int trafficSeconds, TextWriter output, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(output);
-        var port = 8080;
-        var data = Path.Combine(Path.GetTempPath(), "gateway-demo");
-        for (var i = 0; i + 1 < args.Length; i++)
-        {
-            if (args[i] == "--port" && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var p))
-            {
-                port = p;
-            }
-            else if (args[i] == "--data")
-            {
-                data = args[i + 1];
-            }
-        }
-
+        _ = trafficSeconds;
         await using var demo = await DemoEnvironment.StartAsync(data, port, output, cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync(Describe(demo)).ConfigureAwait(false);
 
