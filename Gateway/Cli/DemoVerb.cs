@@ -41,9 +41,9 @@ internal sealed class DemoVerb
         });
         _traffic.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() < 0)
+            if (result.GetValueOrDefault<int>() is < 0 or > DemoTraffic.MaxSeconds)
             {
-                result.AddError("--traffic must not be negative.");
+                result.AddError($"--traffic takes 0 (none) to {DemoTraffic.MaxSeconds} seconds.");
             }
         });
         Command.SetAction((result, cancellationToken) => DemoCommand.RunAsync(

@@ -57,10 +57,9 @@ public sealed class DemoAgents : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the agents and waits (bounded) until each has verified everything in its scope.</summary>
-    public async Task StartAsync(string dataFolder, Uri trackerUrl, Uri originUrl, TextWriter progress, CancellationToken cancellationToken)
+    /// <summary>Starts the agents: they listen, read the manifest and start their engines.</summary>
+    public async Task StartAsync(string dataFolder, Uri trackerUrl, Uri originUrl, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(progress);
         for (var i = 0; i < _planned.Count; i++)
         {
             var (id, url, _, key) = _planned[i];
@@ -82,7 +81,12 @@ public sealed class DemoAgents : IAsyncDisposable
             _apps.Add(app);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
 
+    /// <summary>Waits (bounded) until each agent has verified everything in its scope, and prints their status.</summary>
+    public async Task WaitSyncedAsync(TextWriter progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
         await progress.WriteLineAsync("demo: volunteer agents syncing the repository by BitTorrent (aria2c)...").ConfigureAwait(false);
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
         while (!_apps.All(Synced) && DateTime.UtcNow < deadline)

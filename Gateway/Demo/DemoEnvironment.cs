@@ -9,16 +9,20 @@ namespace Gateway.Demo;
 
 /// <summary>
 /// The embedded default, running: a sample repository published, its origin, three volunteers holding
-/// different subsets, and the gateway with the in-memory store. Used by the <c>demo</c> command and its test.
+/// different subsets, and the gateway with the in-memory store and its tracker, to which the volunteers announce
+/// their load. Used by the <c>demo</c> command and its test.
 /// </summary>
 public sealed class DemoEnvironment : IAsyncDisposable
 {
     private readonly List<StaticFileServer> _servers = [];
+    private readonly List<ResponseMeter> _meters = [];
     private readonly HttpClient _http = new();
     private readonly CancellationTokenSource _stopping = new();
     private WebApplication? _gateway;
     private DemoAgents? _agents;
     private DemoAnnouncer? _announcer;
+    private DemoRequestCounter? _requests;
+    private HeldProbes? _probes;
     private Task _announcing = Task.CompletedTask;
 
     private DemoEnvironment(string dataFolder) => DataFolder = dataFolder;
@@ -37,13 +41,26 @@ public sealed class DemoEnvironment : IAsyncDisposable
     /// <summary>The gateway application (for tests that need its services).</summary>
     public WebApplication Gateway => _gateway ?? throw new InvalidOperationException("The demo has not started.");
 
-    public static async Task<DemoEnvironment> StartAsync(string dataFolder, int gatewayPort, TextWriter progress, CancellationToken cancellationToken)
+    /// <summary>Where the gateway sent its customers, per volunteer.</summary>
+    public DemoRequestCounter Requests => _requests ?? throw new InvalidOperationException("The demo has not started.");
+
+    /// <summary>The status page's URL.</summary>
+    public Uri StatusUrl => new(GatewayUrl, DemoStatusPage.Path.TrimStart('/'));
+
+    /// <summary>True when the volunteers are real agents syncing by BitTorrent (aria2c installed), false for the built-in ones.</summary>
+    public bool RealAgents => _agents is not null;
+
+    public static Task<DemoEnvironment> StartAsync(string dataFolder, int gatewayPort, TextWriter progress, CancellationToken cancellationToken) =>
+        StartAsync(dataFolder, gatewayPort, progress, builtInVolunteers: false, cancellationToken);
+
+    /// <summary>Starts the demo; <c>builtInVolunteers</c> uses the built-in volunteers even when aria2c is installed (tests, and machines whose aria2c should not run).</summary>
+    public static async Task<DemoEnvironment> StartAsync(string dataFolder, int gatewayPort, TextWriter progress, bool builtInVolunteers, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(progress);
         var demo = new DemoEnvironment(Path.GetFullPath(dataFolder));
         try
         {
-            await demo.StartCoreAsync(gatewayPort, progress, cancellationToken).ConfigureAwait(false);
+            await demo.StartCoreAsync(gatewayPort, progress, builtInVolunteers, cancellationToken).ConfigureAwait(false);
             return demo;
         }
         catch
@@ -58,6 +75,7 @@ public sealed class DemoEnvironment : IAsyncDisposable
         // Agents first: their engines announce event=stopped to the gateway's tracker on the way out.
         if (_agents is not null)
         {
+            _probes?.Hold();
             await _agents.DisposeAsync().ConfigureAwait(false);
         }
 
@@ -65,6 +83,7 @@ public sealed class DemoEnvironment : IAsyncDisposable
         await _announcing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stopping.Dispose();
         _http.Dispose();
+        _requests?.Dispose();
         if (_gateway is not null)
         {
             await _gateway.StopAsync().ConfigureAwait(false);
@@ -75,9 +94,14 @@ public sealed class DemoEnvironment : IAsyncDisposable
         {
             await server.DisposeAsync().ConfigureAwait(false);
         }
+
+        foreach (var meter in _meters)
+        {
+            meter.Dispose();
+        }
     }
 
-    private async Task StartCoreAsync(int gatewayPort, TextWriter progress, CancellationToken cancellationToken)
+    private async Task StartCoreAsync(int gatewayPort, TextWriter progress, bool builtInVolunteers, CancellationToken cancellationToken)
     {
         var repository = Path.Combine(DataFolder, "origin");
         if (!Directory.Exists(repository))
@@ -93,46 +117,57 @@ public sealed class DemoEnvironment : IAsyncDisposable
         var manifest = Path.Combine(repository, "manifest.json");
         var published = await new RepositoryPublisher(TimeProvider.System, new TorrentPublishOptions { WebSeed = origin.BaseUrl }).PublishAsync(repository, manifest, progress, cancellationToken).ConfigureAwait(false);
         await progress.WriteLineAsync($"demo: published {published.Files} files ({published.Bytes / 1048576.0:F1} MiB) and {published.Torrents} torrents to {manifest}").ConfigureAwait(false);
-        if (DemoAgents.Aria2Installed())
+        if (!builtInVolunteers && DemoAgents.Aria2Installed())
         {
             await StartWithAgentsAsync(gatewayPort, manifest, progress, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        await progress.WriteLineAsync("demo: aria2c is not installed, so the volunteers are plain file servers with fixed subsets. For real volunteer agents that sync by BitTorrent, install aria2 (Debian/Ubuntu: sudo apt-get install aria2) and run the demo again.").ConfigureAwait(false);
-
-        // Three partial mirrors, as the paper's departments keep: everything; one half of the pool; the large files.
-        var subsets = new (string Id, string Holds, Func<string, long, bool> Keep, int Weight)[]
+        if (!builtInVolunteers)
         {
-            ("v1", "every package and image", (path, _) => path.StartsWith("pool/", StringComparison.Ordinal) || path.StartsWith("iso/", StringComparison.Ordinal), 1),
-            ("v2", "pool/main/ packages 0–1xx", (path, _) => path.StartsWith("pool/main/0/", StringComparison.Ordinal) || path.StartsWith("pool/main/1/", StringComparison.Ordinal), 1),
-            ("v3", "files of 256 KB and more", (path, size) => size >= 256 * 1024 && !path.StartsWith("dists/", StringComparison.Ordinal), 2),
+            await progress.WriteLineAsync("demo: aria2c is not installed, so the volunteers are built-in file servers with fixed subsets that announce their measured load (one simulates BitTorrent sync). For real volunteer agents that sync by BitTorrent, install aria2 (Debian/Ubuntu: sudo apt-get install aria2) and run the demo again.").ConfigureAwait(false);
+        }
+
+        // Three mirrors on 10 MiB/s uplinks: two that serve customers only and one whose uplink simulated BitTorrent
+        // sync fills to 70 %. v1 and v3 hold the same files, so the policy's choice between them is all load.
+        var subsets = new (string Id, string Holds, Func<string, bool> Keep, double SyncShare)[]
+        {
+            ("v1", "every package and image", path => path.StartsWith("pool/", StringComparison.Ordinal) || path.StartsWith("iso/", StringComparison.Ordinal), 0),
+            ("v2", "every package (pool/)", path => path.StartsWith("pool/", StringComparison.Ordinal), 0),
+            ("v3", "every package and image; syncing: BitTorrent takes 70% of its uplink (simulated)", path => path.StartsWith("pool/", StringComparison.Ordinal) || path.StartsWith("iso/", StringComparison.Ordinal), 0.7),
         };
+        const long capacity = 10L * 1024 * 1024;
         var volunteers = new List<(string, Uri, string)>();
-        var keyed = new List<(string Id, string Key, string Folder, long Capacity)>();
+        var builtIn = new List<BuiltInVolunteer>();
         var settings = new List<string>();
         for (var i = 0; i < subsets.Length; i++)
         {
-            var (id, holds, keep, weight) = subsets[i];
+            var (id, holds, keep, syncShare) = subsets[i];
             var folder = Path.Combine(DataFolder, id);
-            MirrorSubset(repository, folder, keep);
-            var server = await StaticFileServer.StartAsync(folder, 0, cancellationToken).ConfigureAwait(false);
+            MirrorSubset(repository, folder, (path, _) => keep(path));
+            var volunteer = new BuiltInVolunteer(id, $"demo-key-{id}-0123456789", folder, capacity, new TransferGauge(), syncShare);
+
+            // The uplink is limited to what the (simulated) sync leaves: transfers take the time they would, and the
+            // load the volunteer reports is the load it has.
+            var uplink = new ResponseMeter(volunteer.CustomerBytesPerSecond);
+            _meters.Add(uplink);
+            var server = await StaticFileServer.StartAsync(folder, 0, cancellationToken, uplink, volunteer.Transfers).ConfigureAwait(false);
             _servers.Add(server);
             volunteers.Add((id, server.BaseUrl, holds));
             settings.AddRange(
             [
                 $"--Volunteers:{i}:Id={id}",
                 $"--Volunteers:{i}:Url={server.BaseUrl}",
-                $"--Volunteers:{i}:Weight={weight}",
                 $"--Volunteers:{i}:Inventory={new Uri(server.BaseUrl, StaticFileServer.InventoryPath)}",
-                $"--Volunteers:{i}:Key=demo-key-{id}-0123456789",
+                $"--Volunteers:{i}:Key={volunteer.Key}",
             ]);
-            keyed.Add((id, $"demo-key-{id}-0123456789", folder, weight * 10L * 1024 * 1024));
+            builtIn.Add(volunteer);
         }
 
+        // The volunteers listen before the gateway starts, so its first health probes pass.
         Volunteers = volunteers;
-        await StartGatewayAsync(gatewayPort, manifest, settings, cancellationToken).ConfigureAwait(false);
-        _announcer = new DemoAnnouncer(_http, TrackerUrl, keyed);
+        await StartGatewayAsync(gatewayPort, manifest, settings, heldProbes: null, cancellationToken).ConfigureAwait(false);
+        _announcer = new DemoAnnouncer(_http, TrackerUrl, builtIn);
         Manifest torrents;
         await using (var stream = File.OpenRead(manifest))
         {
@@ -148,10 +183,16 @@ public sealed class DemoEnvironment : IAsyncDisposable
     {
         _agents = DemoAgents.Plan();
         Volunteers = _agents.Volunteers;
-        await StartGatewayAsync(gatewayPort, manifest, [.. _agents.GatewaySettings()], cancellationToken).ConfigureAwait(false);
-        await _agents.StartAsync(DataFolder, TrackerUrl, OriginUrl, progress, cancellationToken).ConfigureAwait(false);
 
-        // The gateway probed the agents before they listened: wait until it holds them healthy holders again.
+        // The gateway (and its tracker) first, so the agents' first announces reach it; its health probes wait
+        // until the agents listen, so none is refused.
+        _probes = new HeldProbes();
+        await StartGatewayAsync(gatewayPort, manifest, [.. _agents.GatewaySettings()], _probes, cancellationToken).ConfigureAwait(false);
+        await _agents.StartAsync(DataFolder, TrackerUrl, OriginUrl, cancellationToken).ConfigureAwait(false);
+        _probes.Release();
+        await _agents.WaitSyncedAsync(progress, cancellationToken).ConfigureAwait(false);
+
+        // Wait until the gateway holds them healthy holders: announced to the tracker and probed.
         var lookup = _gateway!.Services.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>();
         var view = _gateway.Services.GetRequiredService<Gateway.State.Views.HoldingsView>();
         var contents = _gateway.Services.GetRequiredService<Gateway.Core.Catalog.CatalogState>().Current.ContentIds;
@@ -166,7 +207,7 @@ public sealed class DemoEnvironment : IAsyncDisposable
         }
     }
 
-    private async Task StartGatewayAsync(int gatewayPort, string manifest, IReadOnlyList<string> settings, CancellationToken cancellationToken)
+    private async Task StartGatewayAsync(int gatewayPort, string manifest, IReadOnlyList<string> settings, HeldProbes? heldProbes, CancellationToken cancellationToken)
     {
         _gateway = GatewayHost.Build(
         [
@@ -187,19 +228,28 @@ public sealed class DemoEnvironment : IAsyncDisposable
             "--Tracker:MinInterval=00:00:10",
             "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning",
             .. settings,
-        ]);
+        ],
+        builder =>
+        {
+            if (heldProbes is not null)
+            {
+                ((IConfigurationBuilder)builder.Configuration).Add(heldProbes);
+            }
+        });
+        _requests = new DemoRequestCounter(_gateway.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), _gateway.Services.GetRequiredService<TimeProvider>());
+        DemoStatusPage.Map(_gateway, this, _requests);
         await _gateway.StartAsync(cancellationToken).ConfigureAwait(false);
         TrackerUrl = _gateway.Services.GetRequiredService<TrackerServer>().HttpUrl!;
         var address = _gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         GatewayUrl = new Uri(address.TrimEnd('/') + "/");
     }
 
-    /// <summary>Announces again every 20 s (within the tracker's interval), so the demo's volunteers never expire.</summary>
+    /// <summary>Announces again every <see cref="DemoAnnouncer.Interval"/>, with the load measured then.</summary>
     private async Task AnnounceLoopAsync(Manifest manifest, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            await Task.Delay(TimeSpan.FromSeconds(20), cancellationToken).ConfigureAwait(false);
+            await Task.Delay(DemoAnnouncer.Interval, cancellationToken).ConfigureAwait(false);
             try
             {
                 await _announcer!.AnnounceAllAsync(manifest, cancellationToken).ConfigureAwait(false);

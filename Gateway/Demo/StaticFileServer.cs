@@ -26,12 +26,15 @@ public sealed class StaticFileServer : IAsyncDisposable
 
     public int Port => BaseUrl.Port;
 
-    /// <summary>Starts serving <paramref name="root"/> on 127.0.0.1 (port 0 picks a free one); <paramref name="meter"/> counts (and may limit) what it sends.</summary>
-    public static Task<StaticFileServer> StartAsync(string root, int port, CancellationToken cancellationToken, ResponseMeter? meter = null) =>
-        StartAsync(root, IPAddress.Loopback, port, cancellationToken, meter);
+    /// <summary>
+    /// Starts serving <paramref name="root"/> on 127.0.0.1 (port 0 picks a free one); <paramref name="meter"/> counts (and may limit)
+    /// what it sends, <paramref name="transfers"/> measures the customer transfers in progress.
+    /// </summary>
+    public static Task<StaticFileServer> StartAsync(string root, int port, CancellationToken cancellationToken, ResponseMeter? meter = null, TransferGauge? transfers = null) =>
+        StartAsync(root, IPAddress.Loopback, port, cancellationToken, meter, transfers);
 
     /// <summary>As above on <paramref name="listenAddress"/> (e.g. the host's end of a private test network).</summary>
-    public static async Task<StaticFileServer> StartAsync(string root, IPAddress listenAddress, int port, CancellationToken cancellationToken, ResponseMeter? meter = null)
+    public static async Task<StaticFileServer> StartAsync(string root, IPAddress listenAddress, int port, CancellationToken cancellationToken, ResponseMeter? meter = null, TransferGauge? transfers = null)
     {
         var fullRoot = Path.GetFullPath(root);
         var builder = WebApplication.CreateSlimBuilder();
@@ -39,6 +42,9 @@ public sealed class StaticFileServer : IAsyncDisposable
         builder.WebHost.UseKestrel(o => o.Listen(listenAddress, port));
         var app = builder.Build();
         meter?.Attach(app);
+
+        // After the meter, so a byte counts as sent once the (possibly limited) uplink took it.
+        transfers?.Attach(app);
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet(InventoryPath, () => Results.Text(string.Join('\n', ListFiles(fullRoot)) + "\n"));
         app.UseStaticFiles(new StaticFileOptions
