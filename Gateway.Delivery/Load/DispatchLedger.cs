@@ -31,11 +31,25 @@ public sealed class DispatchLedger(TimeProvider time)
         For(volunteerId).RecordRedirect(time.GetUtcNow(), duration, Math.Max(0, bytes));
     }
 
-    public void BeginTransfer(string volunteerId) => For(volunteerId).BeginTransfer();
+    /// <summary>A proxied transfer begins; returns its start, which <see cref="EndTransfer"/> needs back.</summary>
+    public DateTimeOffset BeginTransfer(string volunteerId)
+    {
+        var now = time.GetUtcNow();
+        For(volunteerId).BeginTransfer(now);
+        return now;
+    }
 
-    public void EndTransfer(string volunteerId) => For(volunteerId).EndTransfer();
+    /// <summary>The transfer that began at <paramref name="begunAt"/> (what <see cref="BeginTransfer"/> returned) ended.</summary>
+    public void EndTransfer(string volunteerId, DateTimeOffset begunAt) => For(volunteerId).EndTransfer(begunAt);
 
     public int InFlight(string volunteerId) => _byVolunteer.TryGetValue(volunteerId, out var d) ? d.InFlight : 0;
+
+    /// <summary>
+    /// Transfers in flight that began at or after <paramref name="since"/>. The ones that began before a volunteer's
+    /// report are in its report already (its <c>x_http</c>), so the load estimate counts only these.
+    /// </summary>
+    public int InFlightSince(string volunteerId, DateTimeOffset since) =>
+        _byVolunteer.TryGetValue(volunteerId, out var d) ? d.InFlightSince(since) : 0;
 
     /// <summary>Redirects made at or after <paramref name="since"/> whose expected transfer has not ended yet.</summary>
     public int RedirectsSince(string volunteerId, DateTimeOffset since) =>
@@ -55,13 +69,49 @@ public sealed class DispatchLedger(TimeProvider time)
         // Redirects still expected to be running, as (made, ends) ticks and the file's size; ended ones are dropped as new ones come.
         private readonly List<(long Made, long Ends, long Bytes)> _open = [];
         private readonly Lock _gate = new();
+        // The start (ticks) of each transfer in flight, one entry per transfer.
+        private readonly List<long> _begun = [];
         private int _inFlight;
 
         public int InFlight => Volatile.Read(ref _inFlight);
 
-        public void BeginTransfer() => Interlocked.Increment(ref _inFlight);
+        public void BeginTransfer(DateTimeOffset now)
+        {
+            lock (_gate)
+            {
+                _begun.Add(now.UtcTicks);
+            }
 
-        public void EndTransfer() => Interlocked.Decrement(ref _inFlight);
+            Interlocked.Increment(ref _inFlight);
+        }
+
+        public void EndTransfer(DateTimeOffset begunAt)
+        {
+            lock (_gate)
+            {
+                _begun.Remove(begunAt.UtcTicks);
+            }
+
+            Interlocked.Decrement(ref _inFlight);
+        }
+
+        public int InFlightSince(DateTimeOffset since)
+        {
+            var from = since.UtcTicks;
+            var total = 0;
+            lock (_gate)
+            {
+                foreach (var begun in _begun)
+                {
+                    if (begun >= from)
+                    {
+                        total++;
+                    }
+                }
+            }
+
+            return total;
+        }
 
         public void RecordRedirect(DateTimeOffset now, TimeSpan duration, long bytes)
         {
