@@ -1,3 +1,4 @@
+using Gateway.Feedback.Tracker;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Delivery;
@@ -16,8 +17,23 @@ public sealed class SelectionOptions
     /// <summary>Seed for the policy's random choices; set it to make a run repeatable (tests, experiments).</summary>
     public int? Seed { get; set; }
 
-    /// <summary>A load report older than this is unknown, not zero.</summary>
-    public TimeSpan FeedbackMaxAge { get; set; } = TimeSpan.FromSeconds(90);
+    /// <summary>Volunteer announce intervals a report counts for when <see cref="FeedbackMaxAge"/> is not set: two announces may be late or lost.</summary>
+    public const int FeedbackMaxAgeIntervals = 3;
+
+    /// <summary>
+    /// A load report older than this is unknown, not zero. Not set: <see cref="FeedbackMaxAgeIntervals"/> ×
+    /// <c>Tracker:VolunteerInterval</c> (90 s with its default of 30 s; see <see cref="DefaultFeedbackMaxAge"/>), so changing
+    /// how often volunteers announce keeps their reports fresh. Set: it must be longer than that interval when the
+    /// tracker runs in this process (validated), and the gateway warns at start when it is not longer otherwise.
+    /// </summary>
+    public TimeSpan FeedbackMaxAge { get; set; } = DefaultFeedbackMaxAge(new TrackerOptions());
+
+    /// <summary>The max age when <see cref="FeedbackMaxAge"/> is not configured: <see cref="FeedbackMaxAgeIntervals"/> volunteer announce intervals.</summary>
+    public static TimeSpan DefaultFeedbackMaxAge(TrackerOptions tracker)
+    {
+        ArgumentNullException.ThrowIfNull(tracker);
+        return tracker.VolunteerInterval * FeedbackMaxAgeIntervals;
+    }
 
     /// <summary>Redirects this gateway made count toward a volunteer's load for at most this long (or until its next report, or until their expected transfer time has passed).</summary>
     public TimeSpan DispatchMemory { get; set; } = TimeSpan.FromSeconds(30);
@@ -67,11 +83,18 @@ public sealed class SelectionOptions
     public bool TieBreakOnBytesLeft { get; set; } = true;
 }
 
-internal sealed class SelectionOptionsValidator : IValidateOptions<SelectionOptions>
+internal sealed class SelectionOptionsValidator(IOptionsMonitor<TrackerOptions> tracker) : IValidateOptions<SelectionOptions>
 {
     public ValidateOptionsResult Validate(string? name, SelectionOptions options)
     {
         var errors = new List<string>();
+        var trackerSettings = tracker.CurrentValue;
+        if (trackerSettings.Enabled && options.FeedbackMaxAge <= trackerSettings.VolunteerInterval)
+        {
+            // The tracker in this process tells volunteers to announce this often: a shorter max age makes every report unknown part of the time.
+            errors.Add($"Selection:FeedbackMaxAge {options.FeedbackMaxAge} must be longer than Tracker:VolunteerInterval {trackerSettings.VolunteerInterval}, how often this gateway's tracker has volunteers announce their load; leave it unset for {SelectionOptions.FeedbackMaxAgeIntervals} × that interval.");
+        }
+
         if (string.IsNullOrWhiteSpace(options.Policy))
         {
             errors.Add("Selection:Policy must name a load-balancing policy, e.g. 'FeedbackPowerOfTwo', 'PowerOfTwoChoices', 'RoundRobin', 'LeastRequests', 'Random'.");

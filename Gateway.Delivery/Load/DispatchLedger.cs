@@ -44,11 +44,25 @@ public sealed class DispatchLedger(TimeProvider time)
         For(volunteerId).Buckets.Record(Ticks(time.GetUtcNow()), duration.Ticks, Math.Max(0, bytes));
     }
 
-    public void BeginTransfer(string volunteerId) => For(volunteerId).BeginTransfer();
+    /// <summary>A proxied transfer begins; returns its start, which <see cref="EndTransfer"/> needs back.</summary>
+    public DateTimeOffset BeginTransfer(string volunteerId)
+    {
+        var now = time.GetUtcNow();
+        For(volunteerId).BeginTransfer(Ticks(now));
+        return now;
+    }
 
-    public void EndTransfer(string volunteerId) => For(volunteerId).EndTransfer();
+    /// <summary>The transfer that began at <paramref name="begunAt"/> (what <see cref="BeginTransfer"/> returned) ended.</summary>
+    public void EndTransfer(string volunteerId, DateTimeOffset begunAt) => For(volunteerId).EndTransfer(Ticks(begunAt), Ticks(time.GetUtcNow()));
 
     public int InFlight(string volunteerId) => _byVolunteer.TryGetValue(volunteerId, out var d) ? d.InFlight : 0;
+
+    /// <summary>
+    /// Transfers in flight that began at or after <paramref name="since"/> (rounded down to 250 ms). The ones that began
+    /// before a volunteer's report are in its report already (its <c>x_http</c>), so the load estimate counts only these.
+    /// </summary>
+    public int InFlightSince(string volunteerId, DateTimeOffset since) =>
+        _byVolunteer.TryGetValue(volunteerId, out var d) ? d.Starts.Since(Ticks(since), Ticks(time.GetUtcNow())) : 0;
 
     /// <summary>Redirects made at or after <paramref name="since"/> whose expected transfer has not ended yet.</summary>
     public int RedirectsSince(string volunteerId, DateTimeOffset since) =>
@@ -83,10 +97,20 @@ public sealed class DispatchLedger(TimeProvider time)
 
         public DispatchBuckets Buckets { get; } = new();
 
+        public TransferStarts Starts { get; } = new();
+
         public int InFlight => Volatile.Read(ref _inFlight);
 
-        public void BeginTransfer() => Interlocked.Increment(ref _inFlight);
+        public void BeginTransfer(long now)
+        {
+            Interlocked.Increment(ref _inFlight);
+            Starts.Begin(now);
+        }
 
-        public void EndTransfer() => Interlocked.Decrement(ref _inFlight);
+        public void EndTransfer(long begunAt, long now)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            Starts.End(begunAt, now);
+        }
     }
 }

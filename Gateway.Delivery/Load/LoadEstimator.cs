@@ -103,9 +103,13 @@ public sealed class LoadEstimator(HoldingsView view, DispatchLedger ledger, IOpt
         return capacity > 0 ? Math.Min(1.0, (double)report.UploadBytesPerSecond / capacity) * settings.SyncLoadWeight : 0;
     }
 
-    /// <summary>What this gateway added since <paramref name="reportedAt"/>: redirects still expected to run and transfers in flight.</summary>
+    /// <summary>
+    /// What this gateway added since <paramref name="reportedAt"/>: redirects still expected to run, and proxied transfers
+    /// in flight that began after the report (the volunteer counts the older ones in its report's <c>x_http</c>; counting
+    /// them here too made every proxied transfer two). Without a report (<see cref="DateTimeOffset.MinValue"/>), every transfer in flight.
+    /// </summary>
     public double LocalLoad(string volunteerId, DateTimeOffset reportedAt) =>
-        ledger.RedirectsSince(volunteerId, LocalSince(reportedAt)) + ledger.InFlight(volunteerId);
+        ledger.RedirectsSince(volunteerId, LocalSince(reportedAt)) + ledger.InFlightSince(volunteerId, reportedAt);
 
     /// <summary>
     /// The bytes the volunteer's customer transfers are still expected to send: what its last fresh report had left

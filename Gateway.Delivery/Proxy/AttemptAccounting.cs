@@ -17,19 +17,19 @@ public sealed class AttemptAccounting(DispatchLedger ledger, MemberAccounting me
     public AttemptTicket Begin(DestinationState volunteer)
     {
         ArgumentNullException.ThrowIfNull(volunteer);
-        ledger.BeginTransfer(volunteer.DestinationId);
-        return new AttemptTicket(volunteer, members.Begin(volunteer.DestinationId));
+        var begunAt = ledger.BeginTransfer(volunteer.DestinationId);
+        return new AttemptTicket(volunteer, members.Begin(volunteer.DestinationId), begunAt);
     }
 
     /// <summary>Counts the attempt as ended, with how it went.</summary>
     public void End(HttpContext context, in AttemptTicket ticket, in AttemptResult result)
     {
         ArgumentNullException.ThrowIfNull(context);
-        ledger.EndTransfer(ticket.Volunteer.DestinationId);
+        ledger.EndTransfer(ticket.Volunteer.DestinationId, ticket.BegunAt);
         members.End(ticket.Member, context.Request.ContentLength ?? 0, result);
         passiveHealth.Report(context, ticket.Volunteer, result.IsTransportFailure);
     }
 }
 
-/// <summary>An attempt in flight: the volunteer, and its Apache member when it is one (its own timeout applies).</summary>
-public readonly record struct AttemptTicket(DestinationState Volunteer, BalancerMember? Member);
+/// <summary>An attempt in flight: the volunteer, its Apache member when it is one (its own timeout applies), and when it began (for the ledger).</summary>
+public readonly record struct AttemptTicket(DestinationState Volunteer, BalancerMember? Member, DateTimeOffset BegunAt);

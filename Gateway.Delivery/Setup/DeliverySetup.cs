@@ -88,7 +88,18 @@ public static class DeliverySetup
         services.AddOptions<Yarp.ReverseProxy.Health.TransportFailureRateHealthPolicyOptions>()
             .Configure<IOptions<HealthOptions>>((rate, health) => rate.DetectionWindowSize = health.Value.ReactivationPeriod < rate.DetectionWindowSize ? health.Value.ReactivationPeriod : rate.DetectionWindowSize);
         AddValidatedOptions<ProxyOptions, ProxyOptionsValidator>(services, configuration.GetSection(ProxyOptions.Section));
-        AddValidatedOptions<SelectionOptions, SelectionOptionsValidator>(services, configuration.GetSection(SelectionOptions.Section));
+        var selection = configuration.GetSection(SelectionOptions.Section);
+        AddValidatedOptions<SelectionOptions, SelectionOptionsValidator>(services, selection);
+
+        // Unset, the max age follows the volunteers' announce interval (read on every reload: the key may come or go).
+        services.AddOptions<SelectionOptions>().PostConfigure<IOptionsMonitor<Gateway.Feedback.Tracker.TrackerOptions>>((options, tracker) =>
+        {
+            if (selection[nameof(SelectionOptions.FeedbackMaxAge)] is null)
+            {
+                options.FeedbackMaxAge = SelectionOptions.DefaultFeedbackMaxAge(tracker.CurrentValue);
+            }
+        });
+        services.AddSingleton<FeedbackAgeCheck>();
         AddValidatedOptions<ReadinessOptions, ReadinessOptionsValidator>(services, configuration.GetSection(ReadinessOptions.Section));
         AddValidatedOptions<AccessLogOptions, AccessLogOptionsValidator>(services, configuration.GetSection(AccessLogOptions.Section));
         AddVolunteerOptions(services, configuration);
@@ -181,6 +192,7 @@ public static class DeliverySetup
         _ = services.GetRequiredService<IOptions<BalancerManagerOptions>>().Value;
         _ = services.GetRequiredService<IOptions<VerifyOptions>>().Value;
         _ = services.GetRequiredService<IOptions<StoreOptions>>().Value;
+        services.GetRequiredService<FeedbackAgeCheck>().WarnIfReportsGoStale();
     }
 
     private static void AddValidatedOptions<TOptions, TValidator>(IServiceCollection services, IConfigurationSection section)

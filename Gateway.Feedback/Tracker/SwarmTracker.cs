@@ -47,8 +47,9 @@ public sealed partial class SwarmTracker(
             return AnnounceResult.Failed(KeyRequired);
         }
 
-        var interval = (int)settings.Interval.TotalSeconds;
-        var minInterval = (int)settings.MinInterval.TotalSeconds;
+        // Keyed volunteers announce more often than other peers: their load report is only as fresh as their last announce.
+        var interval = (int)(volunteer is null ? settings.Interval : settings.VolunteerInterval).TotalSeconds;
+        var minInterval = (int)(volunteer is null ? settings.MinInterval : settings.EffectiveVolunteerMinInterval).TotalSeconds;
         if (request.Event == AnnounceEvent.Stopped)
         {
             var removed = await peers.RemoveAsync(request.InfoHash, request.PeerId, request.Left == 0, cancellationToken).ConfigureAwait(false);

@@ -31,7 +31,20 @@ public sealed class TrackerOptions
     /// <summary>The shortest announce interval a client may use.</summary>
     public TimeSpan MinInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>A peer that has not announced for this long is dropped (and a volunteer loses its holdings). Default: 2.5 × Interval.</summary>
+    /// <summary>
+    /// How often keyed volunteers (announcing to <c>/announce/{key}</c>) should announce. Their load report rides on the
+    /// announce, and <c>Selection:FeedbackMaxAge</c> (3 × this by default) is how long a report counts: with the general
+    /// <see cref="Interval"/> of 5 minutes a report would be unknown most of the time. Other peers keep <see cref="Interval"/>.
+    /// </summary>
+    public TimeSpan VolunteerInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The <c>min interval</c> told to keyed volunteers. Default: <see cref="VolunteerInterval"/>, because aria2 announces
+    /// every <c>min interval</c> (not <c>interval</c>) while Transmission follows <c>interval</c>; equal, both keep one cadence.
+    /// </summary>
+    public TimeSpan? VolunteerMinInterval { get; set; }
+
+    /// <summary>A peer that has not announced for this long is dropped (and a volunteer loses its holdings). Default: 2.5 × the longer of Interval and VolunteerInterval.</summary>
     public TimeSpan? PeerLifetime { get; set; }
 
     /// <summary>How often expired peers are swept.</summary>
@@ -89,8 +102,11 @@ public sealed class TrackerOptions
     /// <summary>Base64 key (16+ bytes) for UDP connection ids; empty: a random key per process (ids then last one process).</summary>
     public string UdpSecret { get; set; } = string.Empty;
 
+    /// <summary>The effective <see cref="VolunteerMinInterval"/>.</summary>
+    public TimeSpan EffectiveVolunteerMinInterval => VolunteerMinInterval ?? VolunteerInterval;
+
     /// <summary>The effective peer lifetime.</summary>
-    public TimeSpan EffectivePeerLifetime => PeerLifetime ?? Interval * 2.5;
+    public TimeSpan EffectivePeerLifetime => PeerLifetime ?? (Interval > VolunteerInterval ? Interval : VolunteerInterval) * 2.5;
 
     /// <summary>The endpoints of <see cref="Urls"/> (validated): <c>localhost</c> is 127.0.0.1, <c>[::]</c> takes IPv4 too.</summary>
     public static IReadOnlyList<System.Net.IPEndPoint> ListenEndPoints(string urls)
@@ -188,6 +204,16 @@ public sealed class TrackerOptionsValidator : IValidateOptions<TrackerOptions>
         if (options.MinInterval < TimeSpan.FromSeconds(1) || options.Interval < options.MinInterval || options.Interval > TimeSpan.FromDays(1))
         {
             errors.Add($"Tracker:Interval {options.Interval} and Tracker:MinInterval {options.MinInterval} need 1 s <= MinInterval <= Interval <= 1 day.");
+        }
+
+        if (options.EffectiveVolunteerMinInterval < TimeSpan.FromSeconds(1) || options.VolunteerInterval < options.EffectiveVolunteerMinInterval || options.VolunteerInterval > TimeSpan.FromDays(1))
+        {
+            errors.Add($"Tracker:VolunteerInterval {options.VolunteerInterval} and Tracker:VolunteerMinInterval {options.EffectiveVolunteerMinInterval} need 1 s <= VolunteerMinInterval <= VolunteerInterval <= 1 day.");
+        }
+
+        if (options.EffectivePeerLifetime <= options.VolunteerInterval)
+        {
+            errors.Add($"Tracker:PeerLifetime {options.EffectivePeerLifetime} must be longer than Tracker:VolunteerInterval {options.VolunteerInterval}, or volunteers expire (and lose their holdings) between announces.");
         }
 
         if (options.EffectivePeerLifetime <= options.Interval)

@@ -149,7 +149,7 @@ internal sealed class Simulator
         var target = chosen is null ? Origin : _indexOf[chosen.DestinationId];
         if (chosen is not null)
         {
-            gateway.Dispatched(chosen, _workload.Requests[request].Bytes);
+            gateway.Dispatched(chosen, _workload.Requests[request].Bytes, request);
         }
 
         _servedBy[request] = target;
@@ -187,7 +187,7 @@ internal sealed class Simulator
             if (target != Origin)
             {
                 _served[target]++;
-                gateway.Finished(_destinations[target], _workload.Requests[request].Bytes);
+                gateway.Finished(_destinations[target], _workload.Requests[request].Bytes, request);
             }
         }
 
@@ -232,7 +232,7 @@ internal sealed class Simulator
         _links[v].SetSyncFlows(now, 0);
         foreach (var request in _links[v].AbortAll(now))
         {
-            gateway.Finished(_destinations[v], 0);
+            gateway.Finished(_destinations[v], 0, request);
             _retries++;
             Dispatch(gateway, request);
         }

@@ -31,6 +31,9 @@ internal sealed class GatewayPolicies : IDisposable
     private readonly ServiceProvider _meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly LoadEstimator _estimator;
 
+    // When each proxied request's transfer began (AttemptTicket.BegunAt in the gateway), for the ledger's end of it.
+    private readonly Dictionary<int, DateTimeOffset> _begunAt = [];
+
     public GatewayPolicies(PolicyKind kind, GatewayMode mode, IReadOnlyList<string> ids, TimeProvider time, Random random, Func<string, double> trueLoad)
     {
         _mode = mode;
@@ -76,8 +79,8 @@ internal sealed class GatewayPolicies : IDisposable
     /// <summary>A volunteer's announce reached the tracker and the gateway's view.</summary>
     public void Announced(string id, LoadReport report) => _view.Apply(new LoadReported(id, report));
 
-    /// <summary>What the gateway records when it sends a customer to <paramref name="destination"/>.</summary>
-    public void Dispatched(DestinationState destination, double bytes)
+    /// <summary>What the gateway records when it sends customer request <paramref name="request"/> to <paramref name="destination"/>.</summary>
+    public void Dispatched(DestinationState destination, double bytes, int request)
     {
         var id = destination.DestinationId;
         if (_mode == GatewayMode.Redirect)
@@ -88,13 +91,13 @@ internal sealed class GatewayPolicies : IDisposable
         }
 
         // AttemptLoop's accounting and YARP's forwarder, as in proxy mode.
-        _ledger.BeginTransfer(id);
+        _begunAt[request] = _ledger.BeginTransfer(id);
         destination.ConcurrentRequestCount++;
         _members?.Find(id)?.BeginRequest();
     }
 
-    /// <summary>The transfer ended; only a proxying gateway sees it.</summary>
-    public void Finished(DestinationState destination, double bytes)
+    /// <summary>Request <paramref name="request"/>'s transfer ended; only a proxying gateway sees it.</summary>
+    public void Finished(DestinationState destination, double bytes, int request)
     {
         if (_mode == GatewayMode.Redirect)
         {
@@ -102,7 +105,8 @@ internal sealed class GatewayPolicies : IDisposable
         }
 
         var id = destination.DestinationId;
-        _ledger.EndTransfer(id);
+        _begunAt.Remove(request, out var begunAt);
+        _ledger.EndTransfer(id, begunAt);
         destination.ConcurrentRequestCount--;
         _members?.Find(id)?.EndRequest(0, (long)bytes);
     }

@@ -247,6 +247,8 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
             "--Tracker:UdpPort=-1",
             $"--Tracker:Interval={interval}",
             "--Tracker:MinInterval=00:00:01",
+            $"--Tracker:VolunteerInterval={interval}",
+            "--Tracker:VolunteerMinInterval=00:00:01",
             $"--Tracker:PeerLifetime={TimeSpan.FromSeconds(4 * options.AnnounceSeconds).ToString("c", CultureInfo.InvariantCulture)}",
             "--Tracker:ExpiryInterval=00:00:00.5",
             "--Tracker:RateLimitPerSecond=0",

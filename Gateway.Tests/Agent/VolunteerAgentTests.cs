@@ -44,6 +44,39 @@ public sealed class VolunteerAgentTests : IDisposable
     }
 
     [Fact]
+    public async Task An_agents_engine_announces_at_the_volunteer_interval_the_relayed_reply_carries_not_the_peers_interval()
+    {
+        // Other peers are told a minute, keyed volunteers 2 s: the agent relays the reply, and aria2 follows it.
+        _repository.Add("pool/main/a/apt_1.deb", 20_000);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1")], startNow: [], gatewaySettings:
+        [
+            "--Tracker:Interval=00:01:00", "--Tracker:MinInterval=00:01:00", "--Tracker:PeerLifetime=00:02:30",
+            "--Tracker:VolunteerInterval=00:00:02", "--Tracker:VolunteerMinInterval=00:00:02",
+        ]);
+
+        // The bed's agents set aria2's own interval (bt-tracker-interval); this one leaves it to the tracker, the default.
+        await bed.StartAgentAsync("v1", "--Volunteer:AnnounceIntervalSeconds=0");
+        await bed.HoldersBecomeAsync("pool/main/a/apt_1.deb", ["v1"], Bound);
+
+        var announces = new HashSet<DateTimeOffset>();
+        var span = System.Diagnostics.Stopwatch.StartNew();
+        while (span.Elapsed < TimeSpan.FromSeconds(9))
+        {
+            foreach (var torrent in bed["v1"].State.Torrents())
+            {
+                if (torrent.LastAnnounce is { } last)
+                {
+                    announces.Add(last.At);
+                }
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.True(announces.Count >= 3, $"{announces.Count} relayed announces in 9 s: {string.Join(", ", announces.Order())}");
+    }
+
+    [Fact]
     public async Task Once_one_agent_holds_a_release_the_others_take_most_bytes_from_agents_not_the_origin()
     {
         _repository.Add("pool/main/a/apt_1.deb", 20_000);

@@ -55,7 +55,8 @@ public sealed class TrackerProcessRedisTests : IAsyncLifetime, IDisposable
 
         _tracker = Own(await GatewayProcess.TrackerAsync(
         [
-            .. shared, "--Tracker:Interval=00:00:02", "--Tracker:MinInterval=00:00:01", "--Tracker:PeerLifetime=00:00:05",
+            .. shared, "--Tracker:Interval=00:00:02", "--Tracker:MinInterval=00:00:01",
+            "--Tracker:VolunteerInterval=00:00:02", "--Tracker:VolunteerMinInterval=00:00:01", "--Tracker:PeerLifetime=00:00:05",
             "--Tracker:ExpiryInterval=00:00:00.5", "--Tracker:RateLimitPerSecond=0",
         ]));
 

@@ -103,7 +103,10 @@ public sealed class AgentTestBed : IAsyncDisposable
                 "--Tracker:UdpPort=-1",
                 "--Tracker:Interval=00:00:02",
                 "--Tracker:MinInterval=00:00:01",
+                "--Tracker:VolunteerInterval=00:00:02",
+                "--Tracker:VolunteerMinInterval=00:00:01",
                 "--Tracker:PeerLifetime=00:00:06",
+                "--Selection:FeedbackMaxAge=00:01:30",
                 "--Tracker:ExpiryInterval=00:00:00.5",
                 "--Tracker:RateLimitPerSecond=0",
             };

@@ -62,9 +62,9 @@ public sealed class DispatchLedgerTests
     public void Transfers_in_flight_go_up_and_down()
     {
         var ledger = new DispatchLedger(TimeProvider.System);
+        var first = ledger.BeginTransfer("v");
         ledger.BeginTransfer("v");
-        ledger.BeginTransfer("v");
-        ledger.EndTransfer("v");
+        ledger.EndTransfer("v", first);
         Assert.Equal(1, ledger.InFlight("v"));
     }
 
@@ -138,5 +138,27 @@ public sealed class DispatchLedgerTests
 
         static double BytesLeft(List<(long Made, long Ends, long Bytes)> open, long now) =>
             open.Sum(m => (double)m.Bytes * (m.Ends - now) / (m.Ends - m.Made));
+    }
+
+    [Fact]
+    public void Transfers_in_flight_since_a_time_are_those_that_began_then_or_later_and_have_not_ended()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var ledger = new DispatchLedger(time);
+        var early = ledger.BeginTransfer("v");
+        time.Advance(TimeSpan.FromSeconds(5));
+        var report = time.GetUtcNow();
+        var atReport = ledger.BeginTransfer("v");
+        time.Advance(TimeSpan.FromSeconds(1));
+        var late = ledger.BeginTransfer("v");
+        Assert.Equal((3, 2), (ledger.InFlight("v"), ledger.InFlightSince("v", report)));
+
+        // The one that ends is the one that began: the early one ending leaves both later ones counted.
+        ledger.EndTransfer("v", early);
+        Assert.Equal((2, 2), (ledger.InFlight("v"), ledger.InFlightSince("v", report)));
+        ledger.EndTransfer("v", late);
+        ledger.EndTransfer("v", atReport);
+        Assert.Equal((0, 0), (ledger.InFlight("v"), ledger.InFlightSince("v", DateTimeOffset.MinValue)));
+        Assert.Equal(0, ledger.InFlightSince("other", DateTimeOffset.MinValue));
     }
 }

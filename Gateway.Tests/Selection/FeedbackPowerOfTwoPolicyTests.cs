@@ -142,12 +142,47 @@ public sealed class FeedbackPowerOfTwoPolicyTests : IDisposable
         _ledger.RecordRedirect("v1");
         var policy = Policy();
         Assert.Equal("v2", Pick(policy, Destinations("v1", "v2"))); // 3/4 < 1/1
-        _ledger.BeginTransfer("v2");
-        _ledger.BeginTransfer("v2");
+        var first = _ledger.BeginTransfer("v2");
+        var second = _ledger.BeginTransfer("v2");
         Assert.Equal("v1", Pick(policy, Destinations("v1", "v2"))); // 5/4 > 1/1
-        _ledger.EndTransfer("v2");
-        _ledger.EndTransfer("v2");
+        _ledger.EndTransfer("v2", first);
+        _ledger.EndTransfer("v2", second);
         Assert.Equal("v2", Pick(policy, Destinations("v1", "v2")));
+    }
+
+    [Fact]
+    public void Proxied_transfers_the_report_already_counts_are_not_counted_again()
+    {
+        // Three proxied transfers of ours are in flight when v1 announces x_http=3: they are those three.
+        Volunteer("v1");
+        for (var i = 0; i < 3; i++)
+        {
+            _ledger.BeginTransfer("v1");
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Report("v1", 3, TimeSpan.Zero);
+        var estimator = Estimator();
+        var reported = estimator.ReportedLoad("v1", out var at);
+        Assert.Equal(3.0, reported!.Value + estimator.LocalLoad("v1", at));
+
+        // One begun after the report is load the report cannot know: it counts.
+        _time.Advance(TimeSpan.FromSeconds(1));
+        _ledger.BeginTransfer("v1");
+        Assert.Equal(4.0, reported.Value + estimator.LocalLoad("v1", at));
+    }
+
+    [Fact]
+    public void Without_a_fresh_report_every_proxied_transfer_in_flight_counts()
+    {
+        Volunteer("v1");
+        _ledger.BeginTransfer("v1");
+        _ledger.BeginTransfer("v1");
+        Report("v1", 2, TimeSpan.Zero);
+        _time.Advance(_selection.CurrentValue.FeedbackMaxAge + TimeSpan.FromSeconds(1));
+        var estimator = Estimator();
+        Assert.Null(estimator.ReportedLoad("v1", out var at));
+        Assert.Equal(2.0, estimator.LocalLoad("v1", at));
     }
 
     [Fact]

@@ -201,10 +201,10 @@ public sealed class SimulatorTests
 
         // v2 reports 1 and each redirect to it adds one: after three it is at 4, above v1's 3.
         Assert.Equal("v2", gateway.Policy.PickDestination(context, null!, destinations)!.DestinationId);
-        gateway.Dispatched(destinations[2], 1_000);
+        gateway.Dispatched(destinations[2], 1_000, request: 0);
         Assert.Equal("v2", gateway.Policy.PickDestination(context, null!, destinations)!.DestinationId);
-        gateway.Dispatched(destinations[2], 1_000);
-        gateway.Dispatched(destinations[2], 1_000);
+        gateway.Dispatched(destinations[2], 1_000, request: 1);
+        gateway.Dispatched(destinations[2], 1_000, request: 2);
         Assert.Equal("v1", gateway.Policy.PickDestination(context, null!, destinations)!.DestinationId);
     }
 

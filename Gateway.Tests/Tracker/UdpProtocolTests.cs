@@ -117,6 +117,18 @@ public sealed class UdpProtocolTests : IDisposable
     }
 
     [Fact]
+    public async Task A_keyed_udp_announce_is_told_the_volunteer_interval_and_an_anonymous_one_the_long_interval()
+    {
+        var url = Encoding.ASCII.GetBytes($"/announce/{TrackerUnderUnitTest.Key}?x_http=1");
+        var keyed = Announce(peerId: 0x11, left: 0, port: 6881).Concat(new byte[] { 2, (byte)url.Length }).Concat(url).Concat(new byte[] { 0 }).ToArray();
+        var anonymous = Announce(peerId: 0x22, left: 0, port: 6882).Concat(new byte[] { 0, 0 }).ToArray();
+
+        // BEP 15 has room for the interval only (bytes 8-11), not the min interval.
+        Assert.Equal(30, BinaryPrimitives.ReadInt32BigEndian((await SendAsync(keyed)).AsSpan(8)));
+        Assert.Equal(300, BinaryPrimitives.ReadInt32BigEndian((await SendAsync(anonymous)).AsSpan(8)));
+    }
+
+    [Fact]
     public async Task A_udp_seeder_without_url_data_is_in_the_swarm_but_never_a_holder()
     {
         // aria2 1.36's announce: the 98 bytes and a zero extensions field, so a key in its tracker URL never arrives.

@@ -226,6 +226,7 @@ public sealed class DemoEnvironment : IAsyncDisposable
             "--Tracker:UdpAddress=127.0.0.1",
             "--Tracker:Interval=00:00:30",
             "--Tracker:MinInterval=00:00:10",
+            "--Tracker:VolunteerMinInterval=00:00:10",
             "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning",
             .. settings,
         ],

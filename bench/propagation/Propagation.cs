@@ -94,7 +94,8 @@ static async Task<(double Seconds, long OriginBytes)> RunAgentsAsync(string work
     {
         "--urls", "http://127.0.0.1:0", $"--Catalog:Source={manifest}", "--Catalog:ReloadInterval=00:00:00.5",
         $"--Origin:Url={server.BaseUrl}", "--Tracker:Enabled=true", "--Tracker:Urls=http://127.0.0.1:0", "--Tracker:UdpPort=-1",
-        "--Tracker:Interval=00:00:05", "--Tracker:MinInterval=00:00:01", "--Tracker:RateLimitPerSecond=0", "--Health:ActiveEnabled=false", "--Logging:LogLevel:Default=Warning",
+        "--Tracker:Interval=00:00:05", "--Tracker:MinInterval=00:00:01",
+        "--Tracker:VolunteerInterval=00:00:05", "--Tracker:VolunteerMinInterval=00:00:01", "--Tracker:RateLimitPerSecond=0", "--Health:ActiveEnabled=false", "--Logging:LogLevel:Default=Warning",
     };
     for (var i = 0; i < count; i++)
     {
