@@ -13,6 +13,7 @@ public static class VerifyProxyServer
     {
         var rest = ConfigFileArgument.Split(args, out var configFile);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = rest });
+        ShippedSettings.AddTo(builder.Configuration);
         if (configFile is not null)
         {
             // Command-line settings win over the file, as they do over appsettings.json.

@@ -69,7 +69,7 @@ public static class ProxyConfigFactory
                     Enabled = health.ActiveEnabled,
                     Interval = health.Interval,
                     Timeout = health.Timeout,
-                    Policy = "ConsecutiveFailures",
+                    Policy = LoggedProbePolicy.PolicyName,
                     Path = health.Path,
                 },
                 Passive = new PassiveHealthCheckConfig

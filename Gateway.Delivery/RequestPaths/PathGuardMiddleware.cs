@@ -23,6 +23,7 @@ public sealed partial class PathGuardMiddleware(RequestDelegate next, IOptionsMo
         return next(context);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Rejected a request path: {Reason}")]
+    // Debug: one line per request is the access log's job, and it shows these 400s; a scanner would flood the log.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Rejected a request path: {Reason}")]
     private static partial void LogRejected(ILogger logger, string reason);
 }

@@ -20,10 +20,12 @@ using Gateway.Delivery.Tracing;
 using Gateway.Delivery.Verification;
 using Gateway.Delivery.Volunteers;
 using Gateway.State;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Transforms;
 
@@ -133,6 +135,7 @@ public static class DeliverySetup
         services.AddSingleton<ILoadBalancingPolicy, FeedbackPowerOfTwoPolicy>();
         services.AddSingleton<RetryPicker>();
         services.AddSingleton<PassiveHealthReporter>();
+        services.AddSingleton<IActiveHealthCheckPolicy, LoggedProbePolicy>();
         services.AddSingleton<MemberAccounting>();
         services.AddSingleton<AttemptAccounting>();
         services.AddSingleton<AttemptTracer>();
@@ -160,6 +163,16 @@ public static class DeliverySetup
         services.AddSingleton<IProxyConfigProvider, GatewayProxyConfigProvider>();
         services.AddReverseProxy()
             .AddTransforms(context => context.AddResponseTransform(VolunteerResponseTransform.ApplyAsync));
+
+        // AddReverseProxy registers DataProtection for YARP's session affinity, which the gateway never turns on
+        // (Apache's sticky sessions are read by Selection/Apache). Left alone, its hosted service loads the key ring
+        // at start, creates a key file under ~/.aspnet and warns that it is unencrypted. Nothing protected here
+        // outlives the process, so the keys stay in memory and the start-up key ring load goes.
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        foreach (var keyRingLoad in services.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Name == "DataProtectionHostedService").ToList())
+        {
+            services.Remove(keyRingLoad);
+        }
         return services;
     }
 

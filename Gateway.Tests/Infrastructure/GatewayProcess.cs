@@ -41,6 +41,13 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     public static Task<GatewayProcess> ServeAsync(params string[] settings) =>
         StartAsync("serve", ListeningLine(), ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information", .. settings]);
 
+    /// <summary>
+    /// <c>serve</c> as shipped: the log levels of the appsettings.json beside Gateway.dll (no level forced), run from
+    /// <paramref name="home"/> as its working directory and HOME, so that nothing of the test's folder or user is read.
+    /// </summary>
+    public static Task<GatewayProcess> ServeAsShippedAsync(string home, params string[] settings) =>
+        StartAsync("serve", ListeningLine(), ["--urls", "http://127.0.0.1:0", .. settings], home);
+
     /// <summary>The standalone <c>tracker</c> on a free loopback port (HTTP only), with the given settings.</summary>
     public static Task<GatewayProcess> TrackerAsync(params string[] settings) =>
         StartAsync("tracker", TrackerLine(), ["--Tracker:Urls=http://127.0.0.1:0", "--Tracker:UdpPort=-1", "--Logging:LogLevel:Gateway.Feedback.Server.TrackerServer=Information", .. settings]);
@@ -57,12 +64,20 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static async Task<GatewayProcess> StartAsync(string command, Regex ready, string[] arguments)
+    /// <summary>Starts the command; without <paramref name="home"/>, quieter than shipped (warnings only, besides what the arguments raise).</summary>
+    private static async Task<GatewayProcess> StartAsync(string command, Regex ready, string[] arguments, string? home = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in (string[])[Path.Combine(AppContext.BaseDirectory, "Gateway.dll"), command, "--Logging:LogLevel:Default=Warning", .. arguments])
+        string[] levels = home is null ? ["--Logging:LogLevel:Default=Warning"] : [];
+        foreach (var argument in (string[])[Path.Combine(AppContext.BaseDirectory, "Gateway.dll"), command, .. levels, .. arguments])
         {
             info.ArgumentList.Add(argument);
+        }
+
+        if (home is not null)
+        {
+            info.WorkingDirectory = home;
+            info.Environment["HOME"] = home;
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet Gateway.dll");

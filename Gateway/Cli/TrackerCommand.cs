@@ -38,6 +38,7 @@ internal sealed class TrackerCommand
     {
         var rest = ConfigFileArgument.Split(args, out var configFile);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = rest });
+        ShippedSettings.AddTo(builder.Configuration);
         if (configFile is not null)
         {
             builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: true);

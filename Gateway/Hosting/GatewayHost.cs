@@ -17,6 +17,7 @@ public static class GatewayHost
         // The slim builder: the full one adds per-request work (host filtering, diagnostics) worth ~2.5 µs
         // of CPU per request here, a fifth of what a redirect costs (see docs/benchmarks.md).
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ConfigFileArgument.Split(args, out var configFile) });
+        ShippedSettings.AddTo(builder.Configuration);
         if (configFile is not null)
         {
             builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: true);
