@@ -11,15 +11,7 @@ public static class VerifyProxyServer
 {
     public static WebApplication Build(string[] args)
     {
-        var rest = ConfigFileArgument.Split(args, out var configFile);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = rest });
-        ShippedSettings.AddTo(builder.Configuration);
-        if (configFile is not null)
-        {
-            // Command-line settings win over the file, as they do over appsettings.json.
-            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
-            builder.Configuration.AddCommandLine(rest);
-        }
+        var builder = HostBuilders.CreateSlim(args, reloadConfigFile: false);
 
         var section = builder.Configuration.GetSection(VerifyProxyOptions.Section);
         builder.Services.AddOptions<VerifyProxyOptions>().Bind(section).ValidateOnStart();

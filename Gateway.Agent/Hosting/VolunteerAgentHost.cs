@@ -21,14 +21,7 @@ public static class VolunteerAgentHost
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var rest = ConfigFileArgument.Split(args, out var configFile);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = rest });
-        ShippedSettings.AddTo(builder.Configuration);
-        if (configFile is not null)
-        {
-            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
-            builder.Configuration.AddCommandLine(rest);
-        }
+        var builder = HostBuilders.CreateSlim(args, reloadConfigFile: false);
 
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         configure?.Invoke(builder);

@@ -36,14 +36,7 @@ internal sealed class TrackerCommand
 
     private static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        var rest = ConfigFileArgument.Split(args, out var configFile);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = rest });
-        ShippedSettings.AddTo(builder.Configuration);
-        if (configFile is not null)
-        {
-            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: true);
-            builder.Configuration.AddCommandLine(rest);
-        }
+        var builder = HostBuilders.CreateSlim(args, reloadConfigFile: true);
 
         var services = builder.Services;
         var configuration = builder.Configuration;
