@@ -1,5 +1,6 @@
 using System.Net;
 using Gateway.Core.Content;
+using Gateway.Core.Reports;
 
 namespace Gateway.ClientProxy;
 
@@ -11,8 +12,8 @@ namespace Gateway.ClientProxy;
 /// </summary>
 public sealed partial class PieceDelivery(HttpMessageInvoker http, ILogger logger)
 {
-    /// <summary>What a source did wrong, for the caller to report.</summary>
-    public delegate Task AlteredCallback(Uri source, string observed);
+    /// <summary>What a source did wrong, for the caller to report: a <see cref="VolunteerReportKinds"/> kind and what was seen.</summary>
+    public delegate Task ReportCallback(Uri source, string kind, string observed);
 
     private enum Outcome
     {
@@ -28,18 +29,18 @@ public sealed partial class PieceDelivery(HttpMessageInvoker http, ILogger logge
     /// </summary>
     public async Task<bool> DeliverAsync(
         HttpContext context, FileFacts facts, ChunkLayout layout, ByteRange range, IReadOnlyList<Uri> sources, HttpResponseMessage? opened,
-        TimeSpan timeout, AlteredCallback altered)
+        TimeSpan timeout, ReportCallback report)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(facts);
         ArgumentNullException.ThrowIfNull(sources);
-        ArgumentNullException.ThrowIfNull(altered);
+        ArgumentNullException.ThrowIfNull(report);
         using var verifier = new ChunkVerifier(layout, layout.ChunkOf(range.Start), layout.ChunkOf(range.End));
         var reader = new VerifiedChunkReader(context, range, verifier, facts.Size);
         var download = new Download(context, facts, range, reader);
         foreach (var source in sources)
         {
-            var outcome = await AttemptAsync(download, source, opened, timeout, altered).ConfigureAwait(false);
+            var outcome = await AttemptAsync(download, source, opened, timeout, report).ConfigureAwait(false);
             opened = null;
             if (!await reader.DrainAsync().ConfigureAwait(false) || outcome == Outcome.ClientGone)
             {
@@ -63,7 +64,7 @@ public sealed partial class PieceDelivery(HttpMessageInvoker http, ILogger logge
         return false;
     }
 
-    private async Task<Outcome> AttemptAsync(Download download, Uri source, HttpResponseMessage? opened, TimeSpan timeout, AlteredCallback altered)
+    private async Task<Outcome> AttemptAsync(Download download, Uri source, HttpResponseMessage? opened, TimeSpan timeout, ReportCallback report)
     {
         var reader = download.Reader;
         var aborted = download.Context.RequestAborted;
@@ -84,7 +85,7 @@ public sealed partial class PieceDelivery(HttpMessageInvoker http, ILogger logge
             {
                 var observed = result.Outcome == SourceOutcome.Mismatch ? Convert.ToHexStringLower(reader.Verifier.LastHash) : "?";
                 LogAltered(logger, source, reader.Verifier.ResumeOffset, result.Reason!);
-                await altered(source, observed).ConfigureAwait(false);
+                await report(source, VolunteerReportKinds.Altered, observed).ConfigureAwait(false);
             }
             else if (!result.IsComplete)
             {
@@ -100,7 +101,16 @@ public sealed partial class PieceDelivery(HttpMessageInvoker http, ILogger logge
                 return Outcome.ClientGone;
             }
 
-            LogFailed(logger, source, reader.Verifier.ResumeOffset, ex is OperationCanceledException ? $"silent for {timeout}" : ex.Message);
+            if (ex is not OperationCanceledException)
+            {
+                LogFailed(logger, source, reader.Verifier.ResumeOffset, ex.Message);
+                return Outcome.Failed;
+            }
+
+            // Silence is no proof of dishonesty, but a customer waited on it: the gateway benches a volunteer that keeps doing it.
+            var stalled = $"silent for {timeout} at byte {reader.Verifier.ResumeOffset}";
+            LogFailed(logger, source, reader.Verifier.ResumeOffset, stalled);
+            await report(source, VolunteerReportKinds.Stalled, stalled).ConfigureAwait(false);
             return Outcome.Failed;
         }
         finally

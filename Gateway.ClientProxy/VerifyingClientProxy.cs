@@ -141,7 +141,12 @@ public sealed partial class VerifyingClientProxy(
                 }
                 catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !aborted.IsCancellationRequested)
                 {
-                    LogSourceFailed(logger, source, ex.Message);
+                    var stalled = ex is OperationCanceledException;
+                    LogSourceFailed(logger, source, stalled ? $"no answer within {settings.ActivityTimeout}" : ex.Message);
+                    if (stalled)
+                    {
+                        await ReportAsync(target, source, VolunteerReportKinds.Stalled, $"no answer within {settings.ActivityTimeout}", settings, aborted).ConfigureAwait(false);
+                    }
                 }
             }
 
@@ -172,14 +177,22 @@ public sealed partial class VerifyingClientProxy(
             }
             catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
             {
-                LogSourceFailed(logger, source, ex is OperationCanceledException ? $"silent for {settings.ActivityTimeout}" : ex.Message);
+                if (ex is not OperationCanceledException)
+                {
+                    LogSourceFailed(logger, source, ex.Message);
+                    return false;
+                }
+
+                var stalled = $"silent for {settings.ActivityTimeout} at byte {spool.Length}";
+                LogSourceFailed(logger, source, stalled);
+                await ReportAsync(requested, source, VolunteerReportKinds.Stalled, stalled, settings, context.RequestAborted).ConfigureAwait(false);
                 return false;
             }
 
             if (!CryptographicOperations.FixedTimeEquals(actual, digest))
             {
                 LogMismatch(logger, source, Convert.ToHexStringLower(actual));
-                await ReportAsync(requested, source, Convert.ToHexStringLower(actual), settings, context.RequestAborted).ConfigureAwait(false);
+                await ReportAsync(requested, source, VolunteerReportKinds.Altered, Convert.ToHexStringLower(actual), settings, context.RequestAborted).ConfigureAwait(false);
                 return false;
             }
 
@@ -223,7 +236,7 @@ public sealed partial class VerifyingClientProxy(
 
         var delivered = await _pieces.DeliverAsync(
             context, facts, layout, range, sources, redirect ? null : first, settings.ActivityTimeout,
-            (source, observed) => ReportAsync(target, source, observed, settings, context.RequestAborted)).ConfigureAwait(false);
+            (source, kind, observed) => ReportAsync(target, source, kind, observed, settings, context.RequestAborted)).ConfigureAwait(false);
         if (!delivered)
         {
             await Problem(context, 502, "No verified copy", $"No source served bytes matching the gateway's piece hashes for {target}.").ConfigureAwait(false);
@@ -353,15 +366,15 @@ public sealed partial class VerifyingClientProxy(
         }
     }
 
-    /// <summary>Tells the gateway (signed) which URL served altered bytes; the gateway ignores URLs that are not its volunteers'.</summary>
-    private async Task ReportAsync(Uri requested, Uri source, string observed, VerifyProxyOptions settings, CancellationToken cancellationToken)
+    /// <summary>Tells the gateway (signed) which URL served altered bytes or stalled; the gateway ignores URLs that are not its volunteers'.</summary>
+    private async Task ReportAsync(Uri requested, Uri source, string kind, string observed, VerifyProxyOptions settings, CancellationToken cancellationToken)
     {
         if (settings.ReportKey.Length == 0 || source == requested)
         {
             return;
         }
 
-        var report = new VolunteerReport(source.ToString(), Uri.UnescapeDataString(requested.AbsolutePath.TrimStart('/')), observed, time.GetUtcNow().ToUnixTimeSeconds());
+        var report = new VolunteerReport(source.ToString(), Uri.UnescapeDataString(requested.AbsolutePath.TrimStart('/')), observed, time.GetUtcNow().ToUnixTimeSeconds(), kind);
         var body = VolunteerReportWire.Serialize(report);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(requested, VolunteerReportWire.Path)) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");

@@ -19,7 +19,7 @@ namespace Gateway.Delivery.Availability;
 /// depend on the rest of their lbset. The Apache lbmethods apply them to the candidates this service yields
 /// (<c>ApachePickRules</c>, <c>BalancerMembers</c>); the other policies do not read them.
 /// </remarks>
-public sealed class VolunteerState(VolunteerDirectory directory, HoldingsView swarm, QuarantineList quarantine, LoadEstimator estimator)
+public sealed class VolunteerState(VolunteerDirectory directory, HoldingsView swarm, QuarantineList quarantine, StallBench stalls, LoadEstimator estimator)
 {
     /// <summary>The configured volunteers (enabled or not).</summary>
     public IReadOnlyCollection<VolunteerInfo> Configured => directory.All;
@@ -34,12 +34,12 @@ public sealed class VolunteerState(VolunteerDirectory directory, HoldingsView sw
 
     /// <summary>
     /// The usable-holder test, apart from health: the volunteer is among <paramref name="holders"/>, configured and
-    /// enabled, and not quarantined.
+    /// enabled, not quarantined and not benched for stalling.
     /// </summary>
     public bool MayServe(string volunteerId, string[] holders)
     {
         ArgumentNullException.ThrowIfNull(holders);
-        return Array.IndexOf(holders, volunteerId) >= 0 && directory.Find(volunteerId) is { Enabled: true } && !quarantine.Contains(volunteerId);
+        return Array.IndexOf(holders, volunteerId) >= 0 && IsUsable(volunteerId);
     }
 
     /// <summary>
@@ -53,11 +53,13 @@ public sealed class VolunteerState(VolunteerDirectory directory, HoldingsView sw
     }
 
     /// <summary>
-    /// Could the volunteer be chosen for some file: configured and enabled, not quarantined, in the volunteers
-    /// cluster (<paramref name="destination"/> not null) and healthy.
+    /// Could the volunteer be chosen for some file: configured and enabled, not quarantined or benched, in the
+    /// volunteers cluster (<paramref name="destination"/> not null) and healthy.
     /// </summary>
     public bool IsAvailable(string volunteerId, DestinationState? destination) =>
-        directory.Find(volunteerId) is { Enabled: true } && !quarantine.Contains(volunteerId) && destination is not null && IsHealthy(destination);
+        IsUsable(volunteerId) && destination is not null && IsHealthy(destination);
+
+    public bool IsBenched(string volunteerId) => stalls.IsBenched(volunteerId);
 
     /// <summary>
     /// YARP's health for one destination: neither check says unhealthy. The same rule as the cluster's
@@ -114,8 +116,11 @@ public sealed class VolunteerState(VolunteerDirectory directory, HoldingsView sw
     /// <summary>The reported part of the load, or null without a fresh report (<see cref="LoadEstimator.ReportedLoad"/>).</summary>
     public double? ReportedLoad(string volunteerId, out DateTimeOffset reportedAt) => estimator.ReportedLoad(volunteerId, out reportedAt);
 
-    /// <summary>What this gateway sent the volunteer since <paramref name="reportedAt"/> (<see cref="LoadEstimator.LocalLoad"/>).</summary>
-    public double LocalLoad(string volunteerId, DateTimeOffset reportedAt) => estimator.LocalLoad(volunteerId, reportedAt);
+    /// <summary>
+    /// What this gateway sent the volunteer since <paramref name="reportedAt"/> (<see cref="LoadEstimator.LocalLoad"/>),
+    /// plus one transfer for each recent stall report: a customer that waited on it, which its own report may not show.
+    /// </summary>
+    public double LocalLoad(string volunteerId, DateTimeOffset reportedAt) => estimator.LocalLoad(volunteerId, reportedAt) + stalls.RecentStalls(volunteerId);
 
     /// <summary>The bytes its customer transfers still have to send (<see cref="LoadEstimator.BytesLeft"/>).</summary>
     public double BytesLeft(string volunteerId, DateTimeOffset reportedAt) => estimator.BytesLeft(volunteerId, reportedAt);
@@ -124,6 +129,9 @@ public sealed class VolunteerState(VolunteerDirectory directory, HoldingsView sw
     public double Load(string volunteerId)
     {
         var reported = estimator.ReportedLoad(volunteerId, out var reportedAt);
-        return (reported ?? 0) + estimator.LocalLoad(volunteerId, reportedAt);
+        return (reported ?? 0) + LocalLoad(volunteerId, reportedAt);
     }
+
+    private bool IsUsable(string volunteerId) =>
+        directory.Find(volunteerId) is { Enabled: true } && !quarantine.Contains(volunteerId) && !stalls.IsBenched(volunteerId);
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Gateway.Core.Catalog;
 using Gateway.Core.Reports;
+using Gateway.Delivery.Availability;
 using Gateway.Delivery.Metrics;
 using Gateway.Delivery.Volunteers;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,8 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Delivery.Quarantine;
 
 /// <summary>
-/// <c>POST /_gateway/report</c> (signed reports from verifying client proxies) and the operator's
+/// <c>POST /_gateway/report</c> (signed reports from verifying client proxies: altered bytes quarantine the
+/// volunteer, stalls go to <see cref="StallBench"/>) and the operator's
 /// <c>GET /_gateway/quarantine</c> and <c>DELETE /_gateway/quarantine/{id}</c> (bearer <c>Verify:AdminToken</c>).
 /// </summary>
 public static class QuarantineEndpoints
@@ -49,6 +51,7 @@ public static class QuarantineEndpoints
         CatalogState catalog,
         VolunteerDirectory directory,
         QuarantineList quarantine,
+        StallBench stalls,
         GatewayMetrics metrics,
         TimeProvider time)
     {
@@ -85,6 +88,12 @@ public static class QuarantineEndpoints
             return Results.Problem(statusCode: 400, title: "Bad report", detail: "url and path are required.");
         }
 
+        var kind = report.Kind ?? VolunteerReportKinds.Altered;
+        if (kind is not (VolunteerReportKinds.Altered or VolunteerReportKinds.Stalled))
+        {
+            return Results.Problem(statusCode: 400, title: "Bad report", detail: $"kind '{kind}' is not one of '{VolunteerReportKinds.Altered}', '{VolunteerReportKinds.Stalled}'.");
+        }
+
         var age = time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(report.Time);
         if (age > verify.ReportMaxAge || age < -verify.ReportMaxAge)
         {
@@ -97,6 +106,12 @@ public static class QuarantineEndpoints
         if (volunteer is null)
         {
             return Results.Problem(statusCode: 404, title: "Unknown source", detail: $"'{report.Url}' is not a registered volunteer's URL for a published file.");
+        }
+
+        if (kind == VolunteerReportKinds.Stalled)
+        {
+            stalls.Record(volunteer.Id, $"client proxy report: /{report.Path} {report.Observed ?? "stalled"}");
+            return Results.Accepted(value: volunteer.Id);
         }
 
         metrics.RecordAlteredBytes(volunteer.Id);

@@ -144,6 +144,8 @@ public static class DeliverySetup
 
         AddValidatedOptions<VerifyOptions, VerifyOptionsValidator>(services, configuration.GetSection(VerifyOptions.Section));
         services.AddSingleton<QuarantineList>();
+        AddValidatedOptions<StallOptions, StallOptionsValidator>(services, configuration.GetSection(StallOptions.Section));
+        services.AddSingleton<StallBench>();
 
         // https volunteers: the same certificate trust for YARP's clients (registered before AddReverseProxy, whose
         // TryAdd then keeps it) and the verified proxy's.
@@ -204,6 +206,7 @@ public static class DeliverySetup
         _ = services.GetRequiredService<IOptions<BalancerOptions>>().Value;
         _ = services.GetRequiredService<IOptions<BalancerManagerOptions>>().Value;
         _ = services.GetRequiredService<IOptions<VerifyOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<StallOptions>>().Value;
         _ = services.GetRequiredService<IOptions<StoreOptions>>().Value;
         services.GetRequiredService<FeedbackAgeCheck>().WarnIfReportsGoStale();
     }

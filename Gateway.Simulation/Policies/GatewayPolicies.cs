@@ -61,7 +61,7 @@ internal sealed class GatewayPolicies : IDisposable
             PolicyKind.ByBusyness => new ByBusynessPolicy(_members!),
             PolicyKind.YarpPowerOfTwo => new PowerOfTwoChoicesPolicy(random),
             PolicyKind.Feedback or PolicyKind.FeedbackBestOfTwo or PolicyKind.FeedbackBestOfFour or PolicyKind.FeedbackBestOfEight or PolicyKind.FeedbackCounted or PolicyKind.FeedbackUntied =>
-                new FeedbackPowerOfTwoPolicy(new VolunteerState(_directory, _view, Quarantine(time), _estimator), new SeededRandomSource(random), selection),
+                new FeedbackPowerOfTwoPolicy(new VolunteerState(_directory, _view, Quarantine(time), Stalls(time), _estimator), new SeededRandomSource(random), selection),
             PolicyKind.Oracle or PolicyKind.SizeOracle => new OraclePolicy(trueLoad),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
@@ -121,4 +121,7 @@ internal sealed class GatewayPolicies : IDisposable
     // The simulated gateway never quarantines anyone; the policy asks the same volunteer state as the gateway's.
     private QuarantineList Quarantine(TimeProvider time) =>
         new(time, _meters.GetRequiredService<IMeterFactory>(), Options.Create(new VerifyOptions()), NullLogger<QuarantineList>.Instance);
+
+    private StallBench Stalls(TimeProvider time) =>
+        new(new FixedOptions<StallOptions>(new StallOptions()), time, _meters.GetRequiredService<IMeterFactory>(), NullLogger<StallBench>.Instance);
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Gateway.Core.Reports;
+using Gateway.Delivery.Availability;
 using Gateway.Delivery.Metrics;
 using Gateway.Delivery.Quarantine;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,6 +47,24 @@ public sealed class QuarantineTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NoContent, clear.StatusCode);
         Assert.False(_s.Quarantine.Contains("v2"));
         Assert.Equal(0, QuarantinedGauge());
+    }
+
+    [Fact]
+    public async Task A_signed_stall_report_counts_toward_a_bench_and_quarantines_nobody_and_an_unknown_kind_is_refused()
+    {
+        var url = _s.Gateway["v2"].BaseUrl + Chunked;
+        using var stalled = await PostReportAsync(Report(url, Chunked, kind: "stalled"), Key);
+        Assert.Equal(HttpStatusCode.Accepted, stalled.StatusCode);
+        Assert.Equal(0, _s.Quarantine.Count);
+        var bench = _s.Gateway.App.Services.GetRequiredService<StallBench>();
+        Assert.Equal(1, bench.RecentStalls("v2"));
+        Assert.False(bench.IsBenched("v2"));
+
+        using var unknown = await PostReportAsync(Report(url, Chunked, kind: "slowish"), Key);
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("slowish", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(1, bench.RecentStalls("v2"));
+        Assert.Equal(0, _s.Quarantine.Count);
     }
 
     [Theory]
@@ -98,8 +117,8 @@ public sealed class QuarantineTests : IAsyncLifetime
         Assert.Equal(0, third.Quarantine.Count);
     }
 
-    internal static byte[] Report(string url, string path, DateTimeOffset? at = null) => Encoding.UTF8.GetBytes(
-        $$"""{"url":"{{url}}","path":"{{path}}","observed":"{{new string('0', 64)}}","time":{{(at ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds()}}}""");
+    internal static byte[] Report(string url, string path, DateTimeOffset? at = null, string? kind = null) => Encoding.UTF8.GetBytes(
+        $$"""{"url":"{{url}}","path":"{{path}}","observed":"{{new string('0', 64)}}","time":{{(at ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds()}}{{(kind is null ? "" : $",\"kind\":\"{kind}\"")}}}""");
 
     private async Task<HttpResponseMessage> PostReportAsync(byte[] body, string? key)
     {

@@ -38,7 +38,8 @@ public sealed class FeedbackPowerOfTwoPolicyTests : IDisposable
     {
         var directory = new VolunteerDirectory(new FixedOptionsMonitor<VolunteerSetOptions>(_volunteers));
         var quarantine = new QuarantineList(_time, _meters.GetRequiredService<IMeterFactory>(), Options.Create(new VerifyOptions()), NullLogger<QuarantineList>.Instance);
-        return new FeedbackPowerOfTwoPolicy(new VolunteerState(directory, _view, quarantine, Estimator()), new SeededRandom(seed), _selection);
+        var stalls = new StallBench(new FixedOptionsMonitor<StallOptions>(new StallOptions()), _time, _meters.GetRequiredService<IMeterFactory>(), NullLogger<StallBench>.Instance);
+        return new FeedbackPowerOfTwoPolicy(new VolunteerState(directory, _view, quarantine, stalls, Estimator()), new SeededRandom(seed), _selection);
     }
 
     private LoadEstimator Estimator() => new(_view, _ledger, _selection, _time);

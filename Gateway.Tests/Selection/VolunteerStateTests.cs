@@ -34,7 +34,10 @@ public sealed class VolunteerStateTests : IDisposable
         _swarm = new HoldingsView(_time);
         _ledger = new DispatchLedger(_time);
         _quarantine = new QuarantineList(_time, _services.GetRequiredService<IMeterFactory>(), Options.Create(new VerifyOptions()), NullLogger<QuarantineList>.Instance);
+        Stalls = new StallBench(new FixedOptionsMonitor<StallOptions>(new StallOptions()), _time, _services.GetRequiredService<IMeterFactory>(), NullLogger<StallBench>.Instance);
     }
+
+    private StallBench Stalls { get; }
 
     public void Dispose() => _services.Dispose();
 
@@ -80,6 +83,23 @@ public sealed class VolunteerStateTests : IDisposable
         Assert.False(state.IsAvailable("v1", new DestinationState("v1")));
 
         _quarantine.Clear("v1");
+        Assert.True(state.MayTake(new DestinationState("v1"), Content));
+    }
+
+    [Fact]
+    public void A_volunteer_benched_for_stalling_may_not_until_its_bench_ends_and_its_stalls_count_as_load()
+    {
+        var state = State(Volunteer("v1"));
+        Holds("v1");
+        Stalls.Record("v1", "silent for 15 s");
+        Assert.True(state.MayTake(new DestinationState("v1"), Content));
+        Assert.Equal(1.0, state.Load("v1"));
+
+        Stalls.Record("v1", "silent for 15 s");
+        Assert.False(state.MayTake(new DestinationState("v1"), Content));
+        Assert.False(state.IsAvailable("v1", new DestinationState("v1")));
+
+        _time.Advance(new StallOptions().BenchFor);
         Assert.True(state.MayTake(new DestinationState("v1"), Content));
     }
 
@@ -182,6 +202,7 @@ public sealed class VolunteerStateTests : IDisposable
             new VolunteerDirectory(new FixedOptionsMonitor<VolunteerSetOptions>(_volunteers)),
             _swarm,
             _quarantine,
+            Stalls,
             new LoadEstimator(_swarm, _ledger, selection, _time));
     }
 

@@ -70,7 +70,8 @@ public class FeedbackPolicyBenchmarks : IDisposable
         _directory = new VolunteerDirectory(new FixedOptions<VolunteerSetOptions>(set));
         _meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var quarantine = new QuarantineList(time, _meters.GetRequiredService<IMeterFactory>(), Options.Create(new VerifyOptions()), NullLogger<QuarantineList>.Instance);
-        var volunteers = new VolunteerState(_directory, view, quarantine, new LoadEstimator(view, ledger, options, time));
+        var stalls = new StallBench(new FixedOptions<StallOptions>(new StallOptions()), time, _meters.GetRequiredService<IMeterFactory>(), NullLogger<StallBench>.Instance);
+        var volunteers = new VolunteerState(_directory, view, quarantine, stalls, new LoadEstimator(view, ledger, options, time));
         _policy = new FeedbackPowerOfTwoPolicy(volunteers, new SelectionRandomSource(Options.Create(selection)), options);
         _destinations = [.. set.Members.Select(m => new DestinationState(m.Id))];
     }
