@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
 
@@ -25,8 +26,12 @@ public enum SourceOutcome
     Mismatch,
 }
 
-/// <summary>One source's result: its outcome and, for anything but <see cref="SourceOutcome.Completed"/>, what was wrong.</summary>
-public readonly record struct SourceResult(SourceOutcome Outcome, string? Reason)
+/// <summary>
+/// One source's result: its outcome and, for anything but <see cref="SourceOutcome.Completed"/>, what was wrong;
+/// <paramref name="IgnoredRange"/> when it answered a Range request with the whole file (read from the start, the
+/// bytes before the range skipped).
+/// </summary>
+public readonly record struct SourceResult(SourceOutcome Outcome, string? Reason, bool IgnoredRange = false)
 {
     /// <summary>True when the customer got every byte due from this source.</summary>
     public bool IsComplete => Outcome is SourceOutcome.Completed or SourceOutcome.ExtraBytes;
@@ -91,18 +96,23 @@ public sealed class VerifiedChunkReader
         var from = verifier.ResumeOffset;
         var to = verifier.EndOffset;
         var ranged = IsRanged;
-        if (response.StatusCode != (ranged ? HttpStatusCode.PartialContent : HttpStatusCode.OK))
+
+        // A server that ignores Range (Python's http.server, some CDNs) answers 200 with the whole file, which
+        // HTTP allows: the bytes before the range are read and dropped, the rest verified as usual.
+        var whole = ranged && response.StatusCode == HttpStatusCode.OK;
+        if (response.StatusCode != (ranged && !whole ? HttpStatusCode.PartialContent : HttpStatusCode.OK))
         {
             return new SourceResult(SourceOutcome.WrongStatus, $"answered {(int)response.StatusCode}");
         }
 
         var headers = response.Content.Headers;
-        if (headers.ContentLength is { } length && length != to - from)
+        var due = whole ? _fileSize : to - from;
+        if (headers.ContentLength is { } length && length != due)
         {
-            return new SourceResult(SourceOutcome.WrongHeaders, $"Content-Length {length} where {to - from} was due");
+            return new SourceResult(SourceOutcome.WrongHeaders, $"Content-Length {length} where {due} was due{(whole ? " (the whole file, for a Range request it ignored)" : "")}", whole);
         }
 
-        if (ranged && (headers.ContentRange is not { From: { } rangeFrom, To: { } rangeTo, Length: { } total }
+        if (ranged && !whole && (headers.ContentRange is not { From: { } rangeFrom, To: { } rangeTo, Length: { } total }
             || rangeFrom != from || rangeTo != to - 1 || total != _fileSize))
         {
             return new SourceResult(SourceOutcome.WrongHeaders, $"Content-Range '{headers.ContentRange}' where bytes {from}-{to - 1}/{_fileSize} was due");
@@ -111,19 +121,24 @@ public sealed class VerifiedChunkReader
         var body = await response.Content.ReadAsStreamAsync(silence.Token).ConfigureAwait(false);
         await using (body.ConfigureAwait(false))
         {
+            if (whole && !await SkipAsync(body, from, silence, timeout).ConfigureAwait(false))
+            {
+                return new SourceResult(SourceOutcome.Truncated, $"body ended before byte {from} (the whole file, for a Range request it ignored)", whole);
+            }
+
             while (!verifier.IsComplete)
             {
                 silence.CancelAfter(timeout);
                 var read = await body.ReadAsync(verifier.Free, silence.Token).ConfigureAwait(false);
                 if (read == 0)
                 {
-                    return new SourceResult(SourceOutcome.Truncated, $"body ended at byte {verifier.ResumeOffset} of chunk {verifier.Current} (truncated)");
+                    return new SourceResult(SourceOutcome.Truncated, $"body ended at byte {verifier.ResumeOffset} of chunk {verifier.Current} (truncated)", whole);
                 }
 
                 var status = verifier.Advance(read);
                 if (status == ChunkStatus.Mismatch)
                 {
-                    return new SourceResult(SourceOutcome.Mismatch, $"chunk {verifier.Current} (bytes from {verifier.ChunkOffset}) SHA-256 mismatch");
+                    return new SourceResult(SourceOutcome.Mismatch, $"chunk {verifier.Current} (bytes from {verifier.ChunkOffset}) SHA-256 mismatch", whole);
                 }
 
                 if (status == ChunkStatus.Verified)
@@ -137,13 +152,40 @@ public sealed class VerifiedChunkReader
             }
 
             // Without a Content-Length the body's end is its own word: bytes past the file are an alteration too
-            // (the customer got exactly the verified bytes; the source is still caught).
-            if (headers.ContentLength is null && await body.ReadAsync(new byte[1], silence.Token).ConfigureAwait(false) > 0)
+            // (the customer got exactly the verified bytes; the source is still caught). A whole file sent for a range
+            // that ends before the file's end is simply left unread (disposing the response drops the connection).
+            if (headers.ContentLength is null && (!whole || to == _fileSize) && await body.ReadAsync(new byte[1], silence.Token).ConfigureAwait(false) > 0)
             {
-                return new SourceResult(SourceOutcome.ExtraBytes, "extra bytes after the end of the file");
+                return new SourceResult(SourceOutcome.ExtraBytes, "extra bytes after the end of the file", whole);
             }
         }
 
-        return new SourceResult(SourceOutcome.Completed, null);
+        return new SourceResult(SourceOutcome.Completed, null, whole);
+    }
+
+    /// <summary>Reads and drops <paramref name="count"/> bytes, each read within <paramref name="timeout"/>; false when the body ends first.</summary>
+    private static async Task<bool> SkipAsync(Stream body, long count, CancellationTokenSource silence, TimeSpan timeout)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            while (count > 0)
+            {
+                silence.CancelAfter(timeout);
+                var read = await body.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, count)), silence.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return false;
+                }
+
+                count -= read;
+            }
+
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }

@@ -46,6 +46,7 @@ public sealed class GatewayMetrics
     private readonly Counter<long> _delivered;
     private readonly Histogram<double> _selection;
     private readonly Counter<long> _altered;
+    private readonly Counter<long> _rangeIgnored;
 
     public GatewayMetrics(IMeterFactory meters)
     {
@@ -54,6 +55,7 @@ public sealed class GatewayMetrics
         _requests = meter.CreateCounter<long>("gateway.requests", "{request}", "Customer requests by delivery mode, outcome and volunteer");
         _failovers = meter.CreateCounter<long>("gateway.proxy.failovers", "{attempt}", "Proxy attempts that failed before the first byte and were retried elsewhere");
         _altered = meter.CreateCounter<long>("gateway.verify.altered", "{response}", "Responses whose bytes did not match the catalog (volunteer, or 'origin')");
+        _rangeIgnored = meter.CreateCounter<long>("gateway.verify.range_ignored", "{response}", "Range requests a source answered with the whole file (read from the start and sliced), by volunteer (or 'origin')");
         _delivered = meter.CreateCounter<long>(
             "gateway.delivered",
             "By",
@@ -105,6 +107,8 @@ public sealed class GatewayMetrics
     public void RecordFailover(string volunteer) => _failovers.Add(1, new KeyValuePair<string, object?>("volunteer", volunteer));
 
     public void RecordAlteredBytes(string source) => _altered.Add(1, new KeyValuePair<string, object?>("volunteer", source));
+
+    public void RecordRangeIgnored(string source) => _rangeIgnored.Add(1, new KeyValuePair<string, object?>("volunteer", source));
 
     public void RecordSelection(TimeSpan elapsed) => _selection.Record(elapsed.TotalSeconds);
 

@@ -23,6 +23,9 @@ public sealed class VerifiedBody : IAttemptBody, IDisposable
     private readonly ChunkVerifier _verifier;
     private readonly VerifiedChunkReader _reader;
 
+    // What each failed source did, for the customer's 502: the real cause, not only "see the log".
+    private List<string>? _failures;
+
     internal VerifiedBody(VerifiedProxy owner, HttpContext context, CatalogEntry entry, ChunkLayout layout, ByteRange range)
     {
         _owner = owner;
@@ -45,6 +48,11 @@ public sealed class VerifiedBody : IAttemptBody, IDisposable
 
         // The last verified chunk may still be on its way to the customer: its buffer is not reused before that.
         var failure = await _reader.DrainAsync().ConfigureAwait(false) ? result.Failure : AttemptFailure.ClientGone;
+        if (failure is not (AttemptFailure.None or AttemptFailure.ClientGone))
+        {
+            (_failures ??= []).Add($"{volunteer?.DestinationId ?? "the origin"} {result.Reason ?? failure.ToString()}");
+        }
+
         return result with { Failure = failure, BytesSent = _reader.BytesSent - sentBefore };
     }
 
@@ -62,7 +70,7 @@ public sealed class VerifiedBody : IAttemptBody, IDisposable
         return Results.Problem(
             statusCode: StatusCodes.Status502BadGateway,
             title: "No verified copy available",
-            detail: $"Neither a volunteer nor the origin served bytes matching the catalog's SHA-256 for /{_entry.Path}; see the gateway log.").ExecuteAsync(_context);
+            detail: $"Neither a volunteer nor the origin served bytes matching the catalog's SHA-256 for /{_entry.Path}: {(_failures is null ? "no source was tried" : string.Join("; ", _failures))}.").ExecuteAsync(_context);
     }
 
     public void Dispose() => _verifier.Dispose();
@@ -88,6 +96,11 @@ public sealed class VerifiedBody : IAttemptBody, IDisposable
             }
 
             var read = await _reader.ReadAsync(upstream, silence, timeout, static (customer, from, body) => body.WriteHeaders(customer, from), this).ConfigureAwait(false);
+            if (read.IgnoredRange)
+            {
+                _owner.RangeIgnored(volunteer, _entry);
+            }
+
             if (read.IsAltered)
             {
                 _owner.Altered(volunteer, _entry, read.Reason!);

@@ -26,6 +26,7 @@ public sealed partial class VerifiedProxy : IDisposable
     private readonly QuarantineList _quarantine;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<VerifiedProxy> _logger;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _rangeIgnorers = new(StringComparer.Ordinal);
 
     public VerifiedProxy(
         IOptionsMonitor<VerifyOptions> verify,
@@ -118,6 +119,24 @@ public sealed partial class VerifiedProxy : IDisposable
             _quarantine.Add(volunteer, $"{reason} in /{entry.Path}", "gateway");
         }
     }
+
+    /// <summary>
+    /// A source answered a Range request with the whole file: served anyway (the bytes before the range are read and
+    /// dropped), counted, and logged once per source, since it costs that source's link the skipped bytes on every
+    /// range and resumption (docs/verification.md: volunteers and the origin should honour Range).
+    /// </summary>
+    internal void RangeIgnored(string? volunteer, CatalogEntry entry)
+    {
+        var source = volunteer ?? GatewayClusters.OriginDestinationId;
+        _metrics.RecordRangeIgnored(source);
+        if (_rangeIgnorers.TryAdd(source, 0))
+        {
+            LogRangeIgnored(_logger, source, entry.Path);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Source} ignores Range (answered 200 with the whole file for a range of /{Path}): ranges and resumptions from it read the file from its start; serve it with Range support")]
+    private static partial void LogRangeIgnored(ILogger logger, string source, string path);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The origin's /{Path} does not match the catalog ({Reason}): republish the manifest")]
     private static partial void LogOriginMismatch(ILogger logger, string path, string reason);
