@@ -20,4 +20,22 @@ public sealed class DownloadFeature(string path)
 
     /// <summary>True while another attempt is still possible, so a 5xx may be held back.</summary>
     public bool CanRetry { get; set; }
+
+    /// <summary>The last volunteer whose attempt served the customer bytes (proxy mode), for the access log.</summary>
+    public string? ServedBy { get; private set; }
+
+    /// <summary>Each attempt on a volunteer in order, as <c>id</c> when it served and <c>id:failure</c> when not (proxy mode).</summary>
+    public IReadOnlyList<string> Attempts => _attempts ?? (IReadOnlyList<string>)[];
+
+    private List<string>? _attempts;
+
+    /// <summary>Notes one attempt on <paramref name="volunteer"/>: <paramref name="failure"/> null when it served; <paramref name="bytesSent"/> it passed on.</summary>
+    public void RecordAttempt(string volunteer, string? failure, long bytesSent)
+    {
+        (_attempts ??= new List<string>(2)).Add(failure is null ? volunteer : $"{volunteer}:{failure}");
+        if (failure is null || bytesSent > 0)
+        {
+            ServedBy = volunteer;
+        }
+    }
 }

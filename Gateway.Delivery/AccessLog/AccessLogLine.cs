@@ -16,11 +16,13 @@ public readonly record struct AccessLogEntry(
     string? UserAgent,
     string? Volunteer,
     string? Outcome,
-    TimeSpan Duration);
+    TimeSpan Duration,
+    string? Attempts = null);
 
 /// <summary>
-/// Formats Apache's combined log format extended with the chosen volunteer, the outcome and the time taken:
-/// <c>LogFormat "%h %l %u %t \"%r\" %&gt;s %b \"%{Referer}i\" \"%{User-Agent}i\" %{BALANCER_WORKER_NAME}e %{GATEWAY_OUTCOME}e %D"</c>.
+/// Formats Apache's combined log format extended with the chosen volunteer, the outcome, the time taken and the
+/// proxy attempts:
+/// <c>LogFormat "%h %l %u %t \"%r\" %&gt;s %b \"%{Referer}i\" \"%{User-Agent}i\" %{BALANCER_WORKER_NAME}e %{GATEWAY_OUTCOME}e %D %{GATEWAY_ATTEMPTS}e"</c>.
 /// Tools that parse the combined format read the first nine fields unchanged.
 /// </summary>
 public static class AccessLogLine
@@ -42,7 +44,8 @@ public static class AccessLogLine
         line.Append("\" \"");
         AppendEscaped(line, entry.UserAgent ?? "-");
         line.Append("\" ").Append(Field(entry.Volunteer)).Append(' ').Append(Field(entry.Outcome)).Append(' ')
-            .Append(((long)entry.Duration.TotalMicroseconds).ToString(CultureInfo.InvariantCulture));
+            .Append(((long)entry.Duration.TotalMicroseconds).ToString(CultureInfo.InvariantCulture)).Append(' ')
+            .Append(Field(entry.Attempts));
         return line.ToString();
     }
 

@@ -30,6 +30,7 @@ public sealed class AccessLogMiddleware(RequestDelegate next, AccessLogWriter wr
     {
         var request = context.Request;
         var response = context.Response;
+        var outcome = OutcomeOf(context);
         return new AccessLogEntry(
             context.Connection.RemoteIpAddress?.ToString() ?? "-",
             started,
@@ -40,15 +41,32 @@ public sealed class AccessLogMiddleware(RequestDelegate next, AccessLogWriter wr
             HttpMethods.IsHead(request.Method) ? null : response.ContentLength,
             request.Headers.Referer,
             request.Headers.UserAgent,
-            VolunteerOf(context),
-            OutcomeOf(context),
-            duration);
+            VolunteerOf(context, outcome),
+            outcome,
+            duration,
+            context.Features.Get<DownloadFeature>()?.Attempts is { Count: > 0 } attempts ? string.Join(',', attempts) : null);
     }
 
-    private static string? VolunteerOf(HttpContext context) =>
-        context.Features.Get<IReverseProxyFeature>() is { } proxy && proxy.Cluster.Config.ClusterId == GatewayClusters.Volunteers
+    /// <summary>
+    /// The volunteer that served the customer: the last attempt that passed bytes on (verified proxying and failover
+    /// included), else the redirect's or the forwarder's destination; none when the origin served.
+    /// </summary>
+    private static string? VolunteerOf(HttpContext context, string? outcome)
+    {
+        if (outcome == GatewayMetrics.OutcomeName(RequestOutcome.Origin))
+        {
+            return null;
+        }
+
+        if (context.Features.Get<DownloadFeature>()?.ServedBy is { } served)
+        {
+            return served;
+        }
+
+        return context.Features.Get<IReverseProxyFeature>() is { } proxy && proxy.Cluster.Config.ClusterId == GatewayClusters.Volunteers
             ? proxy.ProxiedDestination?.DestinationId
             : null;
+    }
 
     /// <summary>The outcome <see cref="GatewayMetrics.RecordRequest"/> counted; none for the gateway's own endpoints.</summary>
     private static string? OutcomeOf(HttpContext context)

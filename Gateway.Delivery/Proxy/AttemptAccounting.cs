@@ -9,7 +9,8 @@ namespace Gateway.Delivery.Proxy;
 /// <summary>
 /// What each attempt on a volunteer counts, plain or verified: the transfer in flight for the load estimate
 /// (<see cref="DispatchLedger"/>), Apache's member counters and error state (<see cref="MemberAccounting"/>), and
-/// YARP's passive health (<see cref="PassiveHealthReporter"/>), each told once per attempt.
+/// YARP's passive health (<see cref="PassiveHealthReporter"/>), each told once per attempt; and the request's own
+/// record of its attempts (<see cref="DownloadFeature.RecordAttempt"/>), which the access log writes.
 /// </summary>
 public sealed class AttemptAccounting(DispatchLedger ledger, MemberAccounting members, PassiveHealthReporter passiveHealth)
 {
@@ -28,7 +29,21 @@ public sealed class AttemptAccounting(DispatchLedger ledger, MemberAccounting me
         ledger.EndTransfer(ticket.Volunteer.DestinationId, ticket.BegunAt);
         members.End(ticket.Member, context.Request.ContentLength ?? 0, result);
         passiveHealth.Report(context, ticket.Volunteer, result.IsTransportFailure);
+        context.Features.Get<DownloadFeature>()?.RecordAttempt(ticket.Volunteer.DestinationId, FailureName(result.Failure), result.BytesSent);
     }
+
+    /// <summary>How an attempt's failure reads in the access log; null when it served.</summary>
+    private static string? FailureName(AttemptFailure failure) => failure switch
+    {
+        AttemptFailure.None => null,
+        AttemptFailure.Status => "status",
+        AttemptFailure.Unreachable => "unreachable",
+        AttemptFailure.TimedOut => "timeout",
+        AttemptFailure.Broken => "broken",
+        AttemptFailure.Altered => "altered",
+        AttemptFailure.ClientGone => "client-gone",
+        _ => "other",
+    };
 }
 
 /// <summary>An attempt in flight: the volunteer, its Apache member when it is one (its own timeout applies), and when it began (for the ledger).</summary>
