@@ -29,6 +29,40 @@ public sealed class GatewayOptions
     /// <summary>Delivery mode for paths no entry of <see cref="Routes"/> matches.</summary>
     public DeliveryMode Mode { get; set; } = DeliveryMode.Redirect;
 
+    /// <summary>
+    /// Where the repository lives on this hostname, e.g. <c>/debian</c> for <c>deb http://repo.example.org/debian …</c>;
+    /// empty for the root. Catalog paths, <c>Origin:Url</c>, volunteer URLs, <c>Health:Path</c> and
+    /// <see cref="Routes"/> prefixes stay relative to it; other paths (but the gateway's own endpoints) get 404.
+    /// </summary>
+    public string PathBase { get; set; } = string.Empty;
+
+    /// <summary><see cref="PathBase"/> without a trailing '/': empty, or '/' and at least one segment.</summary>
+    public string NormalizedPathBase => PathBase.TrimEnd('/');
+
+    /// <summary>
+    /// The repository path (catalog key) of a normalized request path (no leading '/'): the part below
+    /// <see cref="PathBase"/>, or null when it is not below it.
+    /// </summary>
+    public string? RepositoryPathOf(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var pathBase = NormalizedPathBase;
+        if (pathBase.Length == 0)
+        {
+            return path;
+        }
+
+        var segments = pathBase.AsSpan(1);
+        if (path.AsSpan().Equals(segments, StringComparison.Ordinal))
+        {
+            return string.Empty;
+        }
+
+        return path.Length > segments.Length && path[segments.Length] == '/' && path.AsSpan(0, segments.Length).Equals(segments, StringComparison.Ordinal)
+            ? path[(segments.Length + 1)..]
+            : null;
+    }
+
     /// <summary>Files smaller than this (bytes) are proxied even in redirect mode: a redirect costs the customer a round trip.</summary>
     public long SmallFileThreshold { get; set; } = 64 * 1024;
 
@@ -78,6 +112,13 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         if (options.InventoryRefresh < TimeSpan.FromMilliseconds(100))
         {
             errors.Add($"Gateway:InventoryRefresh {options.InventoryRefresh} is too short; use at least 00:00:00.1.");
+        }
+
+        var pathBase = options.PathBase;
+        if (pathBase.Length > 0 && (pathBase[0] != '/' || pathBase.Contains("..", StringComparison.Ordinal) || pathBase.Contains("//", StringComparison.Ordinal)
+            || pathBase.IndexOfAny(['?', '#', '%', '\\', ' ']) >= 0))
+        {
+            errors.Add($"Gateway:PathBase '{pathBase}' must be empty (the root) or a path such as /debian: starting with '/', without '..', '//', '?', '#', '%', '\\' or spaces.");
         }
 
         for (var i = 0; i < options.Routes.Count; i++)

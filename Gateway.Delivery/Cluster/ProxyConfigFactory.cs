@@ -11,6 +11,13 @@ public static class ProxyConfigFactory
     public static IReadOnlyList<RouteConfig> BuildRoutes(GatewayOptions gateway)
     {
         ArgumentNullException.ThrowIfNull(gateway);
+
+        // Under a path base the routes match only below it, and the origin is asked for the path relative to it
+        // (Origin:Url names where the repository lives there): /debian/pool/x goes to <Origin:Url>pool/x.
+        var pathBase = gateway.NormalizedPathBase;
+        IReadOnlyList<IReadOnlyDictionary<string, string>>? transforms = pathBase.Length == 0
+            ? null
+            : [new Dictionary<string, string> { ["PathRemovePrefix"] = pathBase }];
         var routes = new List<RouteConfig>
         {
             new()
@@ -18,8 +25,9 @@ public static class ProxyConfigFactory
                 RouteId = "downloads",
                 ClusterId = GatewayClusters.Volunteers,
                 Order = 1000,
-                Match = new RouteMatch { Path = "/{**path}" },
+                Match = new RouteMatch { Path = pathBase + "/{**path}" },
                 Metadata = new Dictionary<string, string> { [GatewayClusters.ModeMetadata] = gateway.Mode.ToString() },
+                Transforms = transforms,
             },
         };
         for (var i = 0; i < gateway.Routes.Count; i++)
@@ -32,8 +40,9 @@ public static class ProxyConfigFactory
 
                 // Longer prefixes are more specific: give them the lower (earlier) order.
                 Order = 1000 - route.PathPrefix.Length,
-                Match = new RouteMatch { Path = route.PathPrefix.TrimEnd('/') + "/{**path}" },
+                Match = new RouteMatch { Path = pathBase + route.PathPrefix.TrimEnd('/') + "/{**path}" },
                 Metadata = new Dictionary<string, string> { [GatewayClusters.ModeMetadata] = route.Mode.ToString() },
+                Transforms = transforms,
             });
         }
 

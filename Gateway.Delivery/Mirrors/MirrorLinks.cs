@@ -10,7 +10,7 @@ namespace Gateway.Delivery.Mirrors;
 /// <c>rel=duplicate</c> alternates (a verifying client tries them when the chosen volunteer's bytes do not match
 /// <c>Repr-Digest</c>), and the metalink as <c>rel=describedby</c>.
 /// </summary>
-public sealed class MirrorLinks(IOptionsMonitor<VerifyOptions> options, HealthyHolders holders)
+public sealed class MirrorLinks(IOptionsMonitor<VerifyOptions> options, IOptionsMonitor<GatewayOptions> gateway, HealthyHolders holders)
 {
     public const string MetalinkType = "application/metalink4+xml";
 
@@ -38,7 +38,7 @@ public sealed class MirrorLinks(IOptionsMonitor<VerifyOptions> options, HealthyH
         }
 
         links[n] = Duplicate(holders.OriginBase(), entry, n + 1);
-        links[n + 1] = $"</{entry.EscapedPath}?meta4>; rel=describedby; type=\"{MetalinkType}\"";
+        links[n + 1] = $"<{gateway.CurrentValue.NormalizedPathBase}/{entry.EscapedPath}?meta4>; rel=describedby; type=\"{MetalinkType}\"";
         headers.Link = new StringValues(n + 2 == links.Length ? links : links[..(n + 2)]);
     }
 

@@ -48,6 +48,7 @@ public static class QuarantineEndpoints
     private static async Task<IResult> ReportAsync(
         HttpContext context,
         IOptionsMonitor<VerifyOptions> options,
+        IOptionsMonitor<GatewayOptions> gateway,
         CatalogState catalog,
         VolunteerDirectory directory,
         QuarantineList quarantine,
@@ -101,7 +102,8 @@ public static class QuarantineEndpoints
         }
 
         // The URL must be exactly where the gateway itself sends customers for this file: a report cannot name anything else.
-        var entry = catalog.Current.Find(report.Path);
+        // A client proxy names the path it asked for, under Gateway:PathBase when there is one.
+        var entry = catalog.Current.Find(gateway.CurrentValue.RepositoryPathOf(report.Path.TrimStart('/')) ?? report.Path);
         var volunteer = entry is null ? null : directory.All.FirstOrDefault(v => string.Equals(v.BaseUrl + entry.EscapedPath, report.Url, StringComparison.Ordinal));
         if (volunteer is null)
         {

@@ -5,7 +5,11 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Delivery.RequestPaths;
 
-/// <summary>Refuses hostile or malformed paths with a 400 problem-details body before anything is fetched.</summary>
+/// <summary>
+/// Refuses hostile or malformed paths with a 400 problem-details body before anything is fetched, and gives the
+/// request its repository path (below <c>Gateway:PathBase</c>); a path outside the path base gets none, so only
+/// the gateway's own endpoints answer it.
+/// </summary>
 public sealed partial class PathGuardMiddleware(RequestDelegate next, IOptionsMonitor<GatewayOptions> options, GatewayMetrics metrics, ILogger<PathGuardMiddleware> logger)
 {
     public Task InvokeAsync(HttpContext context)
@@ -19,7 +23,11 @@ public sealed partial class PathGuardMiddleware(RequestDelegate next, IOptionsMo
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request path", detail: error).ExecuteAsync(context);
         }
 
-        context.Features.Set(new DownloadFeature(path));
+        if (options.CurrentValue.RepositoryPathOf(path) is { } relative)
+        {
+            context.Features.Set(new DownloadFeature(relative));
+        }
+
         return next(context);
     }
 
