@@ -19,6 +19,12 @@ public sealed class VolunteerAgentOptions
     /// <summary>How often the manifest is revalidated (a conditional GET: cheap when nothing changed).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The gateway's release feed (<c>http://gateway/_gateway/releases</c>, Server-Sent Events): with it the agent
+    /// fetches a new manifest as soon as the gateway has it, polling only as the fallback. Empty: polling only.
+    /// </summary>
+    public string ReleaseFeedUrl { get; set; } = string.Empty;
+
     /// <summary>Repository path prefixes to mirror (whole segments, e.g. <c>pool/main</c>); empty mirrors everything.</summary>
     public List<string> Mirror { get; } = [];
 
@@ -144,6 +150,10 @@ public sealed class VolunteerAgentOptionsValidator : IValidateOptions<VolunteerA
         }
 
         RequireHttp(errors, "Volunteer:ManifestUrl", options.ManifestUrl, "the origin's manifest.json, e.g. http://repo.example.org/manifest.json");
+        if (!string.IsNullOrEmpty(options.ReleaseFeedUrl))
+        {
+            RequireHttp(errors, "Volunteer:ReleaseFeedUrl", options.ReleaseFeedUrl, "the gateway's release feed, e.g. http://repo.example.org/_gateway/releases (or empty to poll only)");
+        }
         RequireHttp(errors, "Volunteer:Listen", options.Listen, "the URL customers connect to, e.g. http://0.0.0.0:8081");
         RequireHttp(errors, "Volunteer:PublicUrl", options.PublicUrl, "the base URL the gateway sends customers to, e.g. http://mirror1.example.org:8081/");
         if (!string.IsNullOrEmpty(options.MetricsListen))

@@ -85,6 +85,9 @@ public sealed class GatewayOptions
     /// <summary>Folder names whose files are always served by the origin.</summary>
     public List<string> OriginOnlyFolders { get; set; } = ["repodata", "by-hash"];
 
+    /// <summary>How often an idle release feed (<c>/_gateway/releases</c>) sends a keep-alive event, so proxies keep the stream open.</summary>
+    public TimeSpan ReleaseFeedKeepAlive { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often volunteers' inventories (see Volunteers:N:Inventory) are read again.</summary>
     public TimeSpan InventoryRefresh { get; set; } = TimeSpan.FromSeconds(30);
 }
@@ -107,6 +110,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         if (options.RedirectStatus is not (302 or 307))
         {
             errors.Add($"Gateway:RedirectStatus {options.RedirectStatus} must be 302 or 307.");
+        }
+
+        if (options.ReleaseFeedKeepAlive < TimeSpan.FromSeconds(1) || options.ReleaseFeedKeepAlive > TimeSpan.FromMinutes(1))
+        {
+            errors.Add($"Gateway:ReleaseFeedKeepAlive {options.ReleaseFeedKeepAlive} must be between 00:00:01 and 00:01:00 (agents reopen a feed silent for 3 minutes).");
         }
 
         if (options.InventoryRefresh < TimeSpan.FromMilliseconds(100))

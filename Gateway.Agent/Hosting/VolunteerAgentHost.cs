@@ -91,6 +91,9 @@ public static class VolunteerAgentHost
             .AddPrometheusExporter());
         services.ConfigureOpenTelemetryMeterProvider((sp, m) => m.AddView(GatewayTelemetry.OnlyThisHost(sp.GetRequiredService<IMeterFactory>())));
         services.AddHostedService<MirrorAgentService>();
+        services.AddSingleton<ReleaseSignal>();
+        services.AddHttpClient(nameof(ReleaseFeedListener), c => c.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddHostedService<ReleaseFeedListener>();
 
         // Last, so that providers added by configure are wrapped too.
         WebSeed.ClippedAnswerLogFilter.Wrap(services);

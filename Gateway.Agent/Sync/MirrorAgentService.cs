@@ -18,6 +18,7 @@ public sealed partial class MirrorAgentService(
     ManifestSource manifests,
     IHttpClientFactory clients,
     MirrorState state,
+    ReleaseSignal release,
     ContentStore store,
     CompletionVerifier verifier,
     IOptions<VolunteerAgentOptions> options,
@@ -43,7 +44,8 @@ public sealed partial class MirrorAgentService(
         {
             try
             {
-                if (time.GetUtcNow() >= nextPoll)
+                // The release feed's signal fetches the manifest now; the poll is the fallback when the feed is down.
+                if (release.TryConsume() || time.GetUtcNow() >= nextPoll)
                 {
                     nextPoll = time.GetUtcNow() + settings.PollInterval;
                     await PollFeedAsync(stoppingToken).ConfigureAwait(false);

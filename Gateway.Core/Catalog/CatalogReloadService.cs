@@ -2,7 +2,11 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Core.Catalog;
 
-/// <summary>Loads the manifest at start and swaps in each new version; requests in flight keep the one they took.</summary>
+/// <summary>
+/// Loads the manifest at start and swaps in each new version; requests in flight keep the one they took. Checks the
+/// source every <c>Catalog:ReloadInterval</c>, and at once when <see cref="RequestReload"/> is called (publish's
+/// notification), so a release reaches the release feed without waiting for the interval.
+/// </summary>
 public sealed partial class CatalogReloadService(
     ManifestSource source,
     CatalogState state,
@@ -10,6 +14,22 @@ public sealed partial class CatalogReloadService(
     TimeProvider time,
     ILogger<CatalogReloadService> logger) : BackgroundService
 {
+    // At most one pending wake-up: any number of notifications during a check cost one more check.
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    /// <summary>Asks for a check of the source now (coalesced: at most one is pending).</summary>
+    public void RequestReload()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // One is already pending; it will see this release too.
+        }
+    }
+
     /// <summary>Loads once now, so the gateway starts with its catalog (or a logged reason it has none).</summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -44,17 +64,28 @@ public sealed partial class CatalogReloadService(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
+            // The interval, or a notification, whichever comes first; the loser is cancelled so nothing piles up.
+            using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
             {
-                await Task.Delay(options.CurrentValue.ReloadInterval, time, stoppingToken).ConfigureAwait(false);
+                var interval = Task.Delay(options.CurrentValue.ReloadInterval, time, waiting.Token);
+                var notified = _wake.WaitAsync(waiting.Token);
+                await Task.WhenAny(interval, notified).ConfigureAwait(false);
+                await waiting.CancelAsync().ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+
+            if (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
 
             await ReloadOnceAsync(stoppingToken).ConfigureAwait(false);
         }
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Catalog loaded: {Files} files from {Source} (version {Version})")]

@@ -4,6 +4,7 @@ namespace Gateway.Core.Catalog;
 public sealed class CatalogState
 {
     private volatile RepositoryCatalog _current = RepositoryCatalog.Empty;
+    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public RepositoryCatalog Current => _current;
 
@@ -12,11 +13,15 @@ public sealed class CatalogState
 
     public DateTimeOffset LoadedAt { get; private set; }
 
+    /// <summary>Completes when the next catalog is swapped in (the release feed waits on it; nothing polls).</summary>
+    public Task NextChange => Volatile.Read(ref _next).Task;
+
     public void Replace(RepositoryCatalog catalog, DateTimeOffset loadedAt)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         _current = catalog;
         LoadedAt = loadedAt;
         IsLoaded = true;
+        Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 }

@@ -13,6 +13,8 @@ using Gateway.Delivery.Proxy;
 using Gateway.Delivery.Proxy.Transport;
 using Gateway.Delivery.Quarantine;
 using Gateway.Delivery.Redirect;
+using Gateway.Delivery.Releases;
+using Gateway.Delivery.Reports;
 using Gateway.Delivery.RequestPaths;
 using Gateway.Delivery.Selection;
 using Gateway.Delivery.Selection.Apache;
@@ -53,6 +55,8 @@ public static class DeliverySetup
         // ?meta4, ?mirrorlist, the tamper report and the quarantine endpoints, before the proxy's catch-all route.
         app.UseMiddleware<MirrorInfoMiddleware>();
         QuarantineEndpoints.Map(app);
+        VolunteerReportEndpoint.Map(app);
+        ReleaseFeedEndpoints.Map(app);
         app.MapReverseProxy(pipeline =>
         {
             if (tracing)

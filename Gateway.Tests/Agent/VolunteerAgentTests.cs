@@ -1,9 +1,11 @@
 using System.Net;
 using Gateway.Agent.Mirror;
 using Gateway.Agent.WebSeed;
+using Gateway.Delivery.Releases;
 using Gateway.State.Views;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace Gateway.Tests.Agent;
 
@@ -11,7 +13,7 @@ namespace Gateway.Tests.Agent;
 /// Volunteer agents end to end on loopback: a counting origin, the gateway hosting the tracker, and agents each
 /// driving its own real aria2c. One class, so the aria2 swarms of different tests never run at once on two cores.
 /// </summary>
-public sealed class VolunteerAgentTests : IDisposable
+public sealed class VolunteerAgentTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
     private readonly TestRepository _repository = new();
@@ -41,6 +43,46 @@ public sealed class VolunteerAgentTests : IDisposable
 
         string[] agents = ["v1", "v2", "v3"];
         Assert.Subset(agents.Select(id => bed[id].Url.GetLeftPart(UriPartial.Authority)).ToHashSet(), seen);
+    }
+
+    [Fact]
+    public async Task With_the_release_feed_an_agent_syncs_a_release_as_soon_as_publish_notifies_the_gateway_not_at_its_next_poll()
+    {
+        _repository.Add("pool/main/a/apt_1.deb", 20_000);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1")], startNow: [], gatewaySettings: ["--Catalog:ReloadInterval=00:10:00"]);
+
+        // Neither the gateway nor the agent polls within this test: only the notification and the feed can bring a release.
+        await bed.StartAgentAsync("v1", "--Volunteer:PollInterval=00:10:00", $"--Volunteer:ReleaseFeedUrl={bed.Gateway.Url}{ReleaseFeedEndpoints.Path}");
+        await bed.HoldersBecomeAsync("pool/main/a/apt_1.deb", ["v1"], Bound);
+
+        var release = _repository.Add("iso/release-3.iso", 1024 * 1024 + 5);
+        await bed.PublishAsync();
+        var published = System.Diagnostics.Stopwatch.StartNew();
+        using (var notify = await bed.Gateway.Client.PostAsync(new Uri(ReleaseFeedEndpoints.Path, UriKind.Relative), content: null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, notify.StatusCode);
+        }
+
+        await bed.HoldersBecomeAsync("iso/release-3.iso", ["v1"], Bound);
+        output.WriteLine($"publish to the first volunteer holding the release: {published.Elapsed.TotalSeconds:F1} s (polls every 10 minutes)");
+        using var response = await bed.Gateway.Client.GetAsync("/iso/release-3.iso");
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        Assert.Equal(release, await bed.Gateway.Client.GetByteArrayAsync(response.Headers.Location));
+    }
+
+    [Fact]
+    public async Task A_release_feed_that_answers_garbage_or_errors_never_stops_the_agent_which_keeps_polling()
+    {
+        _repository.Add("pool/main/a/apt_1.deb", 20_000);
+        await using var garbage = await GarbageFeed.StartAsync();
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("v1")], startNow: []);
+        await bed.StartAgentAsync("v1", $"--Volunteer:ReleaseFeedUrl={garbage.Url}");
+        await bed.HoldersBecomeAsync("pool/main/a/apt_1.deb", ["v1"], Bound);
+
+        _repository.Add("pool/main/b/bash_2.deb", 30_000);
+        await bed.PublishAsync();
+        await bed.HoldersBecomeAsync("pool/main/b/bash_2.deb", ["v1"], Bound);
+        Assert.True(garbage.Requests >= 2, $"the agent tried the feed {garbage.Requests} times; it should reconnect after each bad answer");
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using Gateway.Core.Reports;
 using Gateway.Delivery.Availability;
 using Gateway.Delivery.Metrics;
 using Gateway.Delivery.Quarantine;
+using Gateway.Delivery.Reports;
 using Microsoft.Extensions.DependencyInjection;
 
 using static Gateway.Tests.EndToEnd.TamperScenario;
@@ -122,7 +123,7 @@ public sealed class QuarantineTests : IAsyncLifetime
 
     private async Task<HttpResponseMessage> PostReportAsync(byte[] body, string? key)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, QuarantineEndpoints.ReportPath) { Content = new ByteArrayContent(body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, VolunteerReportEndpoint.Path) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         if (key is not null)
         {

@@ -27,12 +27,20 @@ internal sealed class PublishVerb
     private readonly Option<long> _largeFile = new("--torrent-large-file") { Description = "files above this get their own torrent", HelpName = "BYTES", DefaultValueFactory = _ => Defaults.LargeFileThreshold, CustomParser = result => ParseBytes(result) ?? 0 };
     private readonly Option<int> _batchDepth = new("--torrent-batch-depth") { Description = "batch small files per folder cut to this many segments", HelpName = "N", DefaultValueFactory = _ => Defaults.BatchDepth };
     private readonly Option<long> _batchBytes = new("--torrent-batch-bytes") { Description = "the most bytes in a batch of small files", HelpName = "BYTES", DefaultValueFactory = _ => Defaults.BatchMaxBytes, CustomParser = result => ParseBytes(result) ?? 0 };
+    private readonly Option<Uri[]> _notify = new("--notify")
+    {
+        Description = "after writing, tell this gateway's release feed (http://gateway/_gateway/releases) to load the new manifest now; repeat for several gateways",
+        HelpName = "URL",
+        Arity = ArgumentArity.ZeroOrMore,
+        CustomParser = result => [.. result.Tokens.Select(t => Uri.TryCreate(t.Value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri : Invalid(result, t.Value))],
+    };
+
     private readonly Option<int> _batchFiles = new("--torrent-batch-files") { Description = "the most files in a batch of small files", HelpName = "N", DefaultValueFactory = _ => Defaults.BatchMaxFiles };
 
     public PublishVerb()
     {
         Command.Arguments.Add(_folder);
-        foreach (var option in (Option[])[_out, _torrents, _announce, _webSeed, _private, _pieceLength, _torrentDir, _largeFile, _batchDepth, _batchBytes, _batchFiles])
+        foreach (var option in (Option[])[_out, _torrents, _announce, _webSeed, _private, _pieceLength, _torrentDir, _largeFile, _batchDepth, _batchBytes, _batchFiles, _notify])
         {
             Command.Options.Add(option);
         }
@@ -92,6 +100,7 @@ internal sealed class PublishVerb
         {
             var published = await new RepositoryPublisher(TimeProvider.System, arguments.Torrents).PublishAsync(arguments.Folder, arguments.ManifestPath, errors, cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync($"Published {published.Files} files ({published.Bytes / 1048576.0:F1} MiB; {published.Hashed} hashed, {published.Reused} unchanged) and {published.Torrents} torrents ({published.TorrentsBuilt} built) to {Path.GetFullPath(arguments.ManifestPath)}").ConfigureAwait(false);
+            await ReleaseNotifier.NotifyAsync(result.GetValue(_notify) ?? [], output, errors, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Ok;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -99,6 +108,12 @@ internal sealed class PublishVerb
             await errors.WriteLineAsync($"publish failed: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.Failed;
         }
+    }
+
+    private static Uri Invalid(ArgumentResult result, string value)
+    {
+        result.AddError($"--notify '{value}' is not an absolute http(s) URL (the gateway's release feed, e.g. http://repo.example.org/_gateway/releases).");
+        return new Uri("http://invalid/");
     }
 
     private static Uri? ParseUri(ArgumentResult result)
