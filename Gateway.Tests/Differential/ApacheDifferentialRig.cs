@@ -75,11 +75,8 @@ public sealed class ApacheDifferentialRig : IAsyncDisposable
         // The import as it is: no catalog and no origin (the test bed adds both for its other tests).
         settings.Add("--Catalog:Source=");
         settings.Add("--Origin:Url=");
+        // Without a catalog every member counts as holding every path, as in Apache: nothing to announce.
         var gateway = await GatewayUnderTest.StartAsync(repository, volunteers, [.. settings]);
-        for (var i = 0; i < volunteers.Count; i++)
-        {
-            await gateway.HoldAsync($"{volunteers[i].Address}-{volunteers[i].Port}", File);
-        }
 
         return new ApacheDifferentialRig(repository, volunteers, apache, gateway, errors.ToString());
     }
