@@ -5,7 +5,8 @@ namespace Gateway.Tests.Differential;
 /// <summary>
 /// Apache's error answers against the gateway run from import-apache's output as it is (Proxy:ErrorSemantics=Apache):
 /// a member's 503 with and without failonstatus, a member that refuses connections (with the default maxattempts and
-/// with maxattempts=0), and one that closes the connection without answering. Each request is recorded as the member
+/// with maxattempts=0), one that closes the connection without answering, and one that stays silent past its timeout
+/// (with and without failontimeout). Each request is recorded as the member
 /// that served it, or its status and, when a member's own answer came through, that member.
 /// </summary>
 public sealed class ApacheErrorDifferentialTests
@@ -62,6 +63,19 @@ public sealed class ApacheErrorDifferentialTests
         var apache = await TraceAsync(rig, rig.Apache.BaseUrl, 8);
         var gateway = await TraceAsync(rig, new Uri(rig.Gateway.Url + "/"), 8);
         Assert.Equal(4, apache.Count(r => r == "502"));
+        Assert.Equal(string.Join(' ', apache), string.Join(' ', gateway));
+    }
+
+    [Theory]
+    [InlineData("lbmethod=byrequests", 3)]
+    [InlineData("lbmethod=byrequests failontimeout=On", 1)]
+    public async Task A_member_silent_past_its_timeout_gives_502_and_is_taken_out_only_with_failontimeout(string balancer, int silences)
+    {
+        await using var rig = await ApacheDifferentialRig.StartAsync(balancer, "loadfactor=1", "loadfactor=1 timeout=1 retry=60");
+        rig.Volunteers[1].Behavior = VolunteerBehavior.Hang;
+        var apache = await TraceAsync(rig, rig.Apache.BaseUrl, 6);
+        var gateway = await TraceAsync(rig, new Uri(rig.Gateway.Url + "/"), 6);
+        Assert.Equal(silences, apache.Count(r => r == "502"));
         Assert.Equal(string.Join(' ', apache), string.Join(' ', gateway));
     }
 
