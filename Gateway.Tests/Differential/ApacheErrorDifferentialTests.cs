@@ -14,56 +14,32 @@ public sealed class ApacheErrorDifferentialTests
     [Fact]
     public async Task A_members_503_reaches_the_client_and_the_member_keeps_its_turn_without_failonstatus()
     {
-        await using var rig = await ApacheDifferentialRig.StartAsync("lbmethod=byrequests", "loadfactor=1", "loadfactor=1", "loadfactor=1");
-        rig.Volunteers[1].Behavior = VolunteerBehavior.Fail503;
-        var apache = await TraceAsync(rig, rig.Apache.BaseUrl, 12);
-        var gateway = await TraceAsync(rig, new Uri(rig.Gateway.Url + "/"), 12);
+        var apache = await SameAsApacheAsync("lbmethod=byrequests", ["loadfactor=1", "loadfactor=1", "loadfactor=1"], Behave(VolunteerBehavior.Fail503), 12);
         Assert.Equal(4, apache.Count(r => r == "503:m1"));
-        Assert.Equal(string.Join(' ', apache), string.Join(' ', gateway));
     }
 
     [Fact]
     public async Task With_failonstatus_the_first_503_still_reaches_the_client_and_the_member_sits_out_its_retry()
     {
-        await using var rig = await ApacheDifferentialRig.StartAsync("lbmethod=byrequests failonstatus=503", "loadfactor=1", "loadfactor=1 retry=60", "loadfactor=2");
-        rig.Volunteers[1].Behavior = VolunteerBehavior.Fail503;
-        var apache = await TraceAsync(rig, rig.Apache.BaseUrl, 12);
-        var gateway = await TraceAsync(rig, new Uri(rig.Gateway.Url + "/"), 12);
+        var apache = await SameAsApacheAsync("lbmethod=byrequests failonstatus=503", ["loadfactor=1", "loadfactor=1 retry=60", "loadfactor=2"], Behave(VolunteerBehavior.Fail503), 12);
         Assert.Equal(1, apache.Count(r => r == "503:m1"));
-        Assert.Equal(string.Join(' ', apache), string.Join(' ', gateway));
     }
 
     [Fact]
     public async Task A_refused_connection_fails_over_and_with_maxattempts_0_is_answered_503_never_by_another_source()
     {
-        await using (var rig = await ApacheDifferentialRig.StartAsync("lbmethod=byrequests", "loadfactor=1", "loadfactor=1", "loadfactor=1"))
-        {
-            await rig.Volunteers[1].StopAsync();
-            var apache = await TraceAsync(rig, rig.Apache.BaseUrl, 9);
-            var gateway = await TraceAsync(rig, new Uri(rig.Gateway.Url + "/"), 9);
-            Assert.All(apache, r => Assert.True(r is "m0" or "m2", string.Join(' ', apache)));
-            Assert.Equal(string.Join(' ', apache), string.Join(' ', gateway));
-        }
+        var apache = await SameAsApacheAsync("lbmethod=byrequests", ["loadfactor=1", "loadfactor=1", "loadfactor=1"], m => m.StopAsync(), 9);
+        Assert.All(apache, r => Assert.True(r is "m0" or "m2", string.Join(' ', apache)));
 
-        await using (var rig = await ApacheDifferentialRig.StartAsync("lbmethod=byrequests maxattempts=0", "loadfactor=1", "loadfactor=1", "loadfactor=1"))
-        {
-            await rig.Volunteers[1].StopAsync();
-            var apache = await TraceAsync(rig, rig.Apache.BaseUrl, 9);
-            var gateway = await TraceAsync(rig, new Uri(rig.Gateway.Url + "/"), 9);
-            Assert.Equal("503", apache[1]);
-            Assert.Equal(string.Join(' ', apache), string.Join(' ', gateway));
-        }
+        apache = await SameAsApacheAsync("lbmethod=byrequests maxattempts=0", ["loadfactor=1", "loadfactor=1", "loadfactor=1"], m => m.StopAsync(), 9);
+        Assert.Equal("503", apache[1]);
     }
 
     [Fact]
     public async Task A_member_that_closes_without_answering_gives_502_and_stays_in_service()
     {
-        await using var rig = await ApacheDifferentialRig.StartAsync("lbmethod=byrequests", "loadfactor=1", "loadfactor=1");
-        rig.Volunteers[1].Behavior = VolunteerBehavior.Abort;
-        var apache = await TraceAsync(rig, rig.Apache.BaseUrl, 8);
-        var gateway = await TraceAsync(rig, new Uri(rig.Gateway.Url + "/"), 8);
+        var apache = await SameAsApacheAsync("lbmethod=byrequests", ["loadfactor=1", "loadfactor=1"], Behave(VolunteerBehavior.Abort), 8);
         Assert.Equal(4, apache.Count(r => r == "502"));
-        Assert.Equal(string.Join(' ', apache), string.Join(' ', gateway));
     }
 
     [Theory]
@@ -71,12 +47,28 @@ public sealed class ApacheErrorDifferentialTests
     [InlineData("lbmethod=byrequests failontimeout=On", 1)]
     public async Task A_member_silent_past_its_timeout_gives_502_and_is_taken_out_only_with_failontimeout(string balancer, int silences)
     {
-        await using var rig = await ApacheDifferentialRig.StartAsync(balancer, "loadfactor=1", "loadfactor=1 timeout=1 retry=60");
-        rig.Volunteers[1].Behavior = VolunteerBehavior.Hang;
-        var apache = await TraceAsync(rig, rig.Apache.BaseUrl, 6);
-        var gateway = await TraceAsync(rig, new Uri(rig.Gateway.Url + "/"), 6);
+        var apache = await SameAsApacheAsync(balancer, ["loadfactor=1", "loadfactor=1 timeout=1 retry=60"], Behave(VolunteerBehavior.Hang), 6);
         Assert.Equal(silences, apache.Count(r => r == "502"));
+    }
+
+    private static Func<TestVolunteer, Task> Behave(VolunteerBehavior behavior) => member =>
+    {
+        member.Behavior = behavior;
+        return Task.CompletedTask;
+    };
+
+    /// <summary>
+    /// Starts the rig, breaks member m1, sends <paramref name="count"/> requests through Apache and then through the
+    /// gateway, asserts that both traces are the same and returns Apache's.
+    /// </summary>
+    private static async Task<string[]> SameAsApacheAsync(string balancer, string[] members, Func<TestVolunteer, Task> breakMember, int count)
+    {
+        await using var rig = await ApacheDifferentialRig.StartAsync(balancer, members);
+        await breakMember(rig.Volunteers[1]);
+        var apache = await TraceAsync(rig, rig.Apache.BaseUrl, count);
+        var gateway = await TraceAsync(rig, new Uri(rig.Gateway.Url + "/"), count);
         Assert.Equal(string.Join(' ', apache), string.Join(' ', gateway));
+        return apache;
     }
 
     /// <summary>
