@@ -22,6 +22,10 @@ namespace Gateway.Delivery.Proxy;
 /// <item>failover: after a failed attempt another source takes over unless the customer left or the body cannot
 /// continue (plain: bytes already went out; verified: it resumes at the first unverified chunk); a sticky request
 /// under nofailover is refused rather than sent to the origin;</item>
+/// <item>error semantics (<see cref="ProxyOptions.ErrorSemantics"/>): under Apache's, a member's answer goes through
+/// whatever its status, only a failed connection that put the member in error fails over, and when no member
+/// answered the loop answers httpd's 503 (no connection) or 502 (closed or silent without answering), never from the
+/// origin; so does a gateway without an origin;</item>
 /// <item>metrics: one <c>gateway.requests</c> outcome per request, one failover count per failed attempt.</item>
 /// </list>
 /// How the bytes move is the body's job (<see cref="IAttemptBody"/>): <see cref="ForwardedBody"/> streams through
