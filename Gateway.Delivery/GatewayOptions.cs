@@ -12,6 +12,16 @@ public enum DeliveryMode
     Proxy,
 }
 
+/// <summary>Where a GET for a path outside the catalog goes, when a catalog is configured.</summary>
+public enum UncataloguedPaths
+{
+    /// <summary>To the origin: only published files are balanced (the volunteer design).</summary>
+    Origin,
+
+    /// <summary>To the balancer: every volunteer counts as holding the path, as in Apache.</summary>
+    Balancer,
+}
+
 /// <summary>A path prefix with its own delivery mode (section <c>Gateway:Routes</c>).</summary>
 public sealed class ModeRouteOptions
 {
@@ -19,6 +29,9 @@ public sealed class ModeRouteOptions
     public string PathPrefix { get; set; } = string.Empty;
 
     public DeliveryMode Mode { get; set; } = DeliveryMode.Redirect;
+
+    /// <summary>Where this prefix's paths outside the catalog go; unset: <see cref="GatewayOptions.UncataloguedPaths"/>.</summary>
+    public UncataloguedPaths? UncataloguedPaths { get; set; }
 }
 
 /// <summary>The gateway's request handling (section <c>Gateway</c>).</summary>
@@ -63,6 +76,12 @@ public sealed class GatewayOptions
             : null;
     }
 
+    /// <summary>
+    /// With a catalog (<c>Catalog:Source</c>): where GETs for paths outside it go, unless a route says otherwise.
+    /// Without a catalog every path is balanced whatever this says.
+    /// </summary>
+    public UncataloguedPaths UncataloguedPaths { get; set; } = UncataloguedPaths.Origin;
+
     /// <summary>Files smaller than this (bytes) are proxied even in redirect mode: a redirect costs the customer a round trip.</summary>
     public long SmallFileThreshold { get; set; } = 64 * 1024;
 
@@ -90,6 +109,23 @@ public sealed class GatewayOptions
 
     /// <summary>How often volunteers' inventories (see Volunteers:N:Inventory) are read again.</summary>
     public TimeSpan InventoryRefresh { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Where paths outside the catalog go for <paramref name="path"/> (normalized, no leading '/'): the longest matching route's choice, else the default.</summary>
+    public UncataloguedPaths UncataloguedPathsFor(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ModeRouteOptions? best = null;
+        foreach (var route in Routes)
+        {
+            var prefix = route.PathPrefix.AsSpan().TrimStart('/');
+            if (route.UncataloguedPaths is not null && path.AsSpan().StartsWith(prefix, StringComparison.Ordinal) && (best is null || route.PathPrefix.Length > best.PathPrefix.Length))
+            {
+                best = route;
+            }
+        }
+
+        return best?.UncataloguedPaths ?? UncataloguedPaths;
+    }
 }
 
 internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>

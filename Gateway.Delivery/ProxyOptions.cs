@@ -2,6 +2,23 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Delivery;
 
+/// <summary>What a member's error answer or failure does to the request in proxy mode.</summary>
+public enum ErrorSemantics
+{
+    /// <summary>
+    /// The volunteer design: a 5xx (or a 404 for a file the volunteer should hold) is held back and the next holder,
+    /// then the origin, is tried; every failure before the first byte fails over.
+    /// </summary>
+    Failover,
+
+    /// <summary>
+    /// httpd 2.4's mod_proxy: a member's answer, 5xx included, reaches the client (failonstatus only puts the member in
+    /// error); only a failed connection fails over (up to MaxAttempts tries), then 503; a connection that closes
+    /// before any answer, or a silence past the timeout, gives 502; never the origin (docs/apache-compatibility.md).
+    /// </summary>
+    Apache,
+}
+
 /// <summary>Proxy mode (section <c>Proxy</c>).</summary>
 public sealed class ProxyOptions
 {
@@ -9,6 +26,9 @@ public sealed class ProxyOptions
 
     /// <summary>Volunteers tried per request before the origin (1 = no failover between volunteers).</summary>
     public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>How members' errors are answered: <see cref="ErrorSemantics.Failover"/> (default) or as Apache does.</summary>
+    public ErrorSemantics ErrorSemantics { get; set; } = ErrorSemantics.Failover;
 
     /// <summary>How long a volunteer may stay silent (no headers, or no body bytes) before the attempt counts as failed.</summary>
     public TimeSpan ActivityTimeout { get; set; } = TimeSpan.FromSeconds(10);

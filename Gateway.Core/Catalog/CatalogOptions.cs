@@ -7,8 +7,14 @@ public sealed class CatalogOptions
 {
     public const string Section = "Catalog";
 
-    /// <summary>A file path or an http(s) URL of <c>manifest.json</c>.</summary>
+    /// <summary>
+    /// A file path or an http(s) URL of <c>manifest.json</c>. Empty: no catalog; the gateway balances every path among
+    /// its volunteers as an Apache balancer does (each counts as holding everything).
+    /// </summary>
     public string Source { get; set; } = string.Empty;
+
+    /// <summary>True when a manifest is configured (<see cref="Source"/> is set).</summary>
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(Source);
 
     /// <summary>How often the source is checked for a new version.</summary>
     public TimeSpan ReloadInterval { get; set; } = TimeSpan.FromSeconds(10);
@@ -18,11 +24,6 @@ internal sealed class CatalogOptionsValidator : IValidateOptions<CatalogOptions>
 {
     public ValidateOptionsResult Validate(string? name, CatalogOptions options)
     {
-        if (string.IsNullOrWhiteSpace(options.Source))
-        {
-            return ValidateOptionsResult.Fail("Catalog:Source is required: the path or http(s) URL of the manifest.json that 'publish' wrote.");
-        }
-
         if (options.Source.Contains("://", StringComparison.Ordinal)
             && !(Uri.TryCreate(options.Source, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)))
         {

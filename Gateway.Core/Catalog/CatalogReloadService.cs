@@ -41,6 +41,12 @@ public sealed partial class CatalogReloadService(
     public async Task<bool> ReloadOnceAsync(CancellationToken cancellationToken)
     {
         var current = options.CurrentValue.Source;
+        if (!options.CurrentValue.IsConfigured)
+        {
+            // No catalog configured: nothing to load (the gateway balances every path).
+            return false;
+        }
+
         try
         {
             var loaded = await source.LoadIfChangedAsync(current, state.IsLoaded ? state.Current.Version : null, cancellationToken).ConfigureAwait(false);

@@ -80,16 +80,27 @@ public sealed class VolunteerState(VolunteerDirectory directory, HoldingsView sw
     {
         ArgumentNullException.ThrowIfNull(available);
         var holders = swarm.HoldersOf(contentId);
-        if (holders.Length == 0)
-        {
-            return [];
-        }
+        return holders.Length == 0 ? [] : Narrow(available, holders);
+    }
 
+    /// <summary>
+    /// As <see cref="UsableHolders"/> for a path outside any catalog: every configured, enabled, unquarantined volunteer
+    /// counts as holding it, as every member of an Apache balancer does.
+    /// </summary>
+    public IReadOnlyList<DestinationState> UsableMembers(IReadOnlyList<DestinationState> available)
+    {
+        ArgumentNullException.ThrowIfNull(available);
+        return Narrow(available, holders: null);
+    }
+
+    // holders null: any configured volunteer holds it.
+    private IReadOnlyList<DestinationState> Narrow(IReadOnlyList<DestinationState> available, string[]? holders)
+    {
         // Index loops: foreach over the interface would box the list's enumerator on every request.
         var usable = 0;
         for (var i = 0; i < available.Count; i++)
         {
-            usable += MayServe(available[i].DestinationId, holders) ? 1 : 0;
+            usable += Usable(available[i].DestinationId, holders) ? 1 : 0;
         }
 
         if (usable == available.Count || usable == 0)
@@ -101,7 +112,7 @@ public sealed class VolunteerState(VolunteerDirectory directory, HoldingsView sw
         var n = 0;
         for (var i = 0; i < available.Count; i++)
         {
-            if (MayServe(available[i].DestinationId, holders))
+            if (Usable(available[i].DestinationId, holders))
             {
                 narrowed[n++] = available[i];
             }
@@ -109,6 +120,9 @@ public sealed class VolunteerState(VolunteerDirectory directory, HoldingsView sw
 
         return narrowed;
     }
+
+    private bool Usable(string volunteerId, string[]? holders) =>
+        holders is null ? IsUsable(volunteerId) : MayServe(volunteerId, holders);
 
     /// <summary>The configured weight (relative capacity); 1 for a volunteer not configured.</summary>
     public int WeightOf(string volunteerId) => directory.Find(volunteerId)?.Weight ?? 1;

@@ -94,6 +94,12 @@ public static class ProxyConfigFactory
                 ["ConsecutiveFailuresHealthPolicy.Threshold"] = health.ConsecutiveFailures.ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
         };
+        if (!origin.IsConfigured)
+        {
+            // No origin (an Apache-style balancer): nothing may fall back to one, so there is no cluster to fall back to.
+            return [volunteerCluster];
+        }
+
         var originCluster = new ClusterConfig
         {
             ClusterId = GatewayClusters.Origin,

@@ -46,7 +46,7 @@ internal sealed class ReadinessOptionsValidator : IValidateOptions<ReadinessOpti
 }
 
 /// <summary>Decides readiness from the catalog and the holdings store (<c>/readyz</c>).</summary>
-public sealed class ReadinessCheck(CatalogState catalog, IHoldingsStore store, HoldingsView view, IOptionsMonitor<ReadinessOptions> options, TimeProvider time)
+public sealed class ReadinessCheck(CatalogState catalog, IOptionsMonitor<CatalogOptions> catalogOptions, IHoldingsStore store, HoldingsView view, IOptionsMonitor<ReadinessOptions> options, TimeProvider time)
 {
     public ReadinessReport Check()
     {
@@ -74,7 +74,8 @@ public sealed class ReadinessCheck(CatalogState catalog, IHoldingsStore store, H
         }
 
         var storePart = new StoreReadiness(reason is null ? "healthy" : ReadinessReport.Degraded, status.Description, reason, viewAge);
-        var overall = !catalog.IsLoaded ? ReadinessReport.NotReady : reason is null ? ReadinessReport.Ready : ReadinessReport.Degraded;
+        // Without a catalog configured (an Apache-style balancer) there is nothing to wait for.
+        var overall = catalogOptions.CurrentValue.IsConfigured && !catalog.IsLoaded ? ReadinessReport.NotReady : reason is null ? ReadinessReport.Ready : ReadinessReport.Degraded;
         return new ReadinessReport(overall, catalogPart, storePart);
     }
 }

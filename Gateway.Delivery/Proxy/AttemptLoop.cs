@@ -22,6 +22,10 @@ namespace Gateway.Delivery.Proxy;
 /// <item>failover: after a failed attempt another source takes over unless the customer left or the body cannot
 /// continue (plain: bytes already went out; verified: it resumes at the first unverified chunk); a sticky request
 /// under nofailover is refused rather than sent to the origin;</item>
+/// <item>error semantics (<see cref="ProxyOptions.ErrorSemantics"/>): under Apache's, a member's answer goes through
+/// whatever its status, only a failed connection that put the member in error fails over, and when no member
+/// answered the loop answers httpd's 503 (no connection) or 502 (closed or silent without answering), never from the
+/// origin; so does a gateway without an origin;</item>
 /// <item>metrics: one <c>gateway.requests</c> outcome per request, one failover count per failed attempt.</item>
 /// </list>
 /// How the bytes move is the body's job (<see cref="IAttemptBody"/>): <see cref="ForwardedBody"/> streams through
@@ -40,6 +44,8 @@ public sealed partial class AttemptLoop
     private readonly AttemptTracer _tracer;
     private readonly VerifiedProxy _verified;
     private readonly GatewayMetrics _metrics;
+    private readonly BalancerMembers _members;
+    private readonly IOptionsMonitor<OriginOptions> _origin;
     private readonly ILogger<AttemptLoop> _logger;
 
     public AttemptLoop(
@@ -51,9 +57,13 @@ public sealed partial class AttemptLoop
         AttemptTracer tracer,
         VerifiedProxy verified,
         GatewayMetrics metrics,
+        BalancerMembers members,
+        IOptionsMonitor<OriginOptions> origin,
         ILogger<AttemptLoop> logger)
     {
-        _forwarded = new ForwardedBody(next, proxyState);
+        _forwarded = new ForwardedBody(next, proxyState, options);
+        _members = members;
+        _origin = origin;
         _options = options;
         _accounting = accounting;
         _picker = picker;
@@ -104,9 +114,14 @@ public sealed partial class AttemptLoop
     private async Task RunAsync(HttpContext context, IAttemptBody body, DownloadFeature download, IReadOnlyList<DestinationState> candidates, DestinationState picked)
     {
         List<DestinationState>? remaining = null;
-        var maxAttempts = _options.CurrentValue.MaxAttempts;
+        var options = _options.CurrentValue;
+        var maxAttempts = options.MaxAttempts;
+
+        // Verified bytes keep the failover rules whatever the semantics: only bytes that matched the catalog go out.
+        var apache = options.ErrorSemantics == ErrorSemantics.Apache && body == _forwarded;
         var volunteer = _picker.First(context, picked, candidates, ref remaining);
         string? last = null;
+        var lastFailure = AttemptFailure.Unreachable;
         for (var attempt = 1; volunteer is not null; attempt++)
         {
             var id = volunteer.DestinationId;
@@ -128,12 +143,28 @@ public sealed partial class AttemptLoop
             _metrics.RecordFailover(id);
             body.Discard(context);
             last = id;
-            volunteer = attempt < maxAttempts ? _picker.Next(context, volunteer, candidates, ref remaining) : null;
+            lastFailure = result.Failure;
+
+            // httpd tries another member only after a failed connect that put this one in error (mod_proxy.c,
+            // proxy_handler: the loop runs while the worker is unusable and attempts remain); anything else is answered.
+            var failOver = apache
+                ? result.Failure == AttemptFailure.Unreachable && _members.Find(id) is not { IsUsable: true }
+                : true;
+            volunteer = failOver && attempt < maxAttempts ? _picker.Next(context, volunteer, candidates, ref remaining) : null;
         }
 
         if (BalancerMembers.IsPinned(context) && !body.Started(context))
         {
             await PinnedRefusal(context).ExecuteAsync(context).ConfigureAwait(false);
+            _metrics.RecordRequest(context, RequestOutcome.Failed, last);
+            return;
+        }
+
+        if (apache || !_origin.CurrentValue.IsConfigured)
+        {
+            // Apache's own answer, never the origin: 503 when no member could be connected to, 502 when one
+            // connected and closed or stayed silent without answering.
+            await (lastFailure == AttemptFailure.Unreachable ? ApacheAnswers.NoUsableMember(context) : ApacheAnswers.NoAnswer(context)).ConfigureAwait(false);
             _metrics.RecordRequest(context, RequestOutcome.Failed, last);
             return;
         }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Gateway.Delivery.Proxy.Attempts;
+using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
@@ -17,7 +18,7 @@ namespace Gateway.Delivery.Proxy;
 /// <see cref="ForwarderRequestConfig.ActivityTimeout"/> (same HTTP client and connections); the real feature is put
 /// back afterwards.
 /// </remarks>
-public sealed class ForwardedBody(RequestDelegate forward, IProxyStateLookup proxyState) : IAttemptBody
+public sealed class ForwardedBody(RequestDelegate forward, IProxyStateLookup proxyState, IOptionsMonitor<ProxyOptions> options) : IAttemptBody
 {
     private Variants _variants = new(null, new ConcurrentDictionary<TimeSpan, ClusterModel>());
 
@@ -41,7 +42,8 @@ public sealed class ForwardedBody(RequestDelegate forward, IProxyStateLookup pro
             return await ForwardAsync(context).ConfigureAwait(false);
         }
 
-        download?.CanRetry = true;
+        // Apache passes every answer of a member through (failonstatus only puts the member in error afterwards).
+        download?.CanRetry = options.CurrentValue.ErrorSemantics == ErrorSemantics.Failover;
         download?.VolunteerFailed = false;
         // The policy's own pick is already the only one available: a list is made only for a retry.
         if (proxy.AvailableDestinations is not [var only] || only != volunteer)
@@ -102,7 +104,7 @@ public sealed class ForwardedBody(RequestDelegate forward, IProxyStateLookup pro
 
         var failure = error switch
         {
-            ForwarderError.Request => AttemptFailure.Unreachable,
+            ForwarderError.Request => ReachedNothing(context.GetForwarderErrorFeature()?.Exception) ? AttemptFailure.Unreachable : AttemptFailure.NoAnswer,
             ForwarderError.RequestTimedOut => AttemptFailure.TimedOut,
             ForwarderError.RequestBodyDestination or ForwarderError.ResponseBodyDestination
                 or ForwarderError.UpgradeRequestDestination or ForwarderError.UpgradeResponseDestination => AttemptFailure.Broken,
@@ -113,6 +115,22 @@ public sealed class ForwardedBody(RequestDelegate forward, IProxyStateLookup pro
             _ => AttemptFailure.Other,
         };
         return new AttemptResult(failure, status, bytes, error.ToString());
+    }
+
+    /// <summary>True when the request failed before a connection was made (Apache's connect failure); false when the source closed without answering.</summary>
+    private static bool ReachedNothing(Exception? error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e is HttpRequestException http)
+            {
+                return http.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError
+                    or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError;
+            }
+        }
+
+        // No HTTP error to tell: count it as a connection that failed, as before the distinction.
+        return true;
     }
 
     private ClusterModel WithTimeout(ClusterModel cluster, TimeSpan timeout)

@@ -1,4 +1,5 @@
 using Gateway.Delivery.Quarantine;
+using Gateway.Delivery.Selection.Apache;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
@@ -47,10 +48,15 @@ public sealed class RetryPicker
         return PickAgain(context, remaining);
     }
 
-    /// <summary>The policy's pick among <paramref name="remaining"/>, or null when none is left.</summary>
+    /// <summary>
+    /// The policy's pick among <paramref name="remaining"/>, or null when none is left. A request pinned to its sticky
+    /// route (nofailover) is always asked of the policy, and its null is kept: httpd runs the balancer's pre_request
+    /// again, which answers 503 once the routed member is in error (mod_proxy_balancer.c, sticky_force).
+    /// </summary>
     private DestinationState? PickAgain(HttpContext context, List<DestinationState> remaining)
     {
-        if (remaining.Count <= 1)
+        var pinned = BalancerMembers.IsPinned(context);
+        if (remaining.Count == 0 || (remaining.Count == 1 && !pinned))
         {
             return remaining.Count == 0 ? null : remaining[0];
         }
@@ -62,7 +68,7 @@ public sealed class RetryPicker
 
         var policyName = cluster.Model.Config.LoadBalancingPolicy ?? LoadBalancingPolicies.PowerOfTwoChoices;
         return _policies.TryGetValue(policyName, out var policy)
-            ? policy.PickDestination(context, cluster, remaining) ?? remaining[0]
+            ? policy.PickDestination(context, cluster, remaining) ?? (pinned ? null : remaining[0])
             : remaining[0];
     }
 }

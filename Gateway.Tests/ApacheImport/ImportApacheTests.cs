@@ -41,6 +41,75 @@ public sealed class ImportApacheTests : IDisposable
         Assert.Equal("/images/", (string)settings["Gateway"]!["Routes"]![0]!["PathPrefix"]!);
         Assert.Contains("httpd.conf:11: ProxyPassReverse", errors, StringComparison.Ordinal);
         Assert.Contains("httpd.conf:10: ProxyPass /images/: imported as a Gateway:Routes prefix", errors, StringComparison.Ordinal);
+        Assert.Contains("httpd.conf:10: ProxyPass /images/ balancer://myset/: Apache maps the path onto the target's path", errors, StringComparison.Ordinal);
+
+        // httpd's default maxattempts: one failover per other member, so five tries.
+        Assert.Equal(5, (int)settings["Proxy"]!["MaxAttempts"]!);
+    }
+
+    [Fact]
+    public async Task The_import_runs_as_it_is_an_apache_balancer_with_no_catalog_origin_verification_or_health_checks_apache_lacks()
+    {
+        var (code, json, errors) = await RunAsync(Write("httpd.conf", ManualFailover));
+        Assert.True(code == 0, errors);
+        var settings = JsonNode.Parse(json)!.AsObject();
+        Assert.False(settings.ContainsKey("Catalog"));
+        Assert.False(settings.ContainsKey("Origin"));
+        Assert.Equal("Apache", (string)settings["Proxy"]!["ErrorSemantics"]!);
+        Assert.False((bool)settings["Verify"]!["Proxy"]!);
+        Assert.False((bool)settings["Health"]!["ActiveEnabled"]!);
+        Assert.False((bool)settings["Health"]!["PassiveEnabled"]!);
+        Assert.DoesNotContain("Add Origin:Url", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Mod_proxy_hcheck_parameters_become_the_health_section_and_what_differs_is_reported()
+    {
+        var (code, json, errors) = await RunAsync(Write("httpd.conf", """
+            <Proxy balancer://app>
+                BalancerMember http://h1:8080 hcmethod=HEAD hcinterval=3 hcfails=2 hcpasses=3 hcuri=/ping
+                BalancerMember http://h2:8080 hcmethod=HEAD hcinterval=3 hcfails=2 hcpasses=3 hcuri=/ping
+                BalancerMember http://h3:8080
+            </Proxy>
+            ProxyPass / balancer://app/
+            """));
+        Assert.True(code == 0, errors);
+        var health = JsonNode.Parse(json)!["Health"]!;
+        Assert.True((bool)health["ActiveEnabled"]!);
+        Assert.False((bool)health["PassiveEnabled"]!);
+        Assert.Equal("00:00:03", (string)health["Interval"]!);
+        Assert.Equal(2, (int)health["ConsecutiveFailures"]!);
+        Assert.Equal("/ping", (string)health["Path"]!);
+        Assert.Contains("httpd.conf:2: hcmethod=HEAD: the gateway probes with GET", errors, StringComparison.Ordinal);
+        Assert.Contains("httpd.conf:2: hcpasses=3: a volunteer marked down comes back after one good probe", errors, StringComparison.Ordinal);
+        Assert.Contains("httpd.conf:4: hc* parameters: the gateway probes every volunteer alike", errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("httpd.conf:3: hc*", errors, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Listen 8080\nListen 10.0.0.1:81\n", "", "http://0.0.0.0:8080;http://10.0.0.1:81")]
+    [InlineData("Listen 127.0.0.1:8080\nListen 127.0.0.1:9090\n", "127.0.0.1:9090", "http://127.0.0.1:9090")]
+    [InlineData("Listen 127.0.0.1:8080\nListen 127.0.0.2:8080\nListen 9090\n", "*:8080", "http://127.0.0.1:8080;http://127.0.0.2:8080")]
+    [InlineData("Listen [::1]:8080\n", "", "http://[::1]:8080")]
+    public async Task Listen_and_the_balancers_virtual_host_become_the_gateways_urls(string listens, string virtualHost, string expected)
+    {
+        var proxyPass = "ProxyPass / balancer://app/\n";
+        var conf = listens
+            + "<Proxy balancer://app>\n BalancerMember http://h:1\n</Proxy>\n"
+            + (virtualHost.Length == 0 ? proxyPass : $"<VirtualHost {virtualHost}>\n{proxyPass}</VirtualHost>\n");
+        var (code, json, errors) = await RunAsync(Write("httpd.conf", conf));
+        Assert.True(code == 0, errors);
+        Assert.Equal(expected, (string)JsonNode.Parse(json)!["Urls"]!);
+    }
+
+    [Fact]
+    public async Task Nofailover_pins_sticky_requests_only_and_keeps_apaches_failover_for_the_others()
+    {
+        var (code, json, errors) = await RunAsync(Write("httpd.conf", "<Proxy balancer://a>\n BalancerMember http://h:1\n BalancerMember http://h:2\n ProxySet nofailover=On\n</Proxy>\n"));
+        Assert.True(code == 0, errors);
+        var settings = JsonNode.Parse(json)!;
+        Assert.True((bool)settings["Balancer"]!["NoFailover"]!);
+        Assert.Equal(2, (int)settings["Proxy"]!["MaxAttempts"]!);
     }
 
     [Fact]
@@ -77,7 +146,8 @@ public sealed class ImportApacheTests : IDisposable
         Assert.Equal("Proxy", (string)settings["Gateway"]!["Mode"]!);
         Assert.Contains("10-balancer.conf:3: connectiontimeout=2: connection tuning", errors, StringComparison.Ordinal);
         Assert.Contains("10-balancer.conf:7: Require: inside balancer://app", errors, StringComparison.Ordinal);
-        Assert.Contains("httpd.conf:2: Listen: not balancer configuration", errors, StringComparison.Ordinal);
+        Assert.Equal("http://127.0.0.1:8080", (string)settings["Urls"]!);
+        Assert.DoesNotContain("Listen", errors, StringComparison.Ordinal);
         Assert.Equal("JSESSIONID", (string)settings["Balancer"]!["StickySession"]!);
         Assert.DoesNotContain("stickysession", errors, StringComparison.Ordinal);
     }
@@ -98,6 +168,9 @@ public sealed class ImportApacheTests : IDisposable
     [InlineData("Include does-not-exist.conf", "httpd.conf:1: Include 'does-not-exist.conf' matches no file")]
     [InlineData("BalancerMember http://h:1", "httpd.conf:1: BalancerMember outside <Proxy")]
     [InlineData("<Proxy balancer://a>\n BalancerMember http://h:1 retry=-5\n</Proxy>", "retry=-5 must be between 0 and a day")]
+    [InlineData("Listen localhost\n<Proxy balancer://a>\n BalancerMember http://h:1\n</Proxy>", "httpd.conf:1: Listen 'localhost' is not [IP:]port")]
+    [InlineData("<Proxy balancer://a>\n BalancerMember http://h:1 hcmethod=PUT\n</Proxy>", "httpd.conf:2: hcmethod=PUT is not one of GET")]
+    [InlineData("<Proxy balancer://a>\n BalancerMember http://h:1 hcmethod=GET hcinterval=soon\n</Proxy>", "httpd.conf:2: hcinterval=soon must be a positive number")]
     public async Task Invalid_input_is_refused_with_a_clear_message_and_exit_code_2(string config, string expected)
     {
         var (code, json, errors) = await RunAsync(Write("httpd.conf", config));

@@ -97,7 +97,7 @@ public sealed class CommandLineTests
     [Fact]
     public async Task A_configuration_error_exits_2_naming_the_setting()
     {
-        var (exitCode, _, errors) = await RunAsync("serve --urls http://127.0.0.1:0 --Origin:Url=");
+        var (exitCode, _, errors) = await RunAsync("serve --urls http://127.0.0.1:0 --Origin:Url=ftp://origin/");
         Assert.Equal(2, exitCode);
         Assert.Contains("Origin:Url", errors, StringComparison.Ordinal);
     }

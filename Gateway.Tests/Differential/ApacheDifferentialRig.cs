@@ -6,7 +6,7 @@ namespace Gateway.Tests.Differential;
 
 /// <summary>
 /// The same real volunteers (Kestrel) behind a real Apache httpd balancer and behind the gateway configured
-/// from that httpd.conf by import-apache (proxy mode), and a way to send the same requests through each and
+/// from that httpd.conf by import-apache, its output unchanged (no catalog, no origin), and a way to send the same requests through each and
 /// see which member served every one.
 /// </summary>
 public sealed class ApacheDifferentialRig : IAsyncDisposable
@@ -69,15 +69,14 @@ public sealed class ApacheDifferentialRig : IAsyncDisposable
         using var errors = new StringWriter();
         var code = await ImportApacheCommand.RunAsync(new ImportApacheRequest(apache.ConfigPath), output, errors, CancellationToken.None);
         Assert.True(code == 0, errors.ToString());
-        var settings = SettingsArguments.FromJson(JsonNode.Parse(output.ToString())!).ToList();
+        // Apache's Listen is httpd's own port here: the gateway takes a free one beside it.
+        var settings = SettingsArguments.FromJson(JsonNode.Parse(output.ToString())!).Where(s => !s.StartsWith("--Urls=", StringComparison.Ordinal)).ToList();
 
-        // Apache's rules alone decide: YARP's passive health would take failed members out on its own clock.
-        settings.Add("--Health:PassiveEnabled=false");
+        // The import as it is: no catalog and no origin (the test bed adds both for its other tests).
+        settings.Add("--Catalog:Source=");
+        settings.Add("--Origin:Url=");
+        // Without a catalog every member counts as holding every path, as in Apache: nothing to announce.
         var gateway = await GatewayUnderTest.StartAsync(repository, volunteers, [.. settings]);
-        for (var i = 0; i < volunteers.Count; i++)
-        {
-            await gateway.HoldAsync($"{volunteers[i].Address}-{volunteers[i].Port}", File);
-        }
 
         return new ApacheDifferentialRig(repository, volunteers, apache, gateway, errors.ToString());
     }

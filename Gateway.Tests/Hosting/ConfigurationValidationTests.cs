@@ -1,4 +1,5 @@
 using Gateway.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Tests.Hosting;
@@ -57,9 +58,19 @@ public sealed class ConfigurationValidationTests
     }
 
     [Fact]
-    public void A_missing_catalog_source_is_named()
+    public void A_catalog_without_an_origin_is_refused_naming_the_setting_that_needs_one()
     {
-        var error = Assert.Throws<OptionsValidationException>(() => GatewayHost.Build(["--urls", "http://127.0.0.1:0", "--Origin:Url=http://127.0.0.1:9/"]));
-        Assert.Contains(error.Failures, f => f.Contains("Catalog:Source is required", StringComparison.Ordinal));
+        var error = Assert.Throws<OptionsValidationException>(() => GatewayHost.Build(["--urls", "http://127.0.0.1:0", "--Catalog:Source=/nonexistent/manifest.json"]));
+        Assert.Contains(error.Failures, f => f.Contains("Origin:Url is required because Catalog:Source is set", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Without_a_catalog_no_origin_is_needed_and_the_gateway_is_ready()
+    {
+        var app = GatewayHost.Build(["--urls", "http://127.0.0.1:0", "--Volunteers:0:Id=v1", "--Volunteers:0:Url=http://127.0.0.1:9/"]);
+        await using (app)
+        {
+            Assert.True(app.Services.GetRequiredService<Gateway.Delivery.Health.ReadinessCheck>().Check().ServesCustomers);
+        }
     }
 }

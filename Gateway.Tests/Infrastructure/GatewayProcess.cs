@@ -48,6 +48,10 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     public static Task<GatewayProcess> ServeAsShippedAsync(string home, params string[] settings) =>
         StartAsync("serve", ListeningLine(), ["--urls", "http://127.0.0.1:0", .. settings], home);
 
+    /// <summary><c>serve --config FILE</c> and nothing else that configures it: it listens where the file says.</summary>
+    public static Task<GatewayProcess> ServeConfigAsync(string configFile) =>
+        StartAsync("serve", ListeningLine(), ["--config", configFile, "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information"]);
+
     /// <summary>The standalone <c>tracker</c> on a free loopback port (HTTP only), with the given settings.</summary>
     public static Task<GatewayProcess> TrackerAsync(params string[] settings) =>
         StartAsync("tracker", TrackerLine(), ["--Tracker:Urls=http://127.0.0.1:0", "--Tracker:UdpPort=-1", "--Logging:LogLevel:Gateway.Feedback.Server.TrackerServer=Information", .. settings]);

@@ -22,6 +22,9 @@ public enum VolunteerBehavior
     /// <summary>500 for every file request (probes still pass).</summary>
     Fail500,
 
+    /// <summary>503 for every file request (probes still pass).</summary>
+    Fail503,
+
     /// <summary>Drops the connection before sending any byte.</summary>
     Abort,
 
@@ -206,8 +209,8 @@ public sealed class TestVolunteer : IAsyncDisposable
             }
             switch (Behavior)
             {
-                case VolunteerBehavior.Fail500:
-                    context.Response.StatusCode = 500;
+                case VolunteerBehavior.Fail500 or VolunteerBehavior.Fail503:
+                    context.Response.StatusCode = Behavior == VolunteerBehavior.Fail500 ? 500 : 503;
                     await context.Response.WriteAsync("volunteer broken");
                     return;
                 case VolunteerBehavior.Abort:

@@ -18,8 +18,10 @@ public sealed record ImportResult(string Balancer, JsonObject Settings, IReadOnl
 /// Turns the <c>&lt;Proxy "balancer://…"&gt;</c> blocks of an httpd.conf (their <c>BalancerMember</c> and
 /// <c>ProxySet</c> lines, and the <c>ProxyPass</c> that uses them) into the gateway's appsettings:
 /// members become volunteers with their loadfactor, lbset, status, retry, timeout and route; lbmethod
-/// becomes <c>Selection:Policy</c>; maxattempts/nofailover <c>Proxy:MaxAttempts</c>; failonstatus,
-/// failontimeout and forcerecovery the <c>Balancer</c> section. Whatever has no equivalent is returned
+/// becomes <c>Selection:Policy</c>; maxattempts <c>Proxy:MaxAttempts</c>; nofailover, failonstatus,
+/// failontimeout and forcerecovery the <c>Balancer</c> section; mod_proxy_hcheck's parameters the <c>Health</c> section;
+/// <c>Listen</c> (and the balancer's <c>&lt;VirtualHost&gt;</c>) <c>Urls</c>. The result runs as it is: no catalog, no
+/// origin, Apache's error semantics, no verification. Whatever has no equivalent is returned
 /// as a note with its file:line; input that cannot mean anything sensible is an <see cref="ApacheImportException"/>.
 /// </summary>
 public sealed class ApacheBalancerImporter
@@ -27,6 +29,7 @@ public sealed class ApacheBalancerImporter
     private static readonly string[] LbMethods = [ByRequestsPolicy.PolicyName, ByTrafficPolicy.PolicyName, ByBusynessPolicy.PolicyName, HeartbeatPolicy.PolicyName];
 
     private readonly List<ImportNote> _notes = [];
+    private readonly ApacheListenAddresses _listen = new();
     private readonly Dictionary<string, Balancer> _balancers = new(StringComparer.OrdinalIgnoreCase);
 
     private ApacheBalancerImporter()
@@ -84,7 +87,14 @@ public sealed class ApacheBalancerImporter
         {
             Note(d, "ProxyPassReverse", "not needed: volunteers answer with files, and the gateway passes their headers through unchanged");
         }
-        else if (d.Is("Include") || d.Is("IncludeOptional") || d.Is("ServerRoot") || d.Is("<Proxy"))
+        else if (d.Is("Listen"))
+        {
+            if (_listen.Add(d) is { } note)
+            {
+                _notes.Add(note);
+            }
+        }
+        else if (d.Is("Include") || d.Is("IncludeOptional") || d.Is("ServerRoot") || d.Is("<Proxy") || d.Is("<VirtualHost"))
         {
             // Followed by the reader, or a section whose contents are judged one by one.
         }
@@ -139,10 +149,11 @@ public sealed class ApacheBalancerImporter
         }
 
         balancer.Paths.Add((path, d.Location));
+        balancer.VirtualHost ??= d.Sections.LastOrDefault(s => s.Is("<VirtualHost"));
         var targetPath = target[(BalancerName(target).Length)..];
-        if (targetPath.Length > 1 && targetPath != path)
+        if (targetPath.TrimEnd('/') != path.TrimEnd('/'))
         {
-            Note(d, $"{d.Name} {path} {target}", "the target's path is not imported: the gateway asks volunteers for the request's own path below their URL");
+            Note(d, $"{d.Name} {path} {target}", "Apache maps the path onto the target's path; the gateway asks volunteers for the request's own path below their URL");
         }
 
         foreach (var parameter in args.Skip(targetIndex + 1))
@@ -175,17 +186,25 @@ public sealed class ApacheBalancerImporter
             ["Url"] = uri.GetLeftPart(UriPartial.Path),
             ["Inventory"] = "all",
         };
+        var healthCheck = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var parameter in args.Skip(1))
         {
-            MemberParameter(member, parameter, d);
+            MemberParameter(member, healthCheck, parameter, d);
         }
 
         balancer.Members.Add(member);
+        balancer.HealthChecks.AddMember(healthCheck, d.Location);
     }
 
-    private void MemberParameter(JsonObject member, string parameter, ApacheDirective d)
+    private void MemberParameter(JsonObject member, Dictionary<string, string> healthCheck, string parameter, ApacheDirective d)
     {
         var (key, value) = KeyValue(parameter, d);
+        if (ApacheHealthChecks.Reads(key))
+        {
+            healthCheck[key] = value;
+            return;
+        }
+
         switch (key)
         {
             case "loadfactor":
@@ -278,12 +297,8 @@ public sealed class ApacheBalancerImporter
                 balancer.Settings["Proxy:MaxAttempts"] = Math.Min(10, attempts + 1);
                 break;
             case "nofailover":
-                if (OnOff(value, d, key))
-                {
-                    balancer.Settings["Proxy:MaxAttempts"] = 1;
-                    balancer.Settings["Balancer:NoFailover"] = true;
-                }
-
+                // Only sticky requests are pinned (mod_proxy_balancer's sticky_force); others still fail over.
+                balancer.Settings["Balancer:NoFailover"] = OnOff(value, d, key);
                 break;
             case "failonstatus":
                 var statuses = new JsonArray();
@@ -326,7 +341,7 @@ public sealed class ApacheBalancerImporter
                 balancer.Settings["Balancer:ScolonPathDelim"] = OnOff(value, d, key);
                 break;
             case "timeout":
-                Note(d, parameter, "waiting for a free member is not supported: with no usable volunteer the request goes to the origin at once");
+                Note(d, parameter, "waiting for a free member is not supported: with no usable member the request gets 503 at once");
                 break;
             case "growth":
                 Note(d, parameter, "members are added by editing Volunteers (reloaded without restart), not by balancer-manager");
@@ -345,8 +360,9 @@ public sealed class ApacheBalancerImporter
         "connectiontimeout" or "ping" or "ttl" or "keepalive" or "disablereuse" or "enablereuse" or "max" or "min" or "smax" or "acquire"
             or "iobuffersize" or "receivebuffersize" or "flushpackets" or "flushwait" or "responsefieldsize" or "addressttl"
             => "connection tuning is YARP's (HttpClient) and set for all volunteers, not per member",
-        "secret" or "upgrade" or "mapping" or "hcmethod" or "hcexpr" or "hcinterval" or "hcuri" or "hcpasses" or "hcfails" or "hctemplate" or "hcport"
-            => "health checks are the gateway's Health section (one probe for all volunteers)",
+        "hcexpr" or "hctemplate" or "hcport"
+            => "the gateway's probe (Health section) takes any 2xx on the member's own port as healthy",
+        "secret" or "upgrade" or "mapping" => "no equivalent for http volunteers",
         _ => "no equivalent in the gateway",
     };
 
@@ -386,8 +402,25 @@ public sealed class ApacheBalancerImporter
         }
 
         var settings = new JsonObject();
+        if (_listen.UrlsFor(chosen.VirtualHost) is { } urls)
+        {
+            Set(settings, "Urls", urls);
+        }
+
         Set(settings, "Selection:Policy", ByRequestsPolicy.PolicyName);
         Set(settings, "Gateway:Mode", "Proxy");
+
+        // An Apache balancer: its error answers, no verification (no catalog, so no digest to verify against), and
+        // httpd's default maxattempts, one failover per other member (mod_proxy_balancer.c, init_balancer_members).
+        Set(settings, "Proxy:ErrorSemantics", "Apache");
+        Set(settings, "Verify:Proxy", false);
+        Set(settings, "Proxy:MaxAttempts", Math.Clamp(chosen.Members.Count, 1, 10));
+        if (chosen.Members.Count > 10 && !chosen.Settings.ContainsKey("Proxy:MaxAttempts"))
+        {
+            _notes.Add(new ImportNote(chosen.Location, $"{chosen.Name} default maxattempts", "the gateway tries at most 10 volunteers per request; imported as Proxy:MaxAttempts 10"));
+        }
+
+        chosen.HealthChecks.Apply((key, value) => Set(settings, key, value), _notes);
         foreach (var (key, value) in chosen.Settings)
         {
             Set(settings, key, value?.DeepClone());
@@ -397,7 +430,7 @@ public sealed class ApacheBalancerImporter
         foreach (var (path, at) in chosen.Paths.Where(p => p.Path != "/"))
         {
             routes.Add(new JsonObject { ["PathPrefix"] = path, ["Mode"] = "Proxy" });
-            _notes.Add(new ImportNote(at, $"ProxyPass {path}", "imported as a Gateway:Routes prefix; the gateway serves the catalog's paths, so files must be published under this prefix"));
+            _notes.Add(new ImportNote(at, $"ProxyPass {path}", "imported as a Gateway:Routes prefix; without a catalog the gateway balances every path, also those outside this prefix that Apache does not proxy"));
         }
 
         if (routes.Count > 0)
@@ -520,5 +553,10 @@ public sealed class ApacheBalancerImporter
         public Dictionary<string, JsonNode?> Settings { get; } = new(StringComparer.Ordinal);
 
         public List<(string Path, ConfigLocation At)> Paths { get; } = [];
+
+        /// <summary>The &lt;VirtualHost&gt; of the first ProxyPass to this balancer, if any: where it listens.</summary>
+        public ApacheDirective? VirtualHost { get; set; }
+
+        public ApacheHealthChecks HealthChecks { get; } = new();
     }
 }

@@ -45,7 +45,7 @@ public static class ImportApacheCommand
             await errors.WriteLineAsync("  " + note).ConfigureAwait(false);
         }
 
-        await errors.WriteLineAsync("Add Origin:Url and Catalog:Source (not part of an Apache balancer) before serving.").ConfigureAwait(false);
+        await errors.WriteLineAsync("Runs as it is: Gateway serve --config FILE. The volunteer features (Catalog:Source with Origin:Url, the tracker, verification) are optional; see docs/apache-compatibility.md.").ConfigureAwait(false);
         return 0;
     }
 }

@@ -38,8 +38,11 @@ public enum AttemptFailure
     /// <summary>The source answered a status that another holder may do better on (5xx, 404 for a file it should hold, not the 200/206 due).</summary>
     Status,
 
-    /// <summary>No answer: the connection or the request failed.</summary>
+    /// <summary>No connection: the source could not be reached (refused, unresolvable, TLS failed).</summary>
     Unreachable,
+
+    /// <summary>Connected, but the connection closed (or was reset) before any status line came back.</summary>
+    NoAnswer,
 
     /// <summary>The source stayed silent past the activity timeout.</summary>
     TimedOut,
@@ -66,7 +69,7 @@ public readonly record struct AttemptResult(AttemptFailure Failure, int Status, 
     public bool Served => Failure == AttemptFailure.None;
 
     /// <summary>A failure of the source's transport (YARP's passive health counts these).</summary>
-    public bool IsTransportFailure => Failure is AttemptFailure.Unreachable or AttemptFailure.TimedOut or AttemptFailure.Broken;
+    public bool IsTransportFailure => Failure is AttemptFailure.Unreachable or AttemptFailure.NoAnswer or AttemptFailure.TimedOut or AttemptFailure.Broken;
 
     /// <summary>True when the source answered with a status and it is the status that counts (Apache's failonstatus).</summary>
     public bool Answered => Failure is AttemptFailure.None or AttemptFailure.Status;

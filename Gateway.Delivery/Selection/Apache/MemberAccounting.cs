@@ -9,7 +9,7 @@ namespace Gateway.Delivery.Selection.Apache;
 /// so every attempt counts, verified or not): the busy count and the bytes to and from it, and putting it in error the way Apache does: on a failed connection, on a status listed in
 /// <see cref="BalancerOptions.FailOnStatus"/>, and on a timeout when <see cref="BalancerOptions.FailOnTimeout"/> is set.
 /// </summary>
-public sealed class MemberAccounting(BalancerMembers members, IOptionsMonitor<BalancerOptions> options)
+public sealed class MemberAccounting(BalancerMembers members, IOptionsMonitor<BalancerOptions> options, IOptionsMonitor<ProxyOptions> proxy)
 {
     /// <summary>Counts an attempt on <paramref name="volunteerId"/> as begun; null when it is no balancer member.</summary>
     public BalancerMember? Begin(string volunteerId)
@@ -28,16 +28,22 @@ public sealed class MemberAccounting(BalancerMembers members, IOptionsMonitor<Ba
         }
 
         member.EndRequest(bytesToMember, result.BytesSent);
-        if (IsMemberFailure(result, options.CurrentValue))
+        if (IsMemberFailure(result, options.CurrentValue, proxy.CurrentValue.ErrorSemantics))
         {
             members.MarkInError(member.Id);
         }
     }
 
-    private static bool IsMemberFailure(in AttemptResult result, BalancerOptions settings) => result.Failure switch
+    // httpd: a failed connect puts the worker in error (proxy_util.c, ap_proxy_connect_backend); a connection that
+    // closes before the status line gives 502 and leaves it in service (mod_proxy_http.c, "Error reading from remote
+    // server"), as do timeouts unless failontimeout; failonstatus is read after the answer (mod_proxy_balancer.c,
+    // proxy_balancer_post_request, which also sees the 502 httpd answered itself: mod_proxy.c sets r->status to it
+    // first). Under Failover semantics a closed connection counts as a failed connect.
+    private static bool IsMemberFailure(in AttemptResult result, BalancerOptions settings, ErrorSemantics semantics) => result.Failure switch
     {
         AttemptFailure.Unreachable => true,
-        AttemptFailure.TimedOut => settings.FailOnTimeout,
+        AttemptFailure.NoAnswer => semantics == ErrorSemantics.Failover || settings.FailOnStatus.Contains(StatusCodes.Status502BadGateway),
+        AttemptFailure.TimedOut => settings.FailOnTimeout || (semantics == ErrorSemantics.Apache && settings.FailOnStatus.Contains(StatusCodes.Status502BadGateway)),
         _ => result.Answered && settings.FailOnStatus.Contains(result.Status),
     };
 }
