@@ -8,8 +8,14 @@ public sealed class ImportedConfigRunsTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("gw-imported").FullName;
 
-    [Fact]
-    public async Task The_imported_file_serves_unchanged_on_apaches_listen_address_and_balances_paths_no_catalog_names()
+    /// <summary>
+    /// <c>ProxyPass /shop/ balancer://app/</c>: httpd asks a member for the path below <c>/shop/</c>; the import's path
+    /// base does the same, and answers 404 outside it, as httpd (with nothing else there) does.
+    /// </summary>
+    [Theory]
+    [InlineData("/", "app/page.html")]
+    [InlineData("/shop/", "shop/app/page.html")]
+    public async Task The_imported_file_serves_unchanged_on_apaches_listen_address_and_balances_paths_no_catalog_names(string proxyPath, string requested)
     {
         var volunteers = new List<TestVolunteer>();
         try
@@ -32,7 +38,7 @@ public sealed class ImportedConfigRunsTests : IDisposable
                     BalancerMember "http://127.0.0.1:{volunteers[1].Port}" loadfactor=3
                     ProxySet lbmethod=byrequests
                 </Proxy>
-                ProxyPass "/" "balancer://app/"
+                ProxyPass "{proxyPath}" "balancer://app/"
                 """);
             var imported = Path.Combine(_folder, "imported.json");
             using (var output = new StringWriter())
@@ -47,13 +53,18 @@ public sealed class ImportedConfigRunsTests : IDisposable
             var served = new List<string>();
             for (var n = 0; n < 8; n++)
             {
-                using var response = await client.GetAsync(new Uri("app/page.html", UriKind.Relative));
+                using var response = await client.GetAsync(new Uri(requested, UriKind.Relative));
                 Assert.True(response.IsSuccessStatusCode, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}\n{gateway.Output}");
                 served.Add(await response.Content.ReadAsStringAsync());
             }
 
             // byrequests with factors 1 and 3 (checked against httpd in the differential tests): m1 three times in four.
             Assert.Equal(["from m1", "from m0", "from m1", "from m1", "from m1", "from m0", "from m1", "from m1"], served);
+            if (proxyPath != "/")
+            {
+                using var outside = await client.GetAsync(new Uri("app/page.html", UriKind.Relative));
+                Assert.Equal(System.Net.HttpStatusCode.NotFound, outside.StatusCode);
+            }
         }
         finally
         {

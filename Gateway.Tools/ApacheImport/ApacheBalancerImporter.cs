@@ -148,10 +148,10 @@ public sealed class ApacheBalancerImporter
             throw Invalid(d, $"path '{path}' must start with '/'");
         }
 
-        balancer.Paths.Add((path, d.Location));
-        balancer.VirtualHost ??= d.Sections.LastOrDefault(s => s.Is("<VirtualHost"));
         var targetPath = target[(BalancerName(target).Length)..];
-        if (targetPath.TrimEnd('/') != path.TrimEnd('/'))
+        balancer.Paths.Add((path, d.Location, targetPath.TrimEnd('/').Length == 0 && path.TrimEnd('/').Length > 0));
+        balancer.VirtualHost ??= d.Sections.LastOrDefault(s => s.Is("<VirtualHost"));
+        if (targetPath.TrimEnd('/') != path.TrimEnd('/') && !(targetPath.TrimEnd('/').Length == 0))
         {
             Note(d, $"{d.Name} {path} {target}", "Apache maps the path onto the target's path; the gateway asks volunteers for the request's own path below their URL");
         }
@@ -426,8 +426,23 @@ public sealed class ApacheBalancerImporter
             Set(settings, key, value?.DeepClone());
         }
 
+        // One ProxyPass /app balancer://x/: Apache asks a member for the path below /app, which is the gateway's
+        // path base (the rest of the hostname is not proxied: 404 on both). Several such paths cannot be one base.
+        var stripping = chosen.Paths.Where(p => p.StripsPrefix).ToList();
+        if (stripping.Count == 1 && chosen.Paths.Count == 1)
+        {
+            Set(settings, "Gateway:PathBase", stripping[0].Path.TrimEnd('/'));
+        }
+        else
+        {
+            foreach (var (path, at, _) in stripping)
+            {
+                _notes.Add(new ImportNote(at, $"ProxyPass {path}", "Apache maps the path onto the target's path; with several ProxyPass paths for one balancer the gateway asks volunteers for the request's own path below their URL"));
+            }
+        }
+
         var routes = new JsonArray();
-        foreach (var (path, at) in chosen.Paths.Where(p => p.Path != "/"))
+        foreach (var (path, at, _) in chosen.Paths.Where(p => p.Path != "/" && !(p.StripsPrefix && stripping.Count == 1 && chosen.Paths.Count == 1)))
         {
             routes.Add(new JsonObject { ["PathPrefix"] = path, ["Mode"] = "Proxy" });
             _notes.Add(new ImportNote(at, $"ProxyPass {path}", "imported as a Gateway:Routes prefix; without a catalog the gateway balances every path, also those outside this prefix that Apache does not proxy"));
@@ -552,7 +567,8 @@ public sealed class ApacheBalancerImporter
 
         public Dictionary<string, JsonNode?> Settings { get; } = new(StringComparer.Ordinal);
 
-        public List<(string Path, ConfigLocation At)> Paths { get; } = [];
+        /// <summary>The ProxyPass paths to this balancer; <c>StripsPrefix</c> when the target has no path, so Apache asks members for the rest below it.</summary>
+        public List<(string Path, ConfigLocation At, bool StripsPrefix)> Paths { get; } = [];
 
         /// <summary>The &lt;VirtualHost&gt; of the first ProxyPass to this balancer, if any: where it listens.</summary>
         public ApacheDirective? VirtualHost { get; set; }
