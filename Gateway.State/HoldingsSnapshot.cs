@@ -9,6 +9,12 @@ public sealed record HoldingsSnapshot(
     FrozenDictionary<string, FrozenSet<string>> Holdings,
     FrozenDictionary<string, LoadReport> Loads)
 {
+    /// <summary>Which memory of the store this was read from; null for a store that is never reset under its readers.</summary>
+    public StoreGeneration? Generation { get; init; }
+
+    /// <summary>Whether the snapshot has no volunteer at all.</summary>
+    public bool IsEmpty => Holdings.Count == 0 && Loads.Count == 0;
+
     /// <summary>The empty state: nobody holds anything.</summary>
     public static HoldingsSnapshot Empty { get; } = new(
         FrozenDictionary<string, FrozenSet<string>>.Empty,

@@ -21,6 +21,9 @@ public sealed class RedisSwarmKeys(string prefix)
     /// </summary>
     public RedisChannel Changes => RedisChannel.Sharded(_tag + ":changes");
 
+    /// <summary>String: a random id set by whoever finds it missing; a new one means Redis lost the swarm state (no expiry).</summary>
+    public RedisKey Epoch => _tag + ":epoch";
+
     /// <summary>Hash: field = volunteer id, value = its hand-set weight and status (no expiry).</summary>
     public RedisKey Overrides => _tag + ":overrides";
 

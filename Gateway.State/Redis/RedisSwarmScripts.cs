@@ -84,6 +84,34 @@ internal static class RedisSwarmScripts
         return had
         """;
 
+    // The store's generation (StoreGeneration): the epoch key, set to ARGV's candidate when missing, and the run id of
+    // the server running the script (in a cluster, the node that owns the swarm slot).
+    private const string GenerationLua = """
+        local function generation(key, candidate)
+          local epoch = redis.call('GET', key)
+          if not epoch then
+            redis.call('SET', key, candidate)
+            epoch = candidate
+          end
+          return {epoch, string.match(redis.call('INFO', 'server'), 'run_id:(%w+)') or ''}
+        end
+
+        """;
+
+    /// <summary>KEYS 1: epoch. ARGV 1: a new epoch in case there is none. Returns {epoch, run id}.</summary>
+    public const string Generation = GenerationLua + """
+        return generation(KEYS[1], ARGV[1])
+        """;
+
+    /// <summary>KEYS 1: registry, 2: epoch. ARGV 1: a new epoch in case there is none. Returns {epoch, run id, live volunteers…} in one step.</summary>
+    public const string Snapshot = GenerationLua + """
+        local result = generation(KEYS[2], ARGV[1])
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        for _, v in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')) do result[#result + 1] = v end
+        return result
+        """;
+
     /// <summary>KEYS 1: registry. ARGV 1: 'live' or 'expired'. The volunteers on either side of the server's now.</summary>
     public const string Volunteers = """
         local t = redis.call('TIME')

@@ -19,13 +19,78 @@ public sealed class HoldingsView(TimeProvider time)
 
     public bool TryGetLoad(string volunteerId, out LoadReport report) => _state.Loads.TryGetValue(volunteerId, out report);
 
+    /// <summary>Which memory of the store the last snapshot came from (null before the first, or for a store without generations).</summary>
+    public StoreGeneration? Generation { get; private set; }
+
+    /// <summary>How many volunteers the view knows (holders and load reporters).</summary>
+    public int VolunteerCount => _state.Heard.Count;
+
+    /// <summary>
+    /// How many volunteers the view keeps from before a store reset whose holdings the store has not had written again
+    /// (see <see cref="Merge"/>); 0 when the view is exactly what the store says.
+    /// </summary>
+    public int CarriedCount => _state.Carried.Count;
+
     /// <summary>Replaces the whole view with a snapshot (first load and periodic reconcile).</summary>
     public void Reset(HoldingsSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        Take(snapshot, []);
+    }
+
+    /// <summary>
+    /// Takes a snapshot read after the store lost its state: what the snapshot has replaces the view's, but a volunteer
+    /// whose holdings the snapshot lacks keeps the holdings (and load) the view had, and when the view last heard of it,
+    /// until its holdings are written again (a change, or a later snapshot that has them) or it ages out
+    /// (<see cref="ForgetSilentSince"/>). The store's loss of memory is "unknown", not "nobody holds anything".
+    /// </summary>
+    /// <returns>How many volunteers are carried over from before the reset.</returns>
+    public int Merge(HoldingsSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var old = _state;
+        var carried = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var volunteer in old.Heard.Keys)
+        {
+            if (!snapshot.Holdings.ContainsKey(volunteer))
+            {
+                carried[volunteer] = new HashSet<string>(StringComparer.Ordinal);
+            }
+        }
+
+        foreach (var (content, holders) in old.Holders)
+        {
+            foreach (var holder in holders)
+            {
+                if (carried.TryGetValue(holder, out var contents))
+                {
+                    contents.Add(content);
+                }
+            }
+        }
+
+        Take(snapshot, carried);
+        var next = _state;
+        foreach (var volunteer in carried.Keys)
+        {
+            // Its holdings are as old as the last time the store vouched for them, however fresh its load is.
+            var heard = old.Heard.TryGetValue(volunteer, out var at) ? at : DateTimeOffset.MinValue;
+            next.Carried[volunteer] = old.Carried.TryGetValue(volunteer, out var since) ? since : heard;
+            next.Heard.TryAdd(volunteer, heard);
+            if (!snapshot.Loads.ContainsKey(volunteer) && old.Loads.TryGetValue(volunteer, out var load))
+            {
+                next.Loads[volunteer] = load;
+            }
+        }
+
+        return carried.Count;
+    }
+
+    private void Take(HoldingsSnapshot snapshot, Dictionary<string, HashSet<string>> carried)
+    {
         var next = new State();
         var byContent = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var (volunteer, contents) in snapshot.Holdings)
+        foreach (var (volunteer, contents) in snapshot.Holdings.Select(h => (h.Key, (IEnumerable<string>)h.Value)).Concat(carried.Select(c => (c.Key, (IEnumerable<string>)c.Value))))
         {
             foreach (var content in contents)
             {
@@ -57,6 +122,7 @@ public sealed class HoldingsView(TimeProvider time)
         }
 
         _state = next;
+        Generation = snapshot.Generation;
         LastSync = now;
     }
 
@@ -75,6 +141,8 @@ public sealed class HoldingsView(TimeProvider time)
         switch (change)
         {
             case HoldingsChanged held:
+                // Written again since the reset: from here on the store has this volunteer's holdings.
+                state.Carried.TryRemove(held.VolunteerId, out _);
                 foreach (var content in held.Added)
                 {
                     state.Holders.AddOrUpdate(content, static (_, v) => [v], static (_, old, v) => old.Contains(v) ? old : [.. old, v], held.VolunteerId);
@@ -98,8 +166,9 @@ public sealed class HoldingsView(TimeProvider time)
     }
 
     /// <summary>
-    /// Forgets the volunteers the view has not heard of (no change, not in a snapshot) since <paramref name="cutoff"/>:
-    /// while the store cannot be read, their holdings age out and their files go to the origin.
+    /// Forgets the volunteers the view has not heard of (no change, not in a snapshot) since <paramref name="cutoff"/>,
+    /// and those carried over a store reset whose holdings nobody wrote again since then: while the store cannot be
+    /// read, or after it lost its state, holdings age out and their files go to the origin.
     /// </summary>
     /// <returns>How many volunteers were forgotten.</returns>
     public int ForgetSilentSince(DateTimeOffset cutoff)
@@ -108,7 +177,7 @@ public sealed class HoldingsView(TimeProvider time)
         var forgotten = 0;
         foreach (var (volunteer, heard) in state.Heard)
         {
-            if (heard < cutoff)
+            if (heard < cutoff || (state.Carried.TryGetValue(volunteer, out var vouched) && vouched < cutoff))
             {
                 Forget(state, volunteer);
                 forgotten++;
@@ -121,6 +190,7 @@ public sealed class HoldingsView(TimeProvider time)
     private static void Forget(State state, string volunteerId)
     {
         state.Heard.TryRemove(volunteerId, out _);
+        state.Carried.TryRemove(volunteerId, out _);
         state.Loads.TryRemove(volunteerId, out _);
         foreach (var content in state.Holders.Keys)
         {
@@ -151,5 +221,11 @@ public sealed class HoldingsView(TimeProvider time)
 
         /// <summary>When the view last heard of each volunteer (a change, or a snapshot that had it).</summary>
         public ConcurrentDictionary<string, DateTimeOffset> Heard { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>
+        /// Volunteers kept from before a store reset, whose holdings the store has not had written again, with when the
+        /// store last vouched for those holdings.
+        /// </summary>
+        public ConcurrentDictionary<string, DateTimeOffset> Carried { get; } = new(StringComparer.Ordinal);
     }
 }
