@@ -62,13 +62,20 @@ public sealed partial class HoldingsFollower(IHoldingsStore store, HoldingsView 
 
     /// <summary>
     /// Why <paramref name="snapshot"/> cannot be taken as the whole truth after what <paramref name="view"/> holds: the
-    /// store's generation changed, or it reads empty where the view had volunteers. Null when it can.
+    /// store's generation changed, or it reads empty where the view had volunteers (which, with lost notifications,
+    /// also keeps volunteers that really all left until <see cref="ViewMaxAge"/>). Null when it can.
     /// </summary>
     public static string? ResetReason(HoldingsView view, HoldingsSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(view);
         ArgumentNullException.ThrowIfNull(snapshot);
-        var changed = view.Generation is { } known && snapshot.Generation is { } seen ? StoreGeneration.ResetReason(known, seen) : null;
+        if (snapshot.Generation is not { } seen)
+        {
+            // A store without generations (in memory) is never reset under its readers.
+            return null;
+        }
+
+        var changed = view.Generation is { } known ? StoreGeneration.ResetReason(known, seen) : null;
         return changed ?? (snapshot.IsEmpty && view.VolunteerCount > 0 ? "it reads empty where the view had volunteers" : null);
     }
 
