@@ -43,54 +43,47 @@ public sealed class RedisResetUnderLoadTests : IAsyncLifetime
         await Eventually.HoldsAsync(() => Gateways.All(g => HoldersOfBig(g).Length == 2), TimeSpan.FromSeconds(20), Describe);
     }
 
-    public async Task DisposeAsync()
-    {
-        foreach (var gateway in new[] { _a, _b })
-        {
-            if (gateway is not null)
-            {
-                await gateway.DisposeAsync();
-            }
-        }
-
-        await _bed.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _bed.DisposeAsync(_a, _b);
 
     [Fact]
-    public async Task Redis_killed_and_restarted_empty_under_load_fails_no_customer_and_sends_the_origin_nothing()
-    {
-        using var load = CustomerLoad.Start(Gateways, Big, concurrency: 8, perSecond: 1000);
-        await load.MoreAsync(Phase, PhaseTime);
-        var originBefore = OriginRequests();
-        await _bed.Redis.KillAsync();
-        await load.MoreAsync(Phase, PhaseTime);
-        Assert.All(Gateways, g => Assert.False(g.App.Services.GetRequiredService<StoreHealth>().IsFollowing, Describe()));
-        await _bed.Redis.RestartAsync();
-        await load.MoreAsync(Phase, PhaseTime);
-        await RebuiltAsync();
-        await load.MoreAsync(Phase, PhaseTime);
-        await load.StopAsync();
-
-        Assert.True(load.Failures.IsEmpty, load.Describe());
-        Assert.Equal(originBefore, OriginRequests());
-    }
+    public Task Redis_killed_and_restarted_empty_under_load_fails_no_customer_and_sends_the_origin_nothing() =>
+        UnderLoadAsync(async load =>
+        {
+            await _bed.Redis.KillAsync();
+            await load.MoreAsync(Phase, PhaseTime);
+            Assert.All(Gateways, g => Assert.False(g.App.Services.GetRequiredService<StoreHealth>().IsFollowing, Describe()));
+            await _bed.Redis.RestartAsync();
+            await load.MoreAsync(Phase, PhaseTime);
+        });
 
     [Fact]
     public async Task A_flushall_under_load_fails_no_customer_sends_the_origin_nothing_and_the_gateways_write_the_state_again()
     {
+        await UnderLoadAsync(async load =>
+        {
+            var flushed = await _bed.Redis.CliAsync("FLUSHALL");
+            Assert.Equal("OK", flushed.Stdout.Trim());
+            await load.MoreAsync(Phase, PhaseTime);
+        });
+        Assert.All(Gateways, g => Assert.True(g.App.Services.GetRequiredService<IStoreResets>().Resets >= 1, Describe()));
+    }
+
+    /// <summary>
+    /// Customers before, during and after <paramref name="fault"/>, until the gateways wrote the state again and a while
+    /// after: none fails, and the origin serves nothing more than it had before the fault.
+    /// </summary>
+    private async Task UnderLoadAsync(Func<CustomerLoad, Task> fault)
+    {
         using var load = CustomerLoad.Start(Gateways, Big, concurrency: 8, perSecond: 1000);
         await load.MoreAsync(Phase, PhaseTime);
         var originBefore = OriginRequests();
-        var flushed = await _bed.Redis.CliAsync("FLUSHALL");
-        Assert.Equal("OK", flushed.Stdout.Trim());
-        await load.MoreAsync(Phase, PhaseTime);
+        await fault(load);
         await RebuiltAsync();
         await load.MoreAsync(Phase, PhaseTime);
         await load.StopAsync();
 
         Assert.True(load.Failures.IsEmpty, load.Describe());
         Assert.Equal(originBefore, OriginRequests());
-        Assert.All(Gateways, g => Assert.True(g.App.Services.GetRequiredService<IStoreResets>().Resets >= 1, Describe()));
     }
 
     /// <summary>Redis holds both volunteers again (written by the gateways, as nothing else writes here) and no view carries any.</summary>

@@ -25,18 +25,7 @@ public sealed class SharedQuarantineTests : IAsyncLifetime
         _volunteers = _bed.Volunteers;
     }
 
-    public async Task DisposeAsync()
-    {
-        foreach (var gateway in new[] { _a, _b })
-        {
-            if (gateway is not null)
-            {
-                await gateway.DisposeAsync();
-            }
-        }
-
-        await _bed.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _bed.DisposeAsync(_a, _b);
 
     [Fact]
     public async Task A_tamperer_caught_by_one_gateway_is_quarantined_on_both_and_a_clear_on_either_frees_it_on_both()

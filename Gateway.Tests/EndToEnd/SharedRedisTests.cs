@@ -34,18 +34,7 @@ public sealed class SharedRedisTests : IAsyncLifetime
         _volunteers = _bed.Volunteers;
     }
 
-    public async Task DisposeAsync()
-    {
-        foreach (var gateway in new[] { _a, _b })
-        {
-            if (gateway is not null)
-            {
-                await gateway.DisposeAsync();
-            }
-        }
-
-        await _bed.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _bed.DisposeAsync(_a, _b);
 
     [Fact]
     public async Task A_load_report_written_to_redis_changes_both_gateways_choices_through_notifications()

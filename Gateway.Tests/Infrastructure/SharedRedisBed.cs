@@ -36,6 +36,20 @@ public sealed class SharedRedisBed : IAsyncDisposable
         return new SharedRedisBed(repository, redis, volunteers);
     }
 
+    /// <summary>Stops the test's gateways (those it started), then the bed.</summary>
+    public async ValueTask DisposeAsync(params GatewayUnderTest?[] gateways)
+    {
+        foreach (var gateway in gateways)
+        {
+            if (gateway is not null)
+            {
+                await gateway.DisposeAsync();
+            }
+        }
+
+        await DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Redis.DisposeAsync();
