@@ -48,8 +48,8 @@ try
             var ids = Enumerable.Range(0, contents).Select(i => Convert.ToHexStringLower(BitConverter.GetBytes((long)i)).PadLeft(64, '0')).ToArray();
             for (var v = 0; v < volunteers; v++)
             {
-                var torrent = new InfoHash(System.Security.Cryptography.SHA1.HashData(BitConverter.GetBytes(v)));
-                var peer = new PeerId(System.Security.Cryptography.SHA1.HashData(BitConverter.GetBytes(-v - 1)));
+                var torrent = new InfoHash(TwentyBytes(v));
+                var peer = new PeerId(TwentyBytes(-v - 1));
                 await recorder.SeedingAsync($"v{v}", torrent, peer, ids, rewrite: false, CancellationToken.None);
                 await recorder.ReportLoadAsync($"v{v}", new LoadReport(v % 7, 0, 0, 0, 0, DateTimeOffset.UtcNow), CancellationToken.None);
             }
@@ -88,6 +88,13 @@ finally
 
 string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 int ArgInt(string name, int fallback) => Arg(name) is { } v ? int.Parse(v) : fallback;
+
+static byte[] TwentyBytes(int value)
+{
+    var bytes = new byte[20];
+    BitConverter.TryWriteBytes(bytes, value);
+    return bytes;
+}
 
 static int FreePort()
 {
