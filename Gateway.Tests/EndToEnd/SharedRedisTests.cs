@@ -150,7 +150,7 @@ public sealed class SharedRedisTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_balancer_manager_edit_on_one_gateway_lives_in_redis_the_other_follows_and_it_survives_a_restart()
+    public async Task A_balancer_manager_edit_on_one_gateway_lives_in_redis_the_other_follows_and_it_survives_a_flushall_and_a_restart()
     {
         // No state file: the edits can only come back from Redis.
         string[] manager = [$"--BalancerManager:Credential={ManagerCredential}", "--BalancerManager:StateFile=", "--BalancerManager:SyncInterval=00:00:00.2"];
@@ -168,6 +168,15 @@ public sealed class SharedRedisTests : IAsyncLifetime
         var other = await EditAsync(_b, ("w", "v1"), ("status_N", "1"));
         Assert.True(other.IsSuccessStatusCode, await other.Content.ReadAsStringAsync());
         await Eventually.HoldsAsync(async () => (await ManagerStateAsync(_a, "v1")).Item3 == "+N", TimeSpan.FromSeconds(10), () => "gateway A never took B's edit");
+
+        // Redis loses the edits (an operator's FLUSHALL): the gateways write the ones in force back, so the restarted
+        // gateway below, which reads them from Redis alone, still gets them.
+        Assert.Equal("OK", (await _redis.CliAsync("FLUSHALL")).Stdout.Trim());
+        await Eventually.HoldsAsync(
+            async () => (await _redis.CliAsync("HLEN", $"{{{_prefix}}}:overrides")).Stdout.Trim() == "2"
+                && (await _redis.CliAsync("GET", $"{{{_prefix}}}:lbmethod")).Stdout.Trim() == "bybusyness",
+            TimeSpan.FromSeconds(10),
+            () => "the balancer-manager edits were not written back to Redis");
 
         await _a.DisposeAsync();
         _a = null!;
