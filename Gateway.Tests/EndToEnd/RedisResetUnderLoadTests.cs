@@ -7,7 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Gateway.Tests.EndToEnd;
 
 /// <summary>
-/// A Redis that loses its memory under load (killed and restarted empty, or flushed) costs customers and the origin
+/// A Redis that loses its memory under load (killed and restarted empty, flushed, or a cluster primary killed and its
+/// replica promoted) costs customers and the origin
 /// nothing: two real gateways in redirect mode keep their last view until the writers (here the gateways' configured
 /// inventories) have written the state again, and the origin, which counts what it serves, gets no request.
 /// </summary>
@@ -25,12 +26,15 @@ public sealed class RedisResetUnderLoadTests : IAsyncLifetime
 
     private IReadOnlyList<GatewayUnderTest> Gateways => [_a, _b];
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>The bed (one redis-server, or a cluster with a replica per master) and two gateways that hold both volunteers.</summary>
+    private async Task StartAsync(bool cluster = false)
     {
-        _bed = await SharedRedisBed.StartAsync(Big);
+        _bed = cluster ? await SharedRedisBed.StartClusterAsync(Big, replicasPerMaster: 1) : await SharedRedisBed.StartAsync(Big);
         string[] settings =
         [
-            "--Store:Kind=Redis", $"--Store:Redis={_bed.Redis.ConnectionString}", $"--Store:KeyPrefix={_prefix}",
+            "--Store:Kind=Redis", $"--Store:Redis={_bed.ConnectionString}", $"--Store:KeyPrefix={_prefix}",
             "--Store:OperationTimeout=00:00:01", "--Store:RetryInterval=00:00:00.2",
 
             // Nothing but the reset handling may repair the state within the test: no periodic reread, no periodic inventory.
@@ -43,11 +47,19 @@ public sealed class RedisResetUnderLoadTests : IAsyncLifetime
         await Eventually.HoldsAsync(() => Gateways.All(g => HoldersOfBig(g).Length == 2), TimeSpan.FromSeconds(20), Describe);
     }
 
-    public async Task DisposeAsync() => await _bed.DisposeAsync(_a, _b);
+    public async Task DisposeAsync()
+    {
+        if (_bed is not null)
+        {
+            await _bed.DisposeAsync(_a, _b);
+        }
+    }
 
     [Fact]
-    public Task Redis_killed_and_restarted_empty_under_load_fails_no_customer_and_sends_the_origin_nothing() =>
-        UnderLoadAsync(async load =>
+    public async Task Redis_killed_and_restarted_empty_under_load_fails_no_customer_and_sends_the_origin_nothing()
+    {
+        await StartAsync();
+        await UnderLoadAsync(async load =>
         {
             await _bed.Redis.KillAsync();
             await load.MoreAsync(Phase, PhaseTime);
@@ -55,14 +67,37 @@ public sealed class RedisResetUnderLoadTests : IAsyncLifetime
             await _bed.Redis.RestartAsync();
             await load.MoreAsync(Phase, PhaseTime);
         });
+    }
 
     [Fact]
     public async Task A_flushall_under_load_fails_no_customer_sends_the_origin_nothing_and_the_gateways_write_the_state_again()
     {
+        await StartAsync();
         await UnderLoadAsync(async load =>
         {
             var flushed = await _bed.Redis.CliAsync("FLUSHALL");
             Assert.Equal("OK", flushed.Stdout.Trim());
+            await load.MoreAsync(Phase, PhaseTime);
+        });
+        Assert.All(Gateways, g => Assert.True(g.App.Services.GetRequiredService<IStoreResets>().Resets >= 1, Describe()));
+    }
+
+    [Fact]
+    public async Task A_cluster_primary_killed_and_its_replica_promoted_under_load_fails_no_customer_and_sends_the_origin_nothing()
+    {
+        await StartAsync(cluster: true);
+        await UnderLoadAsync(async load =>
+        {
+            // The master of the swarm state's slot dies (SIGKILL) and its replica takes over without it, with whatever
+            // it had replicated: another server process answers for the state, which the gateways take as a reset.
+            var (primary, replica) = await _bed.Cluster!.OwnersOfAsync(_prefix);
+            await primary.KillAsync();
+            var takeover = await replica.CliAsync("CLUSTER", "FAILOVER", "TAKEOVER");
+            Assert.Equal("OK", takeover.Stdout.Trim());
+            await Eventually.HoldsAsync(
+                async () => (await replica.CliAsync("ROLE")).Stdout.StartsWith("master", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(20),
+                () => $"the replica on port {replica.Port} was not promoted");
             await load.MoreAsync(Phase, PhaseTime);
         });
         Assert.All(Gateways, g => Assert.True(g.App.Services.GetRequiredService<IStoreResets>().Resets >= 1, Describe()));
@@ -89,7 +124,7 @@ public sealed class RedisResetUnderLoadTests : IAsyncLifetime
     /// <summary>Redis holds both volunteers again (written by the gateways, as nothing else writes here) and no view carries any.</summary>
     private async Task RebuiltAsync()
     {
-        await using var reader = StoreClient.Redis(_bed.Redis.ConnectionString, _prefix);
+        await using var reader = StoreClient.Redis(_bed.ConnectionString, _prefix);
         var content = _a.App.Services.GetRequiredService<CatalogState>().Current.Find(Big)!.ContentId;
         var held = string.Empty;
         await Eventually.HoldsAsync(
