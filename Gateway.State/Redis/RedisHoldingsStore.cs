@@ -205,7 +205,7 @@ public sealed partial class RedisHoldingsStore(
             {
                 case "h":
                     // Lua's cjson writes an empty list as {}: anything but an array is empty.
-                    change = new HoldingsChanged(volunteer, Strings(root, "a"), Strings(root, "r"));
+                    change = new HoldingsChanged(volunteer, Strings(root, "a"), Strings(root, "r")) { AppliedAt = appliedAt };
                     return true;
                 case "l" when root.TryGetProperty("l", out var l) && TryDecodeLoad(l.GetString(), out var report):
                     change = new LoadReported(volunteer, report);
@@ -276,7 +276,10 @@ public sealed partial class RedisHoldingsStore(
         var ids = live.Skip(2).Select(v => v.ToString()).ToArray();
         var holdings = ids.Select(id => database.SetMembersAsync(_keys.Holdings(id))).ToArray();
         var loads = ids.Select(id => database.StringGetAsync(_keys.Load(id))).ToArray();
-        await Task.WhenAll(Task.WhenAll(holdings), Task.WhenAll(loads)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var versions = ids.Length == 0 ? Task.FromResult(Array.Empty<RedisValue>()) : database.HashGetAsync(_keys.HoldingsVersions, [.. ids.Select(id => (RedisValue)id)]);
+        await Task.WhenAll(Task.WhenAll(holdings), Task.WhenAll(loads), versions).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var versionsRead = await versions.ConfigureAwait(false);
+        var writtenAt = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         var holdingsById = new Dictionary<string, FrozenSet<string>>(StringComparer.Ordinal);
         var loadsById = new Dictionary<string, LoadReport>(StringComparer.Ordinal);
         for (var i = 0; i < ids.Length; i++)
@@ -285,6 +288,11 @@ public sealed partial class RedisHoldingsStore(
             if (members.Length > 0)
             {
                 holdingsById[ids[i]] = members.Select(m => m.ToString()).ToFrozenSet(StringComparer.Ordinal);
+            }
+
+            if (versionsRead[i].TryParse(out long ms))
+            {
+                writtenAt[ids[i]] = DateTimeOffset.FromUnixTimeMilliseconds(ms);
             }
 
             if (TryDecodeLoad(await loads[i].ConfigureAwait(false), out var report))
@@ -296,6 +304,7 @@ public sealed partial class RedisHoldingsStore(
         return new HoldingsSnapshot(holdingsById.ToFrozenDictionary(StringComparer.Ordinal), loadsById.ToFrozenDictionary(StringComparer.Ordinal))
         {
             Generation = storeGeneration,
+            HoldingsWrittenAt = writtenAt.ToFrozenDictionary(StringComparer.Ordinal),
         };
     }
 
@@ -375,7 +384,7 @@ public sealed partial class RedisHoldingsStore(
     }
 
     private async Task<RedisResult> EvaluateAsync(string script, string volunteerId, RedisValue[] args, CancellationToken cancellationToken) =>
-        await Database.ScriptEvaluateAsync(script, [_keys.Registry, _keys.Holdings(volunteerId), _keys.Load(volunteerId)], args)
+        await Database.ScriptEvaluateAsync(script, [_keys.Registry, _keys.Holdings(volunteerId), _keys.Load(volunteerId), _keys.HoldingsVersions], args)
             .WaitAsync(cancellationToken).ConfigureAwait(false);
 
     private void StartFlushing()

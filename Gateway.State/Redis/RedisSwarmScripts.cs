@@ -6,7 +6,7 @@ namespace Gateway.State.Redis;
 /// never sees a change without its notification or the other way round. Times come from the Redis
 /// server's clock (TIME), so every writer judges expiry by the same clock.
 /// </summary>
-/// <remarks>KEYS: 1 registry, 2 holdings, 3 load. ARGV: 1 volunteer id, 2 TTL in ms, 3 channel, then the script's own.</remarks>
+/// <remarks>KEYS: 1 registry, 2 holdings, 3 load, 4 holdings versions. ARGV: 1 volunteer id, 2 TTL in ms, 3 channel, then the script's own.</remarks>
 internal static class RedisSwarmScripts
 {
     private const string Prelude = """
@@ -19,6 +19,7 @@ internal static class RedisSwarmScripts
         end
         local function published(added, removed)
           touch()
+          redis.call('HSET', KEYS[4], ARGV[1], now)
           if #added > 0 or #removed > 0 then
             redis.call('SPUBLISH', ARGV[3], cjson.encode({k = 'h', v = ARGV[1], a = added, r = removed, t = now}))
           end
@@ -78,6 +79,7 @@ internal static class RedisSwarmScripts
           if expires and tonumber(expires) > now then return 0 end
         end
         local had = redis.call('ZREM', KEYS[1], ARGV[1]) + redis.call('DEL', KEYS[2], KEYS[3])
+        redis.call('HDEL', KEYS[4], ARGV[1])
         if had > 0 then
           redis.call('SPUBLISH', ARGV[3], cjson.encode({k = 'x', v = ARGV[1], t = now}))
         end

@@ -31,30 +31,47 @@ public sealed class HoldingsView(TimeProvider time)
     /// </summary>
     public int CarriedCount => _state.Carried.Count;
 
-    /// <summary>Replaces the whole view with a snapshot (first load and periodic reconcile).</summary>
+    /// <summary>
+    /// Replaces the whole view with a snapshot (first load and periodic reconcile), except where the view holds newer
+    /// state than the snapshot: holdings written after the snapshot's version of them, or a load reported later.
+    /// </summary>
     public void Reset(HoldingsSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        Take(snapshot, []);
+        Take(snapshot, keepAbsent: false);
     }
 
     /// <summary>
-    /// Takes a snapshot read after the store lost its state: what the snapshot has replaces the view's, but a volunteer
-    /// whose holdings the snapshot lacks keeps the holdings (and load) the view had, and when the view last heard of it,
-    /// until its holdings are written again (a change, or a later snapshot that has them) or it ages out
-    /// (<see cref="ForgetSilentSince"/>). The store's loss of memory is "unknown", not "nobody holds anything".
+    /// Takes a snapshot read after the store lost its state: what the snapshot has replaces the view's (unless the view's is
+    /// newer), but a volunteer whose holdings the snapshot lacks keeps the holdings (and load) the view had, and when the
+    /// view last heard of it, until its holdings are written again (a change, or a later snapshot that has them) or it ages
+    /// out (<see cref="ForgetSilentSince"/>). The store's loss of memory is "unknown", not "nobody holds anything".
     /// </summary>
     /// <returns>How many volunteers are carried over from before the reset.</returns>
     public int Merge(HoldingsSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        return Take(snapshot, keepAbsent: true);
+    }
+
+    private int Take(HoldingsSnapshot snapshot, bool keepAbsent)
+    {
         var old = _state;
-        var carried = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var now = time.GetUtcNow();
+
+        // The volunteers whose holdings the view keeps: absent from a snapshot read after a reset (carried), or newer here.
+        var kept = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var carried = new HashSet<string>(StringComparer.Ordinal);
         foreach (var volunteer in old.Heard.Keys)
         {
-            if (!snapshot.Holdings.ContainsKey(volunteer))
+            if (keepAbsent && !snapshot.Holdings.ContainsKey(volunteer))
             {
-                carried[volunteer] = new HashSet<string>(StringComparer.Ordinal);
+                carried.Add(volunteer);
+                kept[volunteer] = new HashSet<string>(StringComparer.Ordinal);
+            }
+            else if (old.Versions.TryGetValue(volunteer, out var mine) && snapshot.HoldingsWrittenAt.TryGetValue(volunteer, out var theirs) && theirs < mine)
+            {
+                kept[volunteer] = new HashSet<string>(StringComparer.Ordinal);
             }
         }
 
@@ -62,35 +79,17 @@ public sealed class HoldingsView(TimeProvider time)
         {
             foreach (var holder in holders)
             {
-                if (carried.TryGetValue(holder, out var contents))
+                if (kept.TryGetValue(holder, out var contents))
                 {
                     contents.Add(content);
                 }
             }
         }
 
-        Take(snapshot, carried);
-        var next = _state;
-        foreach (var volunteer in carried.Keys)
-        {
-            // Its holdings are as old as the last time the store vouched for them, however fresh its load is.
-            var heard = old.Heard.TryGetValue(volunteer, out var at) ? at : DateTimeOffset.MinValue;
-            next.Carried[volunteer] = old.Carried.TryGetValue(volunteer, out var since) ? since : heard;
-            next.Heard.TryAdd(volunteer, heard);
-            if (!snapshot.Loads.ContainsKey(volunteer) && old.Loads.TryGetValue(volunteer, out var load))
-            {
-                next.Loads[volunteer] = load;
-            }
-        }
-
-        return carried.Count;
-    }
-
-    private void Take(HoldingsSnapshot snapshot, Dictionary<string, HashSet<string>> carried)
-    {
         var next = new State();
         var byContent = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var (volunteer, contents) in snapshot.Holdings.Select(h => (h.Key, (IEnumerable<string>)h.Value)).Concat(carried.Select(c => (c.Key, (IEnumerable<string>)c.Value))))
+        var fromSnapshot = snapshot.Holdings.Where(h => !kept.ContainsKey(h.Key)).Select(h => (h.Key, (IEnumerable<string>)h.Value));
+        foreach (var (volunteer, contents) in fromSnapshot.Concat(kept.Select(k => (k.Key, (IEnumerable<string>)k.Value))))
         {
             foreach (var content in contents)
             {
@@ -109,10 +108,10 @@ public sealed class HoldingsView(TimeProvider time)
             next.Holders[content] = [.. list];
         }
 
-        var now = time.GetUtcNow();
         foreach (var (volunteer, report) in snapshot.Loads)
         {
-            next.Loads[volunteer] = report;
+            // An older report never replaces a newer one, from a snapshot as from a change.
+            next.Loads[volunteer] = old.Loads.TryGetValue(volunteer, out var mine) && mine.ReportedAt > report.ReportedAt ? mine : report;
             next.Heard[volunteer] = now;
         }
 
@@ -121,9 +120,36 @@ public sealed class HoldingsView(TimeProvider time)
             next.Heard[volunteer] = now;
         }
 
+        foreach (var (volunteer, version) in snapshot.HoldingsWrittenAt)
+        {
+            next.Versions[volunteer] = version;
+        }
+
+        foreach (var volunteer in kept.Keys)
+        {
+            if (old.Versions.TryGetValue(volunteer, out var mine) && (!next.Versions.TryGetValue(volunteer, out var theirs) || mine > theirs))
+            {
+                next.Versions[volunteer] = mine;
+            }
+
+            if (!next.Loads.ContainsKey(volunteer) && old.Loads.TryGetValue(volunteer, out var load))
+            {
+                next.Loads[volunteer] = load;
+            }
+
+            // A carried volunteer's holdings are as old as the last time the store vouched for them, however fresh its load is.
+            var heard = old.Heard.TryGetValue(volunteer, out var at) ? at : DateTimeOffset.MinValue;
+            next.Heard.TryAdd(volunteer, heard);
+            if (carried.Contains(volunteer))
+            {
+                next.Carried[volunteer] = old.Carried.TryGetValue(volunteer, out var since) ? since : heard;
+            }
+        }
+
         _state = next;
         Generation = snapshot.Generation;
         LastSync = now;
+        return carried.Count;
     }
 
     /// <summary>Applies one change; applying a change twice is harmless (followers may replay around a reconcile).</summary>
@@ -143,6 +169,11 @@ public sealed class HoldingsView(TimeProvider time)
             case HoldingsChanged held:
                 // Written again since the reset: from here on the store has this volunteer's holdings.
                 state.Carried.TryRemove(held.VolunteerId, out _);
+                if (held.AppliedAt is { } at)
+                {
+                    state.Versions.AddOrUpdate(held.VolunteerId, static (_, next) => next, static (_, old, next) => next > old ? next : old, at);
+                }
+
                 foreach (var content in held.Added)
                 {
                     state.Holders.AddOrUpdate(content, static (_, v) => [v], static (_, old, v) => old.Contains(v) ? old : [.. old, v], held.VolunteerId);
@@ -191,6 +222,7 @@ public sealed class HoldingsView(TimeProvider time)
     {
         state.Heard.TryRemove(volunteerId, out _);
         state.Carried.TryRemove(volunteerId, out _);
+        state.Versions.TryRemove(volunteerId, out _);
         state.Loads.TryRemove(volunteerId, out _);
         foreach (var content in state.Holders.Keys)
         {
@@ -227,5 +259,8 @@ public sealed class HoldingsView(TimeProvider time)
         /// store last vouched for those holdings.
         /// </summary>
         public ConcurrentDictionary<string, DateTimeOffset> Carried { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>When each volunteer's holdings the view has were written (the store's clock), where the store says so.</summary>
+        public ConcurrentDictionary<string, DateTimeOffset> Versions { get; } = new(StringComparer.Ordinal);
     }
 }

@@ -56,11 +56,23 @@ public sealed class RedisCluster : IAsyncDisposable
         var live = Nodes.First(n => n.ProcessId != 0);
         var slot = int.Parse((await live.CliAsync("CLUSTER", "KEYSLOT", tag)).Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture);
 
-        // CLUSTER NODES: id ip:port@bus flags master-id ping pong epoch state [slot ranges…]
-        var lines = (await live.CliAsync("CLUSTER", "NODES")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')).ToList();
-        var primary = lines.Single(f => f[2].Contains("master", StringComparison.Ordinal) && f.Skip(8).Any(r => Covers(r, slot)));
-        var replica = lines.First(f => f[3] == primary[0]);
-        return (NodeAt(primary[1]), NodeAt(replica[1]));
+        // CLUSTER NODES: id ip:port@bus flags master-id ping pong epoch state [slot ranges…]. A replica shows there once
+        // the nodes have gossiped about it, and is worth promoting once its link to the master is up.
+        string[]? primary = null, replica = null;
+        var nodes = string.Empty;
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                nodes = (await live.CliAsync("CLUSTER", "NODES")).Stdout;
+                var lines = nodes.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')).ToList();
+                primary = lines.SingleOrDefault(f => f[2].Contains("master", StringComparison.Ordinal) && f.Skip(8).Any(r => Covers(r, slot)));
+                replica = primary is null ? null : lines.FirstOrDefault(f => f[3] == primary[0]);
+                return replica is not null
+                    && (await NodeAt(replica[1]).CliAsync("INFO", "replication")).Stdout.Contains("master_link_status:up", StringComparison.Ordinal);
+            },
+            TimeSpan.FromSeconds(30),
+            () => $"no replica in sync for slot {slot}: {nodes}");
+        return (NodeAt(primary![1]), NodeAt(replica![1]));
 
         static bool Covers(string range, int slot)
         {

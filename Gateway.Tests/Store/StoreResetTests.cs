@@ -96,6 +96,36 @@ public sealed class StoreResetTests
         Assert.Equal(0, view.CarriedCount);
     }
 
+    [Fact]
+    public void A_snapshot_with_older_holdings_or_an_older_load_than_the_view_has_never_replaces_them_and_a_newer_one_does()
+    {
+        var view = new HoldingsView(new FakeTimeProvider());
+        var t1 = DateTimeOffset.UnixEpoch.AddSeconds(1);
+        view.Reset(Snapshot(First, ("v1", ["a"])) with { HoldingsWrittenAt = Versions(("v1", t1)) });
+        view.Apply(new HoldingsChanged("v1", ["b"], []) { AppliedAt = t1.AddSeconds(1) });
+        view.Apply(new LoadReported("v1", Load with { ActiveTransfers = 9, ReportedAt = t1.AddSeconds(1) }));
+
+        // A replica that missed the last write comes back with v1's holdings and load as they were at t1.
+        var behind = Snapshot(First with { Server = "run-2" }, ("v1", ["a"])) with
+        {
+            Loads = new Dictionary<string, LoadReport> { ["v1"] = Load with { ActiveTransfers = 1, ReportedAt = t1 } }.ToFrozenDictionary(StringComparer.Ordinal),
+            HoldingsWrittenAt = Versions(("v1", t1)),
+        };
+        view.Merge(behind);
+        view.Reset(behind);
+        Assert.Equal(["v1"], view.HoldersOf("b"));
+        Assert.True(view.TryGetLoad("v1", out var load));
+        Assert.Equal(9, load.ActiveTransfers);
+
+        // Written again since: the store's newer holdings replace the view's.
+        view.Reset(Snapshot(First with { Server = "run-2" }, ("v1", ["c"])) with { HoldingsWrittenAt = Versions(("v1", t1.AddSeconds(5))) });
+        Assert.Empty(view.HoldersOf("b"));
+        Assert.Equal(["v1"], view.HoldersOf("c"));
+    }
+
+    private static FrozenDictionary<string, DateTimeOffset> Versions(params (string Volunteer, DateTimeOffset At)[] versions) =>
+        versions.ToFrozenDictionary(v => v.Volunteer, v => v.At, StringComparer.Ordinal);
+
     private static HoldingsSnapshot Snapshot(StoreGeneration? generation, params (string Volunteer, string[] Contents)[] holdings) =>
         new(holdings.ToFrozenDictionary(h => h.Volunteer, h => h.Contents.ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal), FrozenDictionary<string, LoadReport>.Empty)
         {
