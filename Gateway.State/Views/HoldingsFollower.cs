@@ -149,6 +149,7 @@ public sealed partial class HoldingsFollower(IHoldingsStore store, HoldingsView 
                     if (_carrying && view.CarriedCount == 0)
                     {
                         _carrying = false;
+                        Health?.SetCarriedOverReset(0);
                         LogRebuilt(logger);
                     }
                 }
@@ -194,6 +195,7 @@ public sealed partial class HoldingsFollower(IHoldingsStore store, HoldingsView 
         }
 
         Health?.SnapshotTaken();
+        Health?.SetCarriedOverReset(view.CarriedCount);
         if (_lost)
         {
             _lost = false;
