@@ -1,7 +1,11 @@
 namespace Gateway.State;
 
 /// <summary>One change to the swarm state, published by a store to everyone watching it.</summary>
-public abstract record HoldingsChange(string VolunteerId);
+public abstract record HoldingsChange(string VolunteerId)
+{
+    /// <summary>When the store applied it (its own clock), when it says so: the version of the holdings it leaves.</summary>
+    public DateTimeOffset? AppliedAt { get; init; }
+}
 
 /// <summary>The volunteer now holds <paramref name="Added"/> and no longer holds <paramref name="Removed"/>.</summary>
 public sealed record HoldingsChanged(string VolunteerId, IReadOnlyList<string> Added, IReadOnlyList<string> Removed)

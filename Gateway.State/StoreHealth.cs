@@ -12,6 +12,7 @@ public sealed class StoreHealth(TimeProvider time)
     private long _lastChangeLagTicks;
     private long _following;
     private long _pendingWrites;
+    private long _carried;
 
     /// <summary>Memory or Redis.</summary>
     public StoreKind Kind { get; set; } = StoreKind.Memory;
@@ -33,6 +34,9 @@ public sealed class StoreHealth(TimeProvider time)
 
     /// <summary>Writes held back because the store could not take them; written when it is back.</summary>
     public long PendingWrites => Interlocked.Read(ref _pendingWrites);
+
+    /// <summary>Volunteers the view keeps from before a store reset, not yet written again (0 when the view is the store's).</summary>
+    public long CarriedOverReset => Interlocked.Read(ref _carried);
 
     /// <summary>
     /// How far behind the store the view may be: the last notification delay while following, else the
@@ -76,12 +80,15 @@ public sealed class StoreHealth(TimeProvider time)
 
     public void SetPendingWrites(long count) => Interlocked.Exchange(ref _pendingWrites, count);
 
+    public void SetCarriedOverReset(long count) => Interlocked.Exchange(ref _carried, count);
+
     /// <summary>One line for the readiness page.</summary>
     public string Describe()
     {
         var snapshot = LastSnapshotAt == DateTimeOffset.MinValue ? "never" : LastSnapshotAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
         var staleness = Staleness == TimeSpan.MaxValue ? "unknown" : $"{Staleness.TotalMilliseconds:0}ms";
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"store {Kind.ToString().ToLowerInvariant()} {(IsConnected ? "connected" : "DISCONNECTED")}, {(IsFollowing ? "following" : "not following")}, last snapshot {snapshot}, staleness {staleness}, pending writes {PendingWrites}");
+            $"store {Kind.ToString().ToLowerInvariant()} {(IsConnected ? "connected" : "DISCONNECTED")}, {(IsFollowing ? "following" : "not following")}, last snapshot {snapshot}, staleness {staleness}, pending writes {PendingWrites}")
+            + (CarriedOverReset > 0 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", {CarriedOverReset} volunteers kept over a store reset") : string.Empty);
     }
 }

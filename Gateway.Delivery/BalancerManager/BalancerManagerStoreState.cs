@@ -11,11 +11,14 @@ namespace Gateway.Delivery.BalancerManager;
 /// <c>Store:Kind=Redis</c>): an edit made on one gateway is written there at once, every gateway reads the
 /// store when it starts and again every <see cref="BalancerManagerOptions.SyncInterval"/>, and applies what
 /// changed. So edits survive a restart and every gateway follows the same ones; the last edit of a member wins.
+/// When the store lost its state (<see cref="IStoreResets"/>), every gateway writes again the edits in force on it
+/// at its next sync; an empty read never clears an edit.
 /// </summary>
 public sealed partial class BalancerManagerStoreState(
     BalancerMembers members,
     LbMethodOverride lbMethod,
     IVolunteerOverrides overrides,
+    IStoreResets resets,
     IOptionsMonitor<BalancerManagerOptions> options,
     TimeProvider time,
     ILogger<BalancerManagerStoreState> logger) : IBalancerManagerState, IDisposable
@@ -27,6 +30,7 @@ public sealed partial class BalancerManagerStoreState(
     private Dictionary<string, MemberEdit> _local = new(StringComparer.Ordinal);
     private string? _storedLbMethod;
     private Task _following = Task.CompletedTask;
+    private long _rewrittenAfter = resets.Resets;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -101,6 +105,12 @@ public sealed partial class BalancerManagerStoreState(
             try
             {
                 await Task.Delay(options.CurrentValue.SyncInterval, time, cancellationToken).ConfigureAwait(false);
+                if (resets.Resets is var seen && seen != Interlocked.Read(ref _rewrittenAfter))
+                {
+                    await RewriteAsync(cancellationToken).ConfigureAwait(false);
+                    Interlocked.Exchange(ref _rewrittenAfter, seen);
+                }
+
                 await ReconcileAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -112,6 +122,39 @@ public sealed partial class BalancerManagerStoreState(
                 // Redis is down: keep the edits in force and ask again at the next interval.
                 LogNotRead(logger, ex.Message);
             }
+        }
+    }
+
+    /// <summary>Writes every edit in force here (and the lbmethod) to a store that lost them.</summary>
+    private async Task RewriteAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var now = time.GetUtcNow();
+            var inForce = new Dictionary<string, MemberEdit>(_stored, StringComparer.Ordinal);
+            foreach (var (id, edit) in _local)
+            {
+                inForce[id] = edit;
+            }
+
+            foreach (var (id, edit) in inForce)
+            {
+                await overrides.SetAsync(id, ToOverride(edit, now), cancellationToken).ConfigureAwait(false);
+                _stored[id] = edit;
+            }
+
+            if (lbMethod.Policy is { } method)
+            {
+                await overrides.SetLbMethodAsync(method, cancellationToken).ConfigureAwait(false);
+                _storedLbMethod = method;
+            }
+
+            LogRewritten(logger, inForce.Count);
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 
@@ -171,6 +214,9 @@ public sealed partial class BalancerManagerStoreState(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A balancer-manager edit could not be written to the store ({Reason}); it applies on this gateway until it restarts")]
     private static partial void LogNotSaved(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The store lost the balancer-manager edits; wrote again the {Count} in force on this gateway")]
+    private static partial void LogRewritten(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied {Count} balancer-manager edit(s) from the store")]
     private static partial void LogApplied(ILogger logger, int count);

@@ -8,10 +8,12 @@ namespace Gateway.Delivery.Volunteers;
 /// <summary>
 /// Fills the holdings store from the volunteers' configured inventories (<c>Volunteers:N:Inventory</c>): the
 /// simple way to say who holds what before (or without) the tracker. Volunteers without one are left to the tracker.
+/// When the store lost its state (<see cref="IStoreResets"/>) every inventory is read and written again at once.
 /// </summary>
 public sealed partial class InventoryService(
     InventoryReader reader,
     IHoldingsStore store,
+    IStoreResets resets,
     CatalogState catalog,
     IOptionsMonitor<VolunteerSetOptions> volunteers,
     IOptionsMonitor<GatewayOptions> gateway,
@@ -56,6 +58,7 @@ public sealed partial class InventoryService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var seenCatalog = catalog.Current;
+        var seenResets = resets.Resets;
         var nextFull = time.GetUtcNow() + gateway.CurrentValue.InventoryRefresh;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -69,6 +72,13 @@ public sealed partial class InventoryService(
                 return;
             }
 
+            if (resets.Resets != seenResets)
+            {
+                seenResets = resets.Resets;
+                LogRewriting(logger);
+                nextFull = DateTimeOffset.MinValue;
+            }
+
             if (!ReferenceEquals(seenCatalog, catalog.Current) || time.GetUtcNow() >= nextFull)
             {
                 seenCatalog = catalog.Current;
@@ -77,6 +87,9 @@ public sealed partial class InventoryService(
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The holdings store lost its state: writing every configured inventory again")]
+    private static partial void LogRewriting(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the inventory of volunteer {Volunteer} from {Source}: {Reason}")]
     private static partial void LogInventoryFailed(ILogger logger, string volunteer, string source, string reason);

@@ -19,6 +19,8 @@ public static class TrackerServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<TrackerOptions>, TrackerOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<HoldingsRecorder>();
+        services.AddSingleton<TrackerStoreRebuild>();
+        services.AddHostedService(sp => sp.GetRequiredService<TrackerStoreRebuild>());
         services.AddSingleton<SyncRateEstimator>();
         services.AddSingleton<SwarmTracker>();
         services.AddSingleton<TrackerMetrics>();

@@ -12,7 +12,6 @@ namespace Gateway.Feedback.Tracker;
 /// </summary>
 public sealed partial class SwarmTracker(
     ISwarmPeerStore peers,
-    IHoldingsStore swarms,
     ITorrentDirectory torrents,
     IVolunteerKeys keys,
     HoldingsRecorder holdings,
@@ -133,7 +132,7 @@ public sealed partial class SwarmTracker(
             f.CapacityBytesPerSecond ?? 0,
             now,
             f.CustomerBytesLeft);
-        await swarms.ReportLoadAsync(volunteer.Id, report, cancellationToken).ConfigureAwait(false);
+        await holdings.ReportLoadAsync(volunteer.Id, report, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask ForgetAsync(string volunteerId, InfoHash swarm, PeerId peer, CancellationToken cancellationToken)

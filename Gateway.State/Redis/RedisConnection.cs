@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -12,6 +13,9 @@ public sealed partial class RedisConnection : IAsyncDisposable
 {
     private readonly ConnectionMultiplexer _multiplexer;
     private readonly ILogger<RedisConnection> _logger;
+
+    // The endpoints known to be down: the client reports every failed reconnect attempt, the log wants one line per loss.
+    private readonly ConcurrentDictionary<string, bool> _down = new(StringComparer.Ordinal);
 
     public RedisConnection(IOptions<StoreOptions> options, StoreHealth health, ILogger<RedisConnection> logger)
     {
@@ -59,7 +63,11 @@ public sealed partial class RedisConnection : IAsyncDisposable
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
-        LogConnectionFailed(_logger, e.EndPoint, e.FailureType, e.Exception?.Message);
+        if (_down.TryAdd(e.EndPoint?.ToString() ?? string.Empty, true))
+        {
+            LogConnectionFailed(_logger, e.EndPoint, e.FailureType);
+        }
+
         ConnectionLost?.Invoke(this, EventArgs.Empty);
     }
 
@@ -67,14 +75,17 @@ public sealed partial class RedisConnection : IAsyncDisposable
     {
         // Not a reason to resynchronize: the failure before it already was, and the client also reports
         // a first connection to a newly discovered cluster node as "restored".
-        LogConnectionRestored(_logger, e.EndPoint);
+        if (_down.TryRemove(e.EndPoint?.ToString() ?? string.Empty, out _))
+        {
+            LogConnectionRestored(_logger, e.EndPoint);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis at {Redis} is not reachable yet; serving from memory and connecting in the background")]
     private static partial void LogNotConnectedAtStart(ILogger logger, string? redis);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the connection to Redis {Endpoint} ({Failure}: {Reason}); reconnecting")]
-    private static partial void LogConnectionFailed(ILogger logger, System.Net.EndPoint? endpoint, ConnectionFailureType failure, string? reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the connection to Redis {Endpoint} ({Failure}); reconnecting")]
+    private static partial void LogConnectionFailed(ILogger logger, System.Net.EndPoint? endpoint, ConnectionFailureType failure);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Connection to Redis {Endpoint} restored")]
     private static partial void LogConnectionRestored(ILogger logger, System.Net.EndPoint? endpoint);

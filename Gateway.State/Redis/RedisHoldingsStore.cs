@@ -19,6 +19,7 @@ namespace Gateway.State.Redis;
 public sealed partial class RedisHoldingsStore(
     RedisConnection connection,
     StoreResilience resilience,
+    RedisStoreGeneration generation,
     IOptions<StoreOptions> options,
     StoreHealth health,
     TimeProvider time,
@@ -26,6 +27,7 @@ public sealed partial class RedisHoldingsStore(
 {
     private readonly RedisConnection _connection = connection;
     private readonly StoreResilience _resilience = resilience;
+    private readonly RedisStoreGeneration _generation = generation;
     private readonly StoreHealth _health = health;
     private readonly TimeProvider _time = time;
     private readonly ILogger<RedisHoldingsStore> _logger = logger;
@@ -203,7 +205,7 @@ public sealed partial class RedisHoldingsStore(
             {
                 case "h":
                     // Lua's cjson writes an empty list as {}: anything but an array is empty.
-                    change = new HoldingsChanged(volunteer, Strings(root, "a"), Strings(root, "r"));
+                    change = new HoldingsChanged(volunteer, Strings(root, "a"), Strings(root, "r")) { AppliedAt = appliedAt };
                     return true;
                 case "l" when root.TryGetProperty("l", out var l) && TryDecodeLoad(l.GetString(), out var report):
                     change = new LoadReported(volunteer, report);
@@ -262,14 +264,22 @@ public sealed partial class RedisHoldingsStore(
     private async ValueTask<HoldingsSnapshot> ReadSnapshotAsync(CancellationToken cancellationToken)
     {
         var database = Database;
-        var live = (RedisValue[]?)await database.ScriptEvaluateAsync(RedisSwarmScripts.Volunteers, [_keys.Registry], ["live"]).WaitAsync(cancellationToken).ConfigureAwait(false) ?? [];
+        var live = (RedisValue[]?)await database.ScriptEvaluateAsync(RedisSwarmScripts.Snapshot, [_keys.Registry, _keys.Epoch], [RedisStoreGeneration.NewEpoch()]).WaitAsync(cancellationToken).ConfigureAwait(false) ?? [];
+
+        // The generation is read in the same step as the registry: a reader can tell a store that lost its state
+        // (an empty registry in a new generation) from one where every volunteer left.
+        var storeGeneration = RedisStoreGeneration.Parse(live);
+        _generation.Observe(storeGeneration);
 
         // Not one atomic read (that would block Redis for the whole state): the reader subscribed before
         // reading, and replaying the changes made meanwhile on top of this read converges to the store.
-        var ids = live.Select(v => v.ToString()).ToArray();
+        var ids = live.Skip(2).Select(v => v.ToString()).ToArray();
         var holdings = ids.Select(id => database.SetMembersAsync(_keys.Holdings(id))).ToArray();
         var loads = ids.Select(id => database.StringGetAsync(_keys.Load(id))).ToArray();
-        await Task.WhenAll(Task.WhenAll(holdings), Task.WhenAll(loads)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var versions = ids.Length == 0 ? Task.FromResult(Array.Empty<RedisValue>()) : database.HashGetAsync(_keys.HoldingsVersions, [.. ids.Select(id => (RedisValue)id)]);
+        await Task.WhenAll(Task.WhenAll(holdings), Task.WhenAll(loads), versions).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var versionsRead = await versions.ConfigureAwait(false);
+        var writtenAt = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         var holdingsById = new Dictionary<string, FrozenSet<string>>(StringComparer.Ordinal);
         var loadsById = new Dictionary<string, LoadReport>(StringComparer.Ordinal);
         for (var i = 0; i < ids.Length; i++)
@@ -280,13 +290,22 @@ public sealed partial class RedisHoldingsStore(
                 holdingsById[ids[i]] = members.Select(m => m.ToString()).ToFrozenSet(StringComparer.Ordinal);
             }
 
+            if (versionsRead[i].TryParse(out long ms))
+            {
+                writtenAt[ids[i]] = DateTimeOffset.FromUnixTimeMilliseconds(ms);
+            }
+
             if (TryDecodeLoad(await loads[i].ConfigureAwait(false), out var report))
             {
                 loadsById[ids[i]] = report;
             }
         }
 
-        return new HoldingsSnapshot(holdingsById.ToFrozenDictionary(StringComparer.Ordinal), loadsById.ToFrozenDictionary(StringComparer.Ordinal));
+        return new HoldingsSnapshot(holdingsById.ToFrozenDictionary(StringComparer.Ordinal), loadsById.ToFrozenDictionary(StringComparer.Ordinal))
+        {
+            Generation = storeGeneration,
+            HoldingsWrittenAt = writtenAt.ToFrozenDictionary(StringComparer.Ordinal),
+        };
     }
 
     private async ValueTask WriteAsync(string volunteerId, Action<PendingHoldingsWrites> buffer, Func<CancellationToken, ValueTask> write, CancellationToken cancellationToken)
@@ -301,8 +320,12 @@ public sealed partial class RedisHoldingsStore(
             }
             catch (Exception ex) when ((StoreResilience.IsStoreFailure(ex) || ex is OperationCanceledException) && !cancellationToken.IsCancellationRequested)
             {
-                // A cancellation the caller did not ask for is the client giving up on a dead connection.
-                LogWriteBuffered(_logger, volunteerId, ex.Message);
+                // A cancellation the caller did not ask for is the client giving up on a dead connection. One line
+                // when buffering starts, not one per write: while Redis is down every write lands here.
+                if (_pending.Count == 0)
+                {
+                    LogWritesBuffered(_logger, volunteerId, StoreResilience.ShortReason(ex));
+                }
             }
         }
 
@@ -361,7 +384,7 @@ public sealed partial class RedisHoldingsStore(
     }
 
     private async Task<RedisResult> EvaluateAsync(string script, string volunteerId, RedisValue[] args, CancellationToken cancellationToken) =>
-        await Database.ScriptEvaluateAsync(script, [_keys.Registry, _keys.Holdings(volunteerId), _keys.Load(volunteerId)], args)
+        await Database.ScriptEvaluateAsync(script, [_keys.Registry, _keys.Holdings(volunteerId), _keys.Load(volunteerId), _keys.HoldingsVersions], args)
             .WaitAsync(cancellationToken).ConfigureAwait(false);
 
     private void StartFlushing()
@@ -417,8 +440,8 @@ public sealed partial class RedisHoldingsStore(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis did not take a write for volunteer {Volunteer} ({Reason}); buffered, will write it when Redis is back")]
-    private static partial void LogWriteBuffered(ILogger logger, string volunteer, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis did not take a write for volunteer {Volunteer} ({Reason}); buffering writes, will write them when Redis is back")]
+    private static partial void LogWritesBuffered(ILogger logger, string volunteer, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Redis refused the buffered writes for volunteer {Volunteer} ({Reason}); dropped them")]
     private static partial void LogPendingDropped(ILogger logger, string volunteer, string reason);

@@ -21,6 +21,15 @@ public sealed class RedisSwarmKeys(string prefix)
     /// </summary>
     public RedisChannel Changes => RedisChannel.Sharded(_tag + ":changes");
 
+    /// <summary>
+    /// Hash: field = volunteer id, value = when its holdings were last written (Redis server time, Unix ms): a reader
+    /// never lets a store that came back with older state (a lagging replica) replace newer holdings in its view.
+    /// </summary>
+    public RedisKey HoldingsVersions => _tag + ":holdings-at";
+
+    /// <summary>String: a random id set by whoever finds it missing; a new one means Redis lost the swarm state (no expiry).</summary>
+    public RedisKey Epoch => _tag + ":epoch";
+
     /// <summary>Hash: field = volunteer id, value = its hand-set weight and status (no expiry).</summary>
     public RedisKey Overrides => _tag + ":overrides";
 

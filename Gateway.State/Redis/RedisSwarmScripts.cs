@@ -6,7 +6,7 @@ namespace Gateway.State.Redis;
 /// never sees a change without its notification or the other way round. Times come from the Redis
 /// server's clock (TIME), so every writer judges expiry by the same clock.
 /// </summary>
-/// <remarks>KEYS: 1 registry, 2 holdings, 3 load. ARGV: 1 volunteer id, 2 TTL in ms, 3 channel, then the script's own.</remarks>
+/// <remarks>KEYS: 1 registry, 2 holdings, 3 load, 4 holdings versions. ARGV: 1 volunteer id, 2 TTL in ms, 3 channel, then the script's own.</remarks>
 internal static class RedisSwarmScripts
 {
     private const string Prelude = """
@@ -19,6 +19,7 @@ internal static class RedisSwarmScripts
         end
         local function published(added, removed)
           touch()
+          redis.call('HSET', KEYS[4], ARGV[1], now)
           if #added > 0 or #removed > 0 then
             redis.call('SPUBLISH', ARGV[3], cjson.encode({k = 'h', v = ARGV[1], a = added, r = removed, t = now}))
           end
@@ -78,10 +79,39 @@ internal static class RedisSwarmScripts
           if expires and tonumber(expires) > now then return 0 end
         end
         local had = redis.call('ZREM', KEYS[1], ARGV[1]) + redis.call('DEL', KEYS[2], KEYS[3])
+        redis.call('HDEL', KEYS[4], ARGV[1])
         if had > 0 then
           redis.call('SPUBLISH', ARGV[3], cjson.encode({k = 'x', v = ARGV[1], t = now}))
         end
         return had
+        """;
+
+    // The store's generation (StoreGeneration): the epoch key, set to ARGV's candidate when missing, and the run id of
+    // the server running the script (in a cluster, the node that owns the swarm slot).
+    private const string GenerationLua = """
+        local function generation(key, candidate)
+          local epoch = redis.call('GET', key)
+          if not epoch then
+            redis.call('SET', key, candidate)
+            epoch = candidate
+          end
+          return {epoch, string.match(redis.call('INFO', 'server'), 'run_id:(%w+)') or ''}
+        end
+
+        """;
+
+    /// <summary>KEYS 1: epoch. ARGV 1: a new epoch in case there is none. Returns {epoch, run id}.</summary>
+    public const string Generation = GenerationLua + """
+        return generation(KEYS[1], ARGV[1])
+        """;
+
+    /// <summary>KEYS 1: registry, 2: epoch. ARGV 1: a new epoch in case there is none. Returns {epoch, run id, live volunteers…} in one step.</summary>
+    public const string Snapshot = GenerationLua + """
+        local result = generation(KEYS[2], ARGV[1])
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        for _, v in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')) do result[#result + 1] = v end
+        return result
         """;
 
     /// <summary>KEYS 1: registry. ARGV 1: 'live' or 'expired'. The volunteers on either side of the server's now.</summary>

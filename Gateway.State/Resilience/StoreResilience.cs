@@ -42,6 +42,28 @@ public sealed class StoreResilience
         RedisConnectionException or RedisTimeoutException or TimeoutRejectedException or BrokenCircuitException or ObjectDisposedException
         || (exception is RedisServerException server && IsTransientServerError(server.Message));
 
+    /// <summary>
+    /// Why a store call failed, in a few words for a log line: the client's own messages carry a full diagnostic dump
+    /// (endpoints, queue lengths, versions) that is no use on every retry.
+    /// </summary>
+    public static string ShortReason(Exception exception) => exception switch
+    {
+        RedisConnectionException connection => $"no connection: {connection.FailureType}",
+        RedisTimeoutException or TimeoutRejectedException => "timed out",
+        BrokenCircuitException => "circuit open after repeated failures",
+        ObjectDisposedException => "shutting down",
+        OperationCanceledException => "gave up waiting",
+        RedisServerException server => FirstWords(server.Message),
+        _ => exception.GetType().Name,
+    };
+
+    private static string FirstWords(string message)
+    {
+        var end = message.IndexOfAny(['\r', '\n']);
+        var line = end < 0 ? message : message[..end];
+        return line.Length <= 80 ? line : line[..80];
+    }
+
     // LOADING (restarting with data), MASTERDOWN/READONLY (failover), TRYAGAIN/CLUSTERDOWN/MOVED/ASK (cluster resharding).
     private static bool IsTransientServerError(string message) =>
         message.StartsWith("LOADING", StringComparison.Ordinal) || message.StartsWith("MASTERDOWN", StringComparison.Ordinal) ||

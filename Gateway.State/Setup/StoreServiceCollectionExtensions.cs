@@ -11,7 +11,7 @@ namespace Gateway.State.Setup;
 public static class StoreServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="IHoldingsStore"/>, <see cref="IVolunteerOverrides"/>, the tracker's <see cref="ISwarmPeerStore"/>, <see cref="HoldingsView"/> with its
+    /// Adds <see cref="IHoldingsStore"/>, <see cref="IStoreResets"/> with its watch, <see cref="IVolunteerOverrides"/>, the tracker's <see cref="ISwarmPeerStore"/>, <see cref="HoldingsView"/> with its
     /// <see cref="HoldingsFollower"/>, <see cref="StoreHealth"/> with its <see cref="StoreMetrics"/> and the expiry sweeper. A test or host
     /// that registered its own <see cref="IHoldingsStore"/> first keeps it.
     /// </summary>
@@ -28,6 +28,8 @@ public static class StoreServiceCollectionExtensions
 
         // Only the kind in use is ever built: with Memory, no Redis connection is opened.
         services.TryAddSingleton<RedisConnection>();
+        services.TryAddSingleton<RedisStoreGeneration>();
+        services.TryAddSingleton<IStoreResets>(sp => IsRedis(sp) ? sp.GetRequiredService<RedisStoreGeneration>() : new NoStoreResets());
         services.TryAddSingleton<RedisHoldingsStore>();
         services.TryAddSingleton(sp => new InMemoryHoldingsStore(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<StoreOptions>>().Value.VolunteerTtl));
         services.TryAddSingleton<IHoldingsStore>(sp => IsRedis(sp) ? sp.GetRequiredService<RedisHoldingsStore>() : sp.GetRequiredService<InMemoryHoldingsStore>());
@@ -54,8 +56,10 @@ public static class StoreServiceCollectionExtensions
                 ReconcileInterval = options.ReconcileInterval,
                 ViewMaxAge = options.ViewMaxAge,
                 Health = sp.GetRequiredService<StoreHealth>(),
+                Resets = sp.GetRequiredService<IStoreResets>(),
             };
         });
+        services.AddHostedService<StoreResetWatch>();
         services.AddHostedService(sp => sp.GetRequiredService<HoldingsFollower>());
         services.AddHostedService<HoldingsExpirySweeper>();
         return services;

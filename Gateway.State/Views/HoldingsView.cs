@@ -19,13 +19,77 @@ public sealed class HoldingsView(TimeProvider time)
 
     public bool TryGetLoad(string volunteerId, out LoadReport report) => _state.Loads.TryGetValue(volunteerId, out report);
 
-    /// <summary>Replaces the whole view with a snapshot (first load and periodic reconcile).</summary>
+    /// <summary>Which memory of the store the last snapshot came from (null before the first, or for a store without generations).</summary>
+    public StoreGeneration? Generation { get; private set; }
+
+    /// <summary>How many volunteers the view knows (holders and load reporters).</summary>
+    public int VolunteerCount => _state.Heard.Count;
+
+    /// <summary>
+    /// How many volunteers the view keeps from before a store reset whose holdings the store has not had written again
+    /// (see <see cref="Merge"/>); 0 when the view is exactly what the store says.
+    /// </summary>
+    public int CarriedCount => _state.Carried.Count;
+
+    /// <summary>
+    /// Replaces the whole view with a snapshot (first load and periodic reconcile), except where the view holds newer
+    /// state than the snapshot: holdings written after the snapshot's version of them, or a load reported later.
+    /// </summary>
     public void Reset(HoldingsSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        Take(snapshot, keepAbsent: false);
+    }
+
+    /// <summary>
+    /// Takes a snapshot read after the store lost its state: what the snapshot has replaces the view's (unless the view's is
+    /// newer), but a volunteer whose holdings the snapshot lacks keeps the holdings (and load) the view had, and when the
+    /// view last heard of it, until its holdings are written again (a change, or a later snapshot that has them) or it ages
+    /// out (<see cref="ForgetSilentSince"/>). The store's loss of memory is "unknown", not "nobody holds anything".
+    /// </summary>
+    /// <returns>How many volunteers are carried over from before the reset.</returns>
+    public int Merge(HoldingsSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return Take(snapshot, keepAbsent: true);
+    }
+
+    private int Take(HoldingsSnapshot snapshot, bool keepAbsent)
+    {
+        var old = _state;
+        var now = time.GetUtcNow();
+
+        // The volunteers whose holdings the view keeps: absent from a snapshot read after a reset (carried), or newer here.
+        var kept = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var carried = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var volunteer in old.Heard.Keys)
+        {
+            if (keepAbsent && !snapshot.Holdings.ContainsKey(volunteer))
+            {
+                carried.Add(volunteer);
+                kept[volunteer] = new HashSet<string>(StringComparer.Ordinal);
+            }
+            else if (old.Versions.TryGetValue(volunteer, out var mine) && snapshot.HoldingsWrittenAt.TryGetValue(volunteer, out var theirs) && theirs < mine)
+            {
+                kept[volunteer] = new HashSet<string>(StringComparer.Ordinal);
+            }
+        }
+
+        foreach (var (content, holders) in old.Holders)
+        {
+            foreach (var holder in holders)
+            {
+                if (kept.TryGetValue(holder, out var contents))
+                {
+                    contents.Add(content);
+                }
+            }
+        }
+
         var next = new State();
         var byContent = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var (volunteer, contents) in snapshot.Holdings)
+        var fromSnapshot = snapshot.Holdings.Where(h => !kept.ContainsKey(h.Key)).Select(h => (h.Key, (IEnumerable<string>)h.Value));
+        foreach (var (volunteer, contents) in fromSnapshot.Concat(kept.Select(k => (k.Key, (IEnumerable<string>)k.Value))))
         {
             foreach (var content in contents)
             {
@@ -44,10 +108,10 @@ public sealed class HoldingsView(TimeProvider time)
             next.Holders[content] = [.. list];
         }
 
-        var now = time.GetUtcNow();
         foreach (var (volunteer, report) in snapshot.Loads)
         {
-            next.Loads[volunteer] = report;
+            // An older report never replaces a newer one, from a snapshot as from a change.
+            next.Loads[volunteer] = old.Loads.TryGetValue(volunteer, out var mine) && mine.ReportedAt > report.ReportedAt ? mine : report;
             next.Heard[volunteer] = now;
         }
 
@@ -56,8 +120,36 @@ public sealed class HoldingsView(TimeProvider time)
             next.Heard[volunteer] = now;
         }
 
+        foreach (var (volunteer, version) in snapshot.HoldingsWrittenAt)
+        {
+            next.Versions[volunteer] = version;
+        }
+
+        foreach (var volunteer in kept.Keys)
+        {
+            if (old.Versions.TryGetValue(volunteer, out var mine) && (!next.Versions.TryGetValue(volunteer, out var theirs) || mine > theirs))
+            {
+                next.Versions[volunteer] = mine;
+            }
+
+            if (!next.Loads.ContainsKey(volunteer) && old.Loads.TryGetValue(volunteer, out var load))
+            {
+                next.Loads[volunteer] = load;
+            }
+
+            // A carried volunteer's holdings are as old as the last time the store vouched for them, however fresh its load is.
+            var heard = old.Heard.TryGetValue(volunteer, out var at) ? at : DateTimeOffset.MinValue;
+            next.Heard.TryAdd(volunteer, heard);
+            if (carried.Contains(volunteer))
+            {
+                next.Carried[volunteer] = old.Carried.TryGetValue(volunteer, out var since) ? since : heard;
+            }
+        }
+
         _state = next;
+        Generation = snapshot.Generation;
         LastSync = now;
+        return carried.Count;
     }
 
     /// <summary>Applies one change; applying a change twice is harmless (followers may replay around a reconcile).</summary>
@@ -75,6 +167,13 @@ public sealed class HoldingsView(TimeProvider time)
         switch (change)
         {
             case HoldingsChanged held:
+                // Written again since the reset: from here on the store has this volunteer's holdings.
+                state.Carried.TryRemove(held.VolunteerId, out _);
+                if (held.AppliedAt is { } at)
+                {
+                    state.Versions.AddOrUpdate(held.VolunteerId, static (_, next) => next, static (_, old, next) => next > old ? next : old, at);
+                }
+
                 foreach (var content in held.Added)
                 {
                     state.Holders.AddOrUpdate(content, static (_, v) => [v], static (_, old, v) => old.Contains(v) ? old : [.. old, v], held.VolunteerId);
@@ -98,8 +197,9 @@ public sealed class HoldingsView(TimeProvider time)
     }
 
     /// <summary>
-    /// Forgets the volunteers the view has not heard of (no change, not in a snapshot) since <paramref name="cutoff"/>:
-    /// while the store cannot be read, their holdings age out and their files go to the origin.
+    /// Forgets the volunteers the view has not heard of (no change, not in a snapshot) since <paramref name="cutoff"/>,
+    /// and those carried over a store reset whose holdings nobody wrote again since then: while the store cannot be
+    /// read, or after it lost its state, holdings age out and their files go to the origin.
     /// </summary>
     /// <returns>How many volunteers were forgotten.</returns>
     public int ForgetSilentSince(DateTimeOffset cutoff)
@@ -108,7 +208,7 @@ public sealed class HoldingsView(TimeProvider time)
         var forgotten = 0;
         foreach (var (volunteer, heard) in state.Heard)
         {
-            if (heard < cutoff)
+            if (heard < cutoff || (state.Carried.TryGetValue(volunteer, out var vouched) && vouched < cutoff))
             {
                 Forget(state, volunteer);
                 forgotten++;
@@ -121,6 +221,8 @@ public sealed class HoldingsView(TimeProvider time)
     private static void Forget(State state, string volunteerId)
     {
         state.Heard.TryRemove(volunteerId, out _);
+        state.Carried.TryRemove(volunteerId, out _);
+        state.Versions.TryRemove(volunteerId, out _);
         state.Loads.TryRemove(volunteerId, out _);
         foreach (var content in state.Holders.Keys)
         {
@@ -151,5 +253,14 @@ public sealed class HoldingsView(TimeProvider time)
 
         /// <summary>When the view last heard of each volunteer (a change, or a snapshot that had it).</summary>
         public ConcurrentDictionary<string, DateTimeOffset> Heard { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>
+        /// Volunteers kept from before a store reset, whose holdings the store has not had written again, with when the
+        /// store last vouched for those holdings.
+        /// </summary>
+        public ConcurrentDictionary<string, DateTimeOffset> Carried { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>When each volunteer's holdings the view has were written (the store's clock), where the store says so.</summary>
+        public ConcurrentDictionary<string, DateTimeOffset> Versions { get; } = new(StringComparer.Ordinal);
     }
 }

@@ -19,10 +19,11 @@ namespace Gateway.Tests.Infrastructure;
 /// </summary>
 public sealed class GatewayUnderTest : IAsyncDisposable
 {
-    private GatewayUnderTest(WebApplication app, StaticFileServer origin, IReadOnlyList<TestVolunteer> volunteers)
+    private GatewayUnderTest(WebApplication app, StaticFileServer origin, ResponseMeter originMeter, IReadOnlyList<TestVolunteer> volunteers)
     {
         App = app;
         Origin = origin;
+        OriginMeter = originMeter;
         Volunteers = volunteers;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Url = address.TrimEnd('/');
@@ -32,6 +33,9 @@ public sealed class GatewayUnderTest : IAsyncDisposable
     public WebApplication App { get; }
 
     public StaticFileServer Origin { get; }
+
+    /// <summary>Counts what the origin served: requests and body bytes.</summary>
+    public ResponseMeter OriginMeter { get; }
 
     public IReadOnlyList<TestVolunteer> Volunteers { get; }
 
@@ -52,7 +56,8 @@ public sealed class GatewayUnderTest : IAsyncDisposable
     /// <summary>As above, with services a test registers before the gateway's own (e.g. its own store or an in-memory trace exporter).</summary>
     public static async Task<GatewayUnderTest> StartAsync(TestRepository repository, IReadOnlyList<TestVolunteer> volunteers, Action<WebApplicationBuilder>? configure, params string[] settings)
     {
-        var origin = await StaticFileServer.StartAsync(repository.Folder, 0, CancellationToken.None);
+        var originMeter = new ResponseMeter();
+        var origin = await StaticFileServer.StartAsync(repository.Folder, 0, CancellationToken.None, originMeter);
         var args = new List<string>
         {
             "--urls", "http://127.0.0.1:0",
@@ -77,7 +82,7 @@ public sealed class GatewayUnderTest : IAsyncDisposable
         args.AddRange(settings);
         var app = GatewayHost.Build([.. args], configure);
         await app.StartAsync();
-        return new GatewayUnderTest(app, origin, volunteers);
+        return new GatewayUnderTest(app, origin, originMeter, volunteers);
     }
 
     /// <summary>Tells the store that the volunteer holds these paths (what an inventory or the tracker would say).</summary>
@@ -112,6 +117,7 @@ public sealed class GatewayUnderTest : IAsyncDisposable
         await App.StopAsync();
         await App.DisposeAsync();
         await Origin.DisposeAsync();
+        OriginMeter.Dispose();
         foreach (var volunteer in Volunteers)
         {
             await volunteer.DisposeAsync();

@@ -28,7 +28,7 @@ public sealed class TrackerUnderUnitTest : IDisposable
         Peers = new InMemorySwarmPeerStore(Time);
         Holdings = new HoldingsRecorder(Swarms);
         Limiter = new AddressRateLimiter(Microsoft.Extensions.Options.Options.Create(Options));
-        Tracker = new SwarmTracker(Peers, Swarms, new Directory(), new Keys(), Holdings, new SyncRateEstimator(), monitor, Time, NullLogger<SwarmTracker>.Instance);
+        Tracker = new SwarmTracker(Peers, new Directory(), new Keys(), Holdings, new SyncRateEstimator(), monitor, Time, NullLogger<SwarmTracker>.Instance);
         ConnectionIds = new UdpConnectionIds(new byte[32], Time);
         Metrics = new TrackerMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), Peers);
         Udp = new UdpTrackerProtocol(Tracker, ConnectionIds, Limiter, Metrics, monitor);

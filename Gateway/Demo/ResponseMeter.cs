@@ -13,6 +13,7 @@ public sealed class ResponseMeter : IDisposable
     private const int Chunk = 16384;
     private readonly TokenBucketRateLimiter? _uplink;
     private long _bytes;
+    private long _requests;
 
     /// <param name="bytesPerSecond">The uplink's rate; 0 counts without limiting.</param>
     public ResponseMeter(long bytesPerSecond = 0)
@@ -35,12 +36,16 @@ public sealed class ResponseMeter : IDisposable
     /// <summary>Body bytes sent so far.</summary>
     public long BytesSent => Interlocked.Read(ref _bytes);
 
+    /// <summary>Requests answered so far (whatever their status): what a test of "no load on the origin" counts.</summary>
+    public long Requests => Interlocked.Read(ref _requests);
+
     /// <summary>Adds the meter in front of the app's other middleware.</summary>
     public void Attach(IApplicationBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.Use(async (context, next) =>
         {
+            Interlocked.Increment(ref _requests);
             var inner = context.Features.Get<IHttpResponseBodyFeature>()!;
             context.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(new MeteredStream(inner.Stream, this), inner));
             try
