@@ -61,6 +61,17 @@ public sealed class VolunteerState(VolunteerDirectory directory, HoldingsView sw
 
     public bool IsBenched(string volunteerId) => stalls.IsBenched(volunteerId);
 
+    /// <summary>Why <see cref="IsAvailable"/> says no, in a few words (for readiness and the status pages).</summary>
+    public string WhyUnavailable(string volunteerId, DestinationState? destination) =>
+        directory.Find(volunteerId) is not { } volunteer ? "not configured"
+        : !volunteer.Enabled ? "disabled"
+        : quarantine.Contains(volunteerId) ? "quarantined"
+        : stalls.IsBenched(volunteerId) ? "benched for stalling"
+        : destination is null ? "not in the volunteers cluster"
+        : destination.Health.Active == DestinationHealth.Unhealthy ? "active health probe failing"
+        : destination.Health.Passive == DestinationHealth.Unhealthy ? "failing requests (passive health)"
+        : "available";
+
     /// <summary>
     /// YARP's health for one destination: neither check says unhealthy. The same rule as the cluster's
     /// HealthyAndUnknown policy while both checks are on; a list of YARP's available destinations is healthy as it is.

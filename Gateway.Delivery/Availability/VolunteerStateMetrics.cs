@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Gateway.Core.Telemetry;
 using Gateway.Delivery.Load;
+using Gateway.Delivery.Volunteers;
 using Gateway.State.Views;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
@@ -18,16 +19,18 @@ public sealed class VolunteerStateMetrics
     private readonly IProxyStateLookup _proxyState;
     private readonly DispatchLedger _ledger;
     private readonly HoldingsView _view;
+    private readonly InventoryService _inventories;
     private readonly TimeProvider _time;
 
     public VolunteerStateMetrics(
-        IMeterFactory meters, VolunteerState volunteers, IProxyStateLookup proxyState, DispatchLedger ledger, HoldingsView view, TimeProvider time)
+        IMeterFactory meters, VolunteerState volunteers, IProxyStateLookup proxyState, DispatchLedger ledger, HoldingsView view, InventoryService inventories, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(meters);
         _volunteers = volunteers;
         _proxyState = proxyState;
         _ledger = ledger;
         _view = view;
+        _inventories = inventories;
         _time = time;
         var meter = meters.Create(GatewayTelemetry.MeterName);
         meter.CreateObservableGauge("gateway.volunteer.available", ObserveAvailable, unit: null, "1 when the volunteer can be chosen: enabled, not quarantined and not marked unhealthy by either health check");
@@ -37,6 +40,8 @@ public sealed class VolunteerStateMetrics
         meter.CreateObservableGauge("gateway.volunteer.load", ObserveLoad, "{transfer}", "Estimated load: the volunteer's fresh reported load plus what this gateway dispatched since");
         meter.CreateObservableGauge("gateway.volunteer.transfers", ObserveTransfers, "{transfer}", "Transfers this gateway is streaming from the volunteer now (proxy mode)");
         meter.CreateObservableGauge("gateway.volunteer.feedback.age", ObserveFeedbackAge, "s", "Time since the volunteer's last load report reached the store");
+        meter.CreateObservableGauge("gateway.volunteer.holdings", ObserveHoldings, "{file}", "Content ids the volunteer holds in this gateway's view (from its inventory or its announces)");
+        meter.CreateObservableGauge("gateway.volunteer.inventory.age", ObserveInventoryAge, "s", "Time since the volunteer's configured inventory was last read; no series without one");
     }
 
     private IEnumerable<Measurement<int>> ObserveAvailable()
@@ -91,6 +96,21 @@ public sealed class VolunteerStateMetrics
             if (_view.TryGetLoad(volunteer.Id, out var report))
             {
                 yield return new Measurement<double>(Math.Max(0, (now - report.ReportedAt).TotalSeconds), Volunteer(volunteer.Id));
+            }
+        }
+    }
+
+    private IEnumerable<Measurement<int>> ObserveHoldings() =>
+        _volunteers.Configured.Select(v => new Measurement<int>(_view.HoldingsOf(v.Id), Volunteer(v.Id)));
+
+    private IEnumerable<Measurement<double>> ObserveInventoryAge()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var volunteer in _volunteers.Configured)
+        {
+            if (_inventories.LastRead(volunteer.Id) is { } at)
+            {
+                yield return new Measurement<double>(Math.Max(0, (now - at).TotalSeconds), Volunteer(volunteer.Id));
             }
         }
     }

@@ -21,6 +21,11 @@ public sealed partial class InventoryService(
     TimeProvider time,
     ILogger<InventoryService> logger) : BackgroundService
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _lastRead = new(StringComparer.Ordinal);
+
+    /// <summary>When the volunteer's configured inventory was last read and written to the store; null when never (or it has none).</summary>
+    public DateTimeOffset? LastRead(string volunteerId) => _lastRead.TryGetValue(volunteerId, out var at) ? at : null;
+
     /// <summary>Reads every inventory once before the gateway serves, so the first request sees holders.</summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -46,6 +51,7 @@ public sealed partial class InventoryService(
                     ? current.ContentIds
                     : current.ResolveInventory(await reader.ReadLinesAsync(volunteer.Inventory, cancellationToken).ConfigureAwait(false));
                 await store.ReplaceHoldingsAsync(volunteer.Id, contents, cancellationToken).ConfigureAwait(false);
+                _lastRead[volunteer.Id] = time.GetUtcNow();
             }
             catch (Exception ex) when (ex is IOException or HttpRequestException or UnauthorizedAccessException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
@@ -59,6 +65,7 @@ public sealed partial class InventoryService(
     {
         var seenCatalog = catalog.Current;
         var seenResets = resets.Resets;
+        var seenVolunteers = volunteers.CurrentValue;
         var nextFull = time.GetUtcNow() + gateway.CurrentValue.InventoryRefresh;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -76,6 +83,13 @@ public sealed partial class InventoryService(
             {
                 seenResets = resets.Resets;
                 LogRewriting(logger);
+                nextFull = DateTimeOffset.MinValue;
+            }
+
+            // A volunteer added (or its inventory changed) by a configuration reload is read now, not at the next refresh.
+            if (!ReferenceEquals(seenVolunteers, volunteers.CurrentValue))
+            {
+                seenVolunteers = volunteers.CurrentValue;
                 nextFull = DateTimeOffset.MinValue;
             }
 

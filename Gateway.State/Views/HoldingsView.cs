@@ -22,6 +22,9 @@ public sealed class HoldingsView(TimeProvider time)
     /// <summary>Which memory of the store the last snapshot came from (null before the first, or for a store without generations).</summary>
     public StoreGeneration? Generation { get; private set; }
 
+    /// <summary>How many content ids the volunteer holds in this view (0 when none or unknown): kept as changes arrive, never counted on a read.</summary>
+    public int HoldingsOf(string volunteerId) => _state.Counts.TryGetValue(volunteerId, out var count) ? count : 0;
+
     /// <summary>How many volunteers the view knows (holders and load reporters).</summary>
     public int VolunteerCount => _state.Heard.Count;
 
@@ -106,6 +109,10 @@ public sealed class HoldingsView(TimeProvider time)
         {
             list.Sort(StringComparer.Ordinal);
             next.Holders[content] = [.. list];
+            foreach (var volunteer in list)
+            {
+                next.Counts[volunteer] = next.Counts.GetValueOrDefault(volunteer) + 1;
+            }
         }
 
         foreach (var (volunteer, report) in snapshot.Loads)
@@ -176,7 +183,7 @@ public sealed class HoldingsView(TimeProvider time)
 
                 foreach (var content in held.Added)
                 {
-                    state.Holders.AddOrUpdate(content, static (_, v) => [v], static (_, old, v) => old.Contains(v) ? old : [.. old, v], held.VolunteerId);
+                    AddHolder(state, content, held.VolunteerId);
                 }
 
                 foreach (var content in held.Removed)
@@ -228,6 +235,29 @@ public sealed class HoldingsView(TimeProvider time)
         {
             RemoveHolder(state, content, volunteerId);
         }
+
+        state.Counts.TryRemove(volunteerId, out _);
+    }
+
+    /// <summary>Adds the holder unless it is one already (a replayed change); counts it only when this call added it.</summary>
+    private static void AddHolder(State state, string content, string volunteerId)
+    {
+        while (true)
+        {
+            var added = state.Holders.TryGetValue(content, out var old)
+                ? !old.Contains(volunteerId) && state.Holders.TryUpdate(content, [.. old, volunteerId], old)
+                : state.Holders.TryAdd(content, [volunteerId]);
+            if (added)
+            {
+                state.Counts.AddOrUpdate(volunteerId, 1, static (_, n) => n + 1);
+                return;
+            }
+
+            if (old is not null && old.Contains(volunteerId))
+            {
+                return;
+            }
+        }
     }
 
     private static void RemoveHolder(State state, string content, string volunteerId)
@@ -240,6 +270,7 @@ public sealed class HoldingsView(TimeProvider time)
                 : state.Holders.TryUpdate(content, next, old);
             if (done)
             {
+                state.Counts.AddOrUpdate(volunteerId, 0, static (_, n) => Math.Max(0, n - 1));
                 return;
             }
         }
@@ -250,6 +281,9 @@ public sealed class HoldingsView(TimeProvider time)
         public ConcurrentDictionary<string, string[]> Holders { get; } = new(StringComparer.Ordinal);
 
         public ConcurrentDictionary<string, LoadReport> Loads { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>How many content ids each volunteer holds (kept with <see cref="Holders"/>, for metrics and readiness).</summary>
+        public ConcurrentDictionary<string, int> Counts { get; } = new(StringComparer.Ordinal);
 
         /// <summary>When the view last heard of each volunteer (a change, or a snapshot that had it).</summary>
         public ConcurrentDictionary<string, DateTimeOffset> Heard { get; } = new(StringComparer.Ordinal);

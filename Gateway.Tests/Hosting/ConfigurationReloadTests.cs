@@ -45,6 +45,25 @@ public sealed class ConfigurationReloadTests : IDisposable
         Assert.Equal(0, status.Refused);
     }
 
+    [Fact]
+    public async Task A_volunteer_given_an_inventory_by_an_edit_holds_it_at_once_not_at_the_next_refresh_and_the_metrics_say_so()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_file)!);
+        await File.WriteAllTextAsync(_file, """{ "Volunteers": [ { "Weight": 1 } ] }""");
+        await using var s = await DownloadScenario.StartAsync(
+            builder => builder.Configuration.AddJsonFile(_file, optional: false, reloadOnChange: true),
+            "--Gateway:Mode=Redirect", "--Gateway:InventoryRefresh=00:10:00");
+        var view = s.Gateway.App.Services.GetRequiredService<Gateway.State.Views.HoldingsView>();
+        Assert.Equal(0, view.HoldingsOf("v1"));
+
+        await File.WriteAllTextAsync(_file, """{ "Volunteers": [ { "Weight": 1, "Inventory": "all" } ] }""");
+        await Eventually.HoldsAsync(() => view.HoldingsOf("v1") == 5, TimeSpan.FromSeconds(10), () => $"v1 holds {view.HoldingsOf("v1")}");
+        var exposition = await s.Gateway.Client.GetStringAsync("/metrics");
+        Assert.Matches("""(?m)^gateway_volunteer_holdings(_files)?\{[^}]*volunteer="v1"[^}]*\} 5( |$)""", exposition);
+        Assert.Matches("""(?m)^gateway_volunteer_inventory_age_seconds\{[^}]*volunteer="v1"[^}]*\} """, exposition);
+        Assert.DoesNotMatch("(?m)^gateway_volunteer_inventory_age_seconds\\{[^}]*volunteer=\"v2\"", exposition);
+    }
+
     public void Dispose() => File.Delete(_file);
 
     private static string Weight(int weight) => $$"""{ "Volunteers": [ { "Weight": {{weight}} } ] }""";

@@ -15,16 +15,56 @@ public sealed class ReadinessTests
     public async Task Readyz_answers_ready_with_the_catalog_and_the_store_as_json()
     {
         await using var s = await StartAsync("--Gateway:Mode=Redirect");
+        await s.Gateway.HoldAsync("v1", Big);
         using var response = await s.Gateway.Client.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("ready", body.RootElement.GetProperty("status").GetString());
+        var volunteers = body.RootElement.GetProperty("volunteers");
+        Assert.Equal(3, volunteers.GetProperty("configured").GetInt32());
+        Assert.Equal(3, volunteers.GetProperty("usable").GetInt32());
+        Assert.Equal(1, volunteers.GetProperty("holding").GetInt32());
         Assert.True(body.RootElement.GetProperty("catalog").GetProperty("loaded").GetBoolean());
         Assert.Equal(5, body.RootElement.GetProperty("catalog").GetProperty("files").GetInt32());
         Assert.Equal("healthy", body.RootElement.GetProperty("store").GetProperty("state").GetString());
         using var alive = await s.Gateway.Client.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+    }
+
+    [Fact]
+    public async Task Readyz_is_degraded_with_the_reason_while_no_volunteer_holds_anything_or_none_can_be_chosen_and_still_serves_from_the_origin()
+    {
+        await using var s = await StartAsync("--Gateway:Mode=Redirect");
+        var (status, reason) = await ReadyAsync(s);
+        Assert.Equal("degraded", status);
+        Assert.Contains("none of the 3 usable volunteers holds a published file", reason, StringComparison.Ordinal);
+        using (var served = await s.Gateway.Client.GetAsync(Big))
+        {
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        }
+
+        await s.Gateway.HoldAsync("v2", Big);
+        Assert.Equal("ready", (await ReadyAsync(s)).Status);
+
+        var quarantine = s.Gateway.App.Services.GetRequiredService<Gateway.Delivery.Quarantine.QuarantineList>();
+        foreach (var id in new[] { "v1", "v2", "v3" })
+        {
+            quarantine.Add(id, "test", "gateway");
+        }
+
+        (status, reason) = await ReadyAsync(s);
+        Assert.Equal("degraded", status);
+        Assert.Contains("no volunteer can be chosen (v1: quarantined; v2: quarantined; v3: quarantined)", reason, StringComparison.Ordinal);
+    }
+
+    private static async Task<(string Status, string Reason)> ReadyAsync(Gateway.Tests.EndToEnd.DownloadScenario s)
+    {
+        using var response = await s.Gateway.Client.GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var volunteers = body.RootElement.GetProperty("volunteers");
+        return (body.RootElement.GetProperty("status").GetString()!, volunteers.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString()! : "");
     }
 
     [Fact]
