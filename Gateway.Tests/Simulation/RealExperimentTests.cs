@@ -22,7 +22,7 @@ public sealed class RealExperimentTests : IDisposable
         Loads = [0.3],
         WindowSeconds = 2,
         AnnounceSeconds = 1,
-        Policies = [PolicyKind.Feedback, PolicyKind.ByRequests, PolicyKind.Oracle],
+        Policies = [PolicyKind.Feedback, PolicyKind.ByRequests, PolicyKind.ByteCounter],
         EqualSizeBytes = 64 * 1024,
         LargestBytes = 256 * 1024,
         Extras = false,
@@ -46,7 +46,7 @@ public sealed class RealExperimentTests : IDisposable
             Assert.All(run.Result.ServedBy, v => Assert.InRange(v, 0, 2));
         });
 
-        // The oracle's view: every body byte the customers received was counted at the agent the gateway chose for it
+        // The byte-counter policy's view: every body byte the customers received was counted at the agent the gateway chose for it
         // (the runs attribute it by the gateway's choice, the meter by the address that sent it), none left in flight.
         var meter = experiment.Meter!;
         Assert.All(meter.Ids.Select((id, v) => (id, v)), p =>
