@@ -49,12 +49,16 @@ internal static class SeedPlots
     }
 
     /// <summary>Fig. 17: share of requests slower than t, log–log, all seeds' requests pooled per policy.</summary>
-    public static void ResponseTimeCcdf(IReadOnlyList<RunResult> runs, string title, string path)
+    public static void ResponseTimeCcdf(IReadOnlyList<RunResult> runs, string title, string path) =>
+        ResponseTimeCcdf([.. runs.GroupBy(r => r.Policy).Select(g => (g.Key.Label(), g.SelectMany(r => r.ResponseSeconds).ToArray()))], title, path);
+
+    /// <summary>Fig. 17 for any labelled sets of response times (a real run's records too).</summary>
+    public static void ResponseTimeCcdf(IReadOnlyList<(string Label, double[] Seconds)> series, string title, string path)
     {
         var plot = new Plot();
-        foreach (var group in runs.GroupBy(r => r.Policy))
+        foreach (var (label, seconds) in series)
         {
-            var sorted = group.SelectMany(r => r.ResponseSeconds).Order().ToArray();
+            var sorted = seconds.Order().ToArray();
             var xs = new List<double>();
             var ys = new List<double>();
             var step = Math.Max(1, sorted.Length / 2000);
@@ -69,11 +73,10 @@ internal static class SeedPlots
             }
 
             var line = plot.Add.ScatterLine(xs.ToArray(), ys.ToArray());
-            line.LegendText = group.Key.Label();
+            line.LegendText = label;
             line.LineWidth = 2;
         }
 
-        // Response times often span less than two decades: label between powers of ten there too.
         plot.Axes.Bottom.TickGenerator = LogTicks(integerOnly: false);
         plot.Axes.Left.TickGenerator = LogTicks(integerOnly: true);
         Plots.Save(plot, title, "response time t (s, log)", "share of requests taking ≥ t (log)", Alignment.LowerLeft, path);

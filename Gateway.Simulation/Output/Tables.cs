@@ -124,10 +124,16 @@ internal static class Tables
             Ratio("feedback p99 ÷ byrequests p99 ≤ 0.5", PolicyKind.ByRequests, r => r.Percentile(99), 0.5);
             Ratio("feedback p99 ÷ oracle p99 ≤ 1.2", PolicyKind.Oracle, r => r.Percentile(99), 1.2);
             var feedback = atLoad.Where(r => r.Policy == PolicyKind.Feedback).ToList();
-            if (feedback.Count > 0)
+            // Network use is the 8-volunteer goal (with churn a volunteer online for a minute sets the spread); offload
+            // is a goal only where some requests can reach the origin (flash crowd, partial mirrors).
+            if (feedback.Count > 0 && !feedback[0].Scenario.Volatile)
             {
                 var spread = Of(feedback, r => r.NetworkUseSpread);
                 text.AppendLine(CultureInfo.InvariantCulture, $"| {load} | feedback network use within ±15 % of the mean | ±{(spread with { Median = spread.Median * 100, Low = spread.Low * 100, High = spread.High * 100 }).Format("F0")} % | {spread.Verdict(0.15, atMost: true)} |");
+            }
+
+            if (feedback.Count > 0 && (feedback[0].Scenario.FlashCrowd || feedback[0].Scenario.Holdings == HoldingModel.Partial))
+            {
                 var offload = Of(feedback, r => r.Offload);
                 text.AppendLine(CultureInfo.InvariantCulture, $"| {load} | feedback offload ≥ 95 % | {(offload with { Median = offload.Median * 100, Low = offload.Low * 100, High = offload.High * 100 }).Format("F2")} % | {offload.Verdict(0.95, atMost: false)} |");
             }

@@ -34,3 +34,7 @@ start=$SECONDS
   echo "figures.sh: $((SECONDS - start)) s wall clock"
 } 2>&1 | tee "$out/results.md"
 mv "$out"/*-requests-*.csv.gz "$raw"/
+# Fig. 17 of the real run as it is: run W (one run, 300 s of arrivals, trace sizes, 100 % load), from its committed
+# records, on the same log-log axes.
+nice -n 10 dotnet "$dll" ccdf --records docs/evaluation/real-window300-w-requests-trace-redirect-100.csv.gz \
+    --out "$out/real-w-ccdf-100.png" --title "real run W (one run): response times at 100 % load, trace sizes, 300 s"
