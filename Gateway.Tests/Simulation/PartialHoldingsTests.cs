@@ -58,8 +58,8 @@ public sealed class PartialHoldingsTests
                 $"request {i} for file {workload.Requests[i].File} ({holders.Length} holders) served by {result.ServedBy[i]}");
         }
 
-        // Some tail files have no holder, so the model's offload can miss a goal: here it is below 100 %.
-        Assert.InRange(result.Offload, 0.01, 0.9999);
+        // 50 small caches leave tail files without a holder: the model's offload can miss the 95 % goal, and here does.
+        Assert.InRange(result.Offload, 0.01, 0.95);
     }
 
     [Fact]

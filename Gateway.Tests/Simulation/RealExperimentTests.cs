@@ -59,7 +59,7 @@ public sealed class RealExperimentTests : IDisposable
 
         // One record per request of every policy's run, with the chosen agent and the estimate of each agent at the pick.
         var records = File.ReadAllLines(Path.Combine(_out, "real-requests-trace-redirect-30.csv"));
-        Assert.StartsWith("policy,request,at_s,path,bytes,chosen,seconds,status,rep_v0,loc_v0,kern_v0,orc_v0,", records[0], StringComparison.Ordinal);
+        Assert.StartsWith("policy,request,at_s,path,bytes,chosen,seconds,status,rep_v0,loc_v0,kern_v0,bc_v0,", records[0], StringComparison.Ordinal);
         Assert.Equal(runs.Sum(r => r.Result.ResponseSeconds.Length), records.Length - 1);
         Assert.All(records.Skip(1), line =>
         {
