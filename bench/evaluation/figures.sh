@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every simulated figure, table and verdict of docs/evaluation.md, from 5 seeds each (about 9 minutes on the shared
+# Every simulated figure, table and verdict of docs/evaluation.md, from 5 seeds each (312 s on the shared
 # 2-core machine, nice'd; most of it the 10,000-volunteer runs). Writes:
 #   docs/evaluation/figures/results.md        the tables: median [range] over seeds, goals with verdicts
 #   docs/evaluation/figures/*.png             Figs. 16-18 (mean vs load, log-log CCDF, network use per volunteer)
