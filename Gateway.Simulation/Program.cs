@@ -1,10 +1,15 @@
 using Gateway.Simulation.Output;
 using Gateway.Simulation.Real;
 
-// Subcommands: simulate (the discrete-event experiment), real (the same comparison with real processes in network namespaces).
+// Subcommands: simulate (the discrete-event experiment), ccdf (a real run's records as Fig. 17), real (the same comparison with real processes in network namespaces).
 if (args.Length > 0 && args[0] == "simulate")
 {
     return SimulateCommand.Run(args[1..], Console.Out);
+}
+
+if (args.Length > 0 && args[0] == "ccdf")
+{
+    return CcdfCommand.Run(args[1..], Console.Out);
 }
 
 if (args.Length > 0 && args[0] == "real")
@@ -21,4 +26,5 @@ if (args.Length > 0 && args[0] == "real")
 
 Console.Error.WriteLine(SimulateCommand.Usage);
 Console.Error.WriteLine(RealOptions.Usage);
+Console.Error.WriteLine(CcdfCommand.Usage);
 return 2;

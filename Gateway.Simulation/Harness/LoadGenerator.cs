@@ -29,7 +29,7 @@ internal sealed class LoadGenerator(Uri gateway, double requestsPerSecond, int s
     /// <summary>A request not done by then is recorded as failed (bounded runs).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Where each body's bytes are counted per volunteer as they are read (the experiment's oracle reads it), if anywhere.</summary>
+    /// <summary>Where each body's bytes are counted per volunteer as they are read (the experiment's byte-counter policy reads it), if anywhere.</summary>
     public CustomerMeter? Meter { get; init; }
 
     /// <summary>The Poisson schedule of <paramref name="count"/> requests for paths drawn uniformly from <paramref name="paths"/>: a pure function of the seed.</summary>

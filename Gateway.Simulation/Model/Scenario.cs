@@ -17,6 +17,16 @@ internal enum SizeModel
     Equal,
 }
 
+/// <summary>What each volunteer holds.</summary>
+internal enum HoldingModel
+{
+    /// <summary>Every online volunteer holds every file (the paper's setting; the released package after its replication).</summary>
+    Full,
+
+    /// <summary>Partial mirrors of a catalog with skewed popularity (<see cref="PartialMirrors"/>): what no online volunteer holds goes to the origin.</summary>
+    Partial,
+}
+
 /// <summary>One simulated run's parameters. Everything random derives from <see cref="Seed"/>.</summary>
 internal sealed record Scenario
 {
@@ -70,9 +80,28 @@ internal sealed record Scenario
 
     public int Seed { get; init; } = 1;
 
+    public HoldingModel Holdings { get; init; } = HoldingModel.Full;
+
+    /// <summary>Files in the repository (partial holdings), ranked by popularity: about Debian main's binary packages for one architecture.</summary>
+    public int CatalogFiles { get; init; } = 60_000;
+
+    /// <summary>Zipf exponent of file popularity by rank (partial holdings).</summary>
+    public double PopularityExponent { get; init; } = 1.0;
+
+    /// <summary>Share of volunteers that are full mirrors (partial holdings); the rest hold part of the repository.</summary>
+    public double FullMirrorShare { get; init; }
+
+    /// <summary>
+    /// A partial mirror holds a log-uniform share of the files between this and <see cref="PartialShareHigh"/>: 600 to
+    /// 3,000 of 60,000, about what one installed system or a small office's cache holds.
+    /// </summary>
+    public double PartialShareLow { get; init; } = 0.01;
+
+    public double PartialShareHigh { get; init; } = 0.05;
+
     /// <summary>Mean request size of the size model (bytes), for the arrival rate.</summary>
     public double MeanRequestBytes => Sizes == SizeModel.Equal ? EqualSizeBytes : FileSizes.TraceMeanBytes;
 
-    /// <summary>Aggregate customer arrival rate (requests per second).</summary>
-    public double ArrivalRate => Load * Volunteers * CapacityBytesPerSecond / MeanRequestBytes;
+    /// <summary>Aggregate customer arrival rate (requests per second) for requests of <paramref name="meanBytes"/> on average.</summary>
+    public double ArrivalRate(double meanBytes) => Load * Volunteers * CapacityBytesPerSecond / meanBytes;
 }

@@ -32,6 +32,7 @@ internal sealed class Simulator
     private readonly DefaultHttpContext _context = new();
     private readonly List<DestinationState> _all = [];
     private readonly List<DestinationState> _hot = [];
+    private readonly List<DestinationState> _fileHolders = [];
     private bool _candidatesStale = true;
     private double _picking;
     private long _sequence;
@@ -143,7 +144,7 @@ internal sealed class Simulator
     private void Dispatch(GatewayPolicies gateway, int request)
     {
         var now = _clock.Seconds;
-        var candidates = Candidates(_workload.Requests[request].Hot);
+        var candidates = Candidates(_workload.Requests[request]);
         _picking = _workload.Requests[request].Bytes;
         var chosen = candidates.Count == 0 ? null : gateway.Policy.PickDestination(_context, null!, candidates);
         var target = chosen is null ? Origin : _indexOf[chosen.DestinationId];
@@ -238,8 +239,25 @@ internal sealed class Simulator
         }
     }
 
-    private List<DestinationState> Candidates(bool hot)
+    private List<DestinationState> Candidates(Request request)
     {
+        if (request.File >= 0 && _workload.Mirrors is { } catalog)
+        {
+            // Partial holdings: the online holders of this file (a fresh filter per request; holders lists are short
+            // for all but the most popular files).
+            _fileHolders.Clear();
+            foreach (var v in catalog.Holders[request.File])
+            {
+                if (_online[v])
+                {
+                    _fileHolders.Add(_destinations[v]);
+                }
+            }
+
+            return _fileHolders;
+        }
+
+        var hot = request.Hot;
         if (_candidatesStale)
         {
             _all.Clear();

@@ -1,7 +1,10 @@
 namespace Gateway.Simulation.Model;
 
-/// <summary>One customer request: when it is submitted, how big it is, and whether it is for the released package.</summary>
-internal readonly record struct Request(double Time, double Bytes, bool Hot);
+/// <summary>
+/// One customer request: when it is submitted, how big it is, whether it is for the released package, and which
+/// catalog file it asks for (partial holdings; −1 when every volunteer holds everything).
+/// </summary>
+internal readonly record struct Request(double Time, double Bytes, bool Hot, int File = -1);
 
 /// <summary>A volunteer's presence: it is online from each Join to the following Leave.</summary>
 internal readonly record struct Presence(double Time, bool Join);
@@ -14,7 +17,8 @@ internal sealed class Workload
 {
     private Workload(Scenario scenario, Request[]? given)
     {
-        var requests = given ?? Arrivals(scenario);
+        Mirrors = scenario.Holdings == HoldingModel.Partial ? PartialMirrors.For(scenario) : null;
+        var requests = given ?? Arrivals(scenario, Mirrors);
         var time = requests.Length == 0 ? 0 : requests[^1].Time;
         Requests = requests;
         ArrivalWindow = time;
@@ -29,6 +33,9 @@ internal sealed class Workload
     }
 
     public IReadOnlyList<Request> Requests { get; }
+
+    /// <summary>The partial mirrors' catalog and holders; null when every volunteer holds everything.</summary>
+    public PartialMirrors? Mirrors { get; }
 
     /// <summary>From the start to the last arrival: the window in which network use is measured.</summary>
     public double ArrivalWindow { get; }
@@ -58,10 +65,10 @@ internal sealed class Workload
     // Churn continues while the last transfers drain, not just during arrivals.
     private const double ChurnSpanSeconds = 3_600;
 
-    private static Request[] Arrivals(Scenario scenario)
+    private static Request[] Arrivals(Scenario scenario, PartialMirrors? catalog)
     {
         var random = new Random(scenario.Seed);
-        var rate = scenario.ArrivalRate;
+        var rate = scenario.ArrivalRate(catalog?.MeanRequestBytes ?? scenario.MeanRequestBytes);
         var requests = new Request[scenario.Requests];
         var window = scenario.Requests / rate;
         var time = 0.0;
@@ -69,6 +76,13 @@ internal sealed class Workload
         {
             time += -Math.Log(1 - random.NextDouble()) / rate;
             var hot = scenario.FlashCrowd && random.NextDouble() < HotShare(time / window);
+            if (catalog is not null && !hot)
+            {
+                var file = catalog.Draw(random);
+                requests[i] = new Request(time, catalog.Sizes[file], false, file);
+                continue;
+            }
+
             var bytes = hot ? scenario.HotPackageBytes
                 : scenario.Sizes == SizeModel.Equal ? scenario.EqualSizeBytes : FileSizes.DrawTrace(random);
             requests[i] = new Request(time, bytes, hot);

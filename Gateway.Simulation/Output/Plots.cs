@@ -69,7 +69,8 @@ internal static class Plots
         Save(plot, title, x, "network use / mean", Alignment.UpperRight, path);
     }
 
-    private static void Save(Plot plot, string title, string x, string y, Alignment legend, string path)
+    /// <summary>Titles, labels, legend and the PNG at the size every figure of the page shares.</summary>
+    public static void Save(Plot plot, string title, string x, string y, Alignment legend, string path)
     {
         plot.Title(title);
         plot.XLabel(x);

@@ -62,7 +62,7 @@ internal sealed class GatewayPolicies : IDisposable
             PolicyKind.YarpPowerOfTwo => new PowerOfTwoChoicesPolicy(random),
             PolicyKind.Feedback or PolicyKind.FeedbackBestOfTwo or PolicyKind.FeedbackBestOfFour or PolicyKind.FeedbackBestOfEight or PolicyKind.FeedbackCounted or PolicyKind.FeedbackUntied =>
                 new FeedbackPowerOfTwoPolicy(new VolunteerState(_directory, _view, Quarantine(time), Stalls(time), _estimator), new SeededRandomSource(random), selection),
-            PolicyKind.Oracle or PolicyKind.SizeOracle => new OraclePolicy(trueLoad),
+            PolicyKind.Oracle or PolicyKind.SizeOracle or PolicyKind.ByteCounter => new OraclePolicy(trueLoad),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
     }

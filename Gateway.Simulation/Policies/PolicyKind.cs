@@ -1,6 +1,6 @@
 namespace Gateway.Simulation.Policies;
 
-/// <summary>The policies compared; each but the oracle is the gateway's own class.</summary>
+/// <summary>The policies compared; each but the oracle, the size oracle and the byte-counter policy is the gateway's own class.</summary>
 internal enum PolicyKind
 {
     /// <summary>Apache <c>byrequests</c> (<see cref="Gateway.Delivery.Selection.Apache.ByRequestsPolicy"/>).</summary>
@@ -15,7 +15,11 @@ internal enum PolicyKind
     /// <summary><see cref="Gateway.Delivery.Selection.FeedbackPowerOfTwoPolicy"/> fed by announces, default <see cref="Gateway.Delivery.SelectionOptions"/>.</summary>
     Feedback,
 
-    /// <summary>Sees every volunteer's true flow count at the moment of the pick: the limit.</summary>
+    /// <summary>
+    /// Join-the-shortest-queue on perfect instantaneous information: sees every volunteer's true flow count (customer
+    /// and sync) at the moment of the pick, simulation only. A greedy bound on what load information can buy, not an
+    /// optimum (it ignores sizes and future arrivals; <see cref="SizeOracle"/> uses sizes).
+    /// </summary>
     Oracle,
 
     /// <summary>The gateway's feedback policy with <c>Selection:Candidates = 2</c> (the power of two choices).</summary>
@@ -44,6 +48,13 @@ internal enum PolicyKind
     /// the first drawn (the default before the bytes left broke ties).
     /// </summary>
     FeedbackUntied,
+
+    /// <summary>
+    /// The real experiment's comparison (<see cref="Gateway.Simulation.Real.ByteCounterPolicy"/>): the holder with the
+    /// least load read from byte counters. The feedback policy beat it in several runs, so it is no bound; the simulator
+    /// stands it in with <see cref="Oracle"/> when it replays a real run.
+    /// </summary>
+    ByteCounter,
 }
 
 internal static class PolicyKinds
@@ -52,6 +63,9 @@ internal static class PolicyKinds
 
     /// <summary>The comparison: the gateway's policies (feedback with its default candidates) and the oracle.</summary>
     public static IReadOnlyList<PolicyKind> Standard { get; } = [PolicyKind.ByRequests, PolicyKind.ByBusyness, PolicyKind.YarpPowerOfTwo, PolicyKind.Feedback, PolicyKind.Oracle];
+
+    /// <summary>The real experiment's comparison: the gateway's policies and the byte-counter policy.</summary>
+    public static IReadOnlyList<PolicyKind> Real { get; } = [PolicyKind.ByRequests, PolicyKind.ByBusyness, PolicyKind.YarpPowerOfTwo, PolicyKind.Feedback, PolicyKind.ByteCounter];
 
     public static string Label(this PolicyKind kind) => kind switch
     {
@@ -66,6 +80,7 @@ internal static class PolicyKinds
         PolicyKind.FeedbackBestOfEight => "feedback-d8",
         PolicyKind.FeedbackCounted => "feedback-counts",
         PolicyKind.FeedbackUntied => "feedback-no-tiebreak",
+        PolicyKind.ByteCounter => "byte-counter",
         _ => kind.ToString(),
     };
 

@@ -5,11 +5,11 @@ using Gateway.Simulation.Harness;
 namespace Gateway.Simulation.Real;
 
 /// <summary>
-/// Reads every volunteer's true load, fast (every <see cref="Period"/>), for the oracle: bytes its link sent (the
+/// Reads every volunteer's true load, fast (every <see cref="Period"/>), for the byte-counter policy: bytes its link sent (the
 /// host end's rx counter) against the bytes the customers received from it (<see cref="CustomerMeter"/>), whose
 /// difference is its BitTorrent traffic, counted as customer flows by <see cref="LinkShareEstimator"/>. It also keeps,
 /// for the per-request records, the kernel's count of TCP connections with unsent data in the volunteer's namespace
-/// (<c>/proc/PID/net/tcp</c>; customers on the HTTP port, BitTorrent on the others): the oracle's input before, which
+/// (<c>/proc/PID/net/tcp</c>; customers on the HTTP port, BitTorrent on the others): the byte-counter policy's input before, which
 /// counted every BitTorrent connection with a few unsent bytes as a whole flow. It is also the run's record of link use.
 /// </summary>
 internal sealed class LinkSampler : IAsyncDisposable

@@ -6,7 +6,7 @@ namespace Gateway.Simulation.Real;
 /// synchronization traffic. Both rates are smoothed (EWMA, <see cref="TimeConstant"/>) before they are subtracted:
 /// the customers read their bytes a queue later than the link sent them (tc's bucket and the sockets' buffers), so
 /// over one 100 ms sample the difference swings both ways even on a link that carries no BitTorrent at all.
-/// Pure arithmetic; the oracle's sampler feeds it.
+/// Pure arithmetic; the byte-counter policy's sampler feeds it.
 /// </summary>
 internal sealed class LinkShareEstimator(double capacityBytesPerSecond)
 {

@@ -38,7 +38,7 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
     /// <summary>The lab of the last run (for checks that it was removed).</summary>
     public NetworkLab? Lab { get; private set; }
 
-    /// <summary>The customers' per-volunteer counts of the last run (what the oracle read).</summary>
+    /// <summary>The customers' per-volunteer counts of the last run (what the byte-counter policy read).</summary>
     public CustomerMeter? Meter { get; private set; }
 
     /// <summary>Where the agents' executable is (the Gateway assembly next to this one).</summary>
@@ -88,7 +88,7 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
                         var app = GatewayHost.Build([.. GatewayArguments(lab, ids, files, origin.BaseUrl, trackerPort)], builder =>
                         {
                             ((Microsoft.Extensions.Configuration.IConfigurationBuilder)builder.Configuration).Add(change);
-                            builder.Services.AddSingleton<ILoadBalancingPolicy>(new NamespaceOraclePolicy(sampler, customers));
+                            builder.Services.AddSingleton<ILoadBalancingPolicy>(new ByteCounterPolicy(sampler, customers));
                             builder.Services.AddSingleton<IStartupFilter>(recorder);
                         });
                         await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -197,8 +197,8 @@ internal sealed class RealExperiment(RealOptions options, TextWriter log)
         PolicyKind.ByBusyness => ByBusynessPolicy.PolicyName,
         PolicyKind.YarpPowerOfTwo => LoadBalancingPolicies.PowerOfTwoChoices,
         PolicyKind.Feedback or PolicyKind.FeedbackCounted or PolicyKind.FeedbackUntied => FeedbackPowerOfTwoPolicy.PolicyName,
-        PolicyKind.Oracle => NamespaceOraclePolicy.PolicyName,
-        _ => throw new ArgumentException($"{policy.Label()} is a simulator-only variant; the real run compares byrequests, bybusyness, yarp-p2c, feedback, feedback-counts, feedback-no-tiebreak, oracle"),
+        PolicyKind.ByteCounter => ByteCounterPolicy.PolicyName,
+        _ => throw new ArgumentException($"{policy.Label()} is a simulator-only variant; the real run compares byrequests, bybusyness, yarp-p2c, feedback, feedback-counts, feedback-no-tiebreak, byte-counter"),
     };
 
     private IEnumerable<string> AgentArguments(NetworkLab lab, int index, string id, string storage, Uri origin, int trackerPort, bool syncing)

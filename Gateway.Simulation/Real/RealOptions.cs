@@ -16,13 +16,13 @@ internal sealed record RealOptions
 {
     public const string Usage = """
         usage: real [--quick] [--volunteers 8] [--capacity-mbit 10] [--loads 0.2,0.5,1] [--window 12] [--announce 2]
-                    [--policies byrequests,bybusyness,yarp-p2c,feedback,oracle] [--equal-mib 2] [--sync-share 1]
+                    [--policies byrequests,bybusyness,yarp-p2c,feedback,byte-counter] [--equal-mib 2] [--sync-share 1]
                     [--sync-upload-share 0] [--origin-share 1] [--no-extras] [--cells trace-redirect,trace-proxy,equal-redirect]
                     [--simulate-only] [--seed 1] [--out DIR] [--name real]
           cells: trace sizes in redirect mode at every load, plus (unless --no-extras) trace sizes in proxy mode
                  and equal sizes in redirect mode at the highest load. --quick: 100% load, 6 s windows, redirect+proxy.
                  --cells: exactly these size-mode cells, each at every load (e.g. a long run of only the goal cells:
-                 --loads 1 --window 60 --cells trace-redirect,equal-redirect --policies byrequests,feedback,oracle).
+                 --loads 1 --window 60 --cells trace-redirect,equal-redirect --policies byrequests,feedback,byte-counter).
           every run's requests (time, file, size, chosen volunteer, response time, the gateway's estimate and the
           kernel's flow count per volunteer at the pick) go to OUT/NAME-requests-CELL.csv.
         """;
@@ -38,7 +38,7 @@ internal sealed record RealOptions
 
     public int AnnounceSeconds { get; init; } = 2;
 
-    public IReadOnlyList<PolicyKind> Policies { get; init; } = PolicyKinds.Standard;
+    public IReadOnlyList<PolicyKind> Policies { get; init; } = PolicyKinds.Real;
 
     public long EqualSizeBytes { get; init; } = 2 * 1024 * 1024;
 

@@ -8,8 +8,8 @@ namespace Gateway.Simulation.Real;
 /// <summary>
 /// One CSV per cell with a row per request of every policy's run: when it was submitted, what it asked for, who the
 /// gateway chose, how long it took, and per volunteer what the gateway's estimator believed at the pick (reported
-/// load, blank when unknown; its own dispatches), the kernel's count of connections with unsent data, and the oracle's
-/// load in customer flows. The evidence for why a slow request was slow.
+/// load, blank when unknown; its own dispatches), the kernel's count of connections with unsent data, and the byte-counter
+/// policy's load in customer flows (bc_). The evidence for why a slow request was slow.
 /// </summary>
 internal sealed class RequestRecords(string path, IReadOnlyList<string> ids)
 {
@@ -29,7 +29,7 @@ internal sealed class RequestRecords(string path, IReadOnlyList<string> ids)
             text.Append("policy,request,at_s,path,bytes,chosen,seconds,status");
             foreach (var id in ids)
             {
-                text.Append(CultureInfo.InvariantCulture, $",rep_{id},loc_{id},kern_{id},orc_{id}");
+                text.Append(CultureInfo.InvariantCulture, $",rep_{id},loc_{id},kern_{id},bc_{id}");
             }
 
             text.AppendLine();
@@ -51,7 +51,7 @@ internal sealed class RequestRecords(string path, IReadOnlyList<string> ids)
                 }
 
                 var b = beliefs[v];
-                text.Append(CultureInfo.InvariantCulture, $",{(b.Reported is { } rep ? rep.ToString("F2", CultureInfo.InvariantCulture) : "")},{b.Local:F0},{b.Kernel:F0},{b.Oracle:F1}");
+                text.Append(CultureInfo.InvariantCulture, $",{(b.Reported is { } rep ? rep.ToString("F2", CultureInfo.InvariantCulture) : "")},{b.Local:F0},{b.Kernel:F0},{b.ByteCounter:F1}");
             }
 
             text.AppendLine();

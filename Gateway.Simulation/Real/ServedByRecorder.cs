@@ -10,14 +10,14 @@ namespace Gateway.Simulation.Real;
 /// <param name="Reported">The fresh report's load (transfers + sync), null when there was none (unknown).</param>
 /// <param name="Local">This gateway's own redirects still expected to run and transfers in flight.</param>
 /// <param name="Kernel">The kernel's connections with unsent data on its link at the last 100 ms sample (customers + BitTorrent).</param>
-/// <param name="Oracle">Its true load in customer flows (<see cref="LinkSampler.Load"/>, the oracle's view).</param>
-internal readonly record struct Belief(double? Reported, double Local, double Kernel, double Oracle);
+/// <param name="ByteCounter">Its load in customer flows from byte counters (<see cref="LinkSampler.Load"/>, what the byte-counter policy reads).</param>
+internal readonly record struct Belief(double? Reported, double Local, double Kernel, double ByteCounter);
 
 /// <summary>
 /// Records which volunteer the gateway chose for each numbered experiment request (redirected or proxied),
 /// as the first middleware of the experiment's gateway: in proxy mode the customer cannot see it. It also
 /// records, just before the pick, the feedback policy's estimate of every volunteer and the kernel's flow
-/// counts and the oracle's load, so a slow request can be traced to what the gateway believed (stale report, herding,
+/// counts and the byte-counter policy's load, so a slow request can be traced to what the gateway believed (stale report, herding,
 /// sync weight). The choice is known as soon as the answer starts (so the customers can attribute a proxied body while it
 /// flows), and again when it is done (a retry may have moved it).
 /// </summary>

@@ -2,7 +2,7 @@ using Gateway.Simulation.Harness;
 
 namespace Gateway.Tests.Simulation;
 
-/// <summary>The customers' per-volunteer counts the real oracle reads: picks not yet begun, transfers in flight, bytes.</summary>
+/// <summary>The customers' per-volunteer counts the real byte-counter policy reads: picks not yet begun, transfers in flight, bytes.</summary>
 public sealed class CustomerMeterTests
 {
     // v0 and v1 by address; the gateway's own address (proxy mode) by what it chose for the request: v1.

@@ -2,7 +2,7 @@ using Gateway.Simulation.Real;
 
 namespace Gateway.Tests.Simulation;
 
-/// <summary>The real oracle's BitTorrent share in customer flows, from byte rates alone (capacity 1.25 MB/s = 10 Mbit/s).</summary>
+/// <summary>The real byte-counter policy's BitTorrent share in customer flows, from byte rates alone (capacity 1.25 MB/s = 10 Mbit/s).</summary>
 public sealed class LinkShareEstimatorTests
 {
     private const double Capacity = 1_250_000;

@@ -53,7 +53,7 @@ public sealed class NetworkLabTests
             results = await new LoadGenerator(new Uri(gateway.Url + "/"), requestsPerSecond: 20, seed: 1) { Meter = meter }.RunAsync(paths, 40, CancellationToken.None);
             var authorities = lab.Volunteers.Select(v => v.BaseUrl.Authority).ToHashSet();
 
-            // What the oracle reads: every body byte counted at the volunteer that sent it, and nothing left in flight.
+            // What the byte-counter policy reads: every body byte counted at the volunteer that sent it, and nothing left in flight.
             Assert.All(lab.Volunteers, v =>
             {
                 Assert.Equal(results.Where(r => r.ServedBy == v.BaseUrl.Authority).Sum(r => r.Bytes), meter.Bytes(v.Id));

@@ -22,7 +22,7 @@ public sealed class RealExperimentTests : IDisposable
         Loads = [0.3],
         WindowSeconds = 2,
         AnnounceSeconds = 1,
-        Policies = [PolicyKind.Feedback, PolicyKind.ByRequests, PolicyKind.Oracle],
+        Policies = [PolicyKind.Feedback, PolicyKind.ByRequests, PolicyKind.ByteCounter],
         EqualSizeBytes = 64 * 1024,
         LargestBytes = 256 * 1024,
         Extras = false,
@@ -46,7 +46,7 @@ public sealed class RealExperimentTests : IDisposable
             Assert.All(run.Result.ServedBy, v => Assert.InRange(v, 0, 2));
         });
 
-        // The oracle's view: every body byte the customers received was counted at the agent the gateway chose for it
+        // The byte-counter policy's view: every body byte the customers received was counted at the agent the gateway chose for it
         // (the runs attribute it by the gateway's choice, the meter by the address that sent it), none left in flight.
         var meter = experiment.Meter!;
         Assert.All(meter.Ids.Select((id, v) => (id, v)), p =>
@@ -59,7 +59,7 @@ public sealed class RealExperimentTests : IDisposable
 
         // One record per request of every policy's run, with the chosen agent and the estimate of each agent at the pick.
         var records = File.ReadAllLines(Path.Combine(_out, "real-requests-trace-redirect-30.csv"));
-        Assert.StartsWith("policy,request,at_s,path,bytes,chosen,seconds,status,rep_v0,loc_v0,kern_v0,orc_v0,", records[0], StringComparison.Ordinal);
+        Assert.StartsWith("policy,request,at_s,path,bytes,chosen,seconds,status,rep_v0,loc_v0,kern_v0,bc_v0,", records[0], StringComparison.Ordinal);
         Assert.Equal(runs.Sum(r => r.Result.ResponseSeconds.Length), records.Length - 1);
         Assert.All(records.Skip(1), line =>
         {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The simulated half of docs/evaluation.md: every table and PNG there comes from this script (about 6 minutes on 2 cores).
+# The simulated half of docs/evaluation-history.md (single runs, seed 1): docs/evaluation/results.md and its PNGs (about 6 minutes on 2 cores).
+# docs/evaluation.md (repeated runs with intervals) comes from bench/evaluation/figures.sh instead.
 # feedback-d8 is the feedback policy with the default it had before the flash-crowd runs (Selection:Candidates = 8).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
