@@ -31,8 +31,7 @@ public sealed class ManifestSource(HttpClient http)
 
         // publish writes a temporary file and renames it, so an open stream sees one whole version.
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, useAsync: true);
-        var manifest = await ManifestReader.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
-        return new RepositoryCatalog(manifest, version);
+        return await ManifestReader.LoadAsync(stream, version, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<RepositoryCatalog?> LoadUrlAsync(Uri url, string? loadedVersion, CancellationToken cancellationToken)
@@ -64,7 +63,7 @@ public sealed class ManifestSource(HttpClient http)
         }
 
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var manifest = await ManifestReader.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
-        return new RepositoryCatalog(manifest, version ?? $"generated:{manifest.Generated.UtcTicks}:{manifest.Files.Count}");
+        var catalog = await ManifestReader.LoadAsync(stream, version ?? string.Empty, cancellationToken).ConfigureAwait(false);
+        return version is not null ? catalog : new RepositoryCatalog(catalog.Table, $"generated:{catalog.Generated.UtcTicks}:{catalog.Count}");
     }
 }

@@ -1,0 +1,58 @@
+namespace Gateway.Core.Catalog;
+
+/// <summary>
+/// The arrays a <see cref="CatalogTable"/> is made of, as <see cref="CatalogColumnsBuilder"/> and the binary
+/// index (<c>manifest.index</c>) fill them. File <c>i</c>'s values sit at index <c>i</c> of each column.
+/// </summary>
+internal sealed class CatalogColumns
+{
+    public required int Count { get; init; }
+
+    public required DateTimeOffset Generated { get; init; }
+
+    /// <summary>Distinct folders as UTF-8, one after another; folder <c>f</c> is <c>Folders[FolderStart[f]..FolderStart[f + 1]]</c>. Folder 0 is the top ("").</summary>
+    public required byte[] Folders { get; init; }
+
+    public required int[] FolderStart { get; init; }
+
+    public required int[] FileFolder { get; init; }
+
+    /// <summary>File names (the last path segment) as UTF-8; file <c>i</c>'s is <c>Names[NameStart[i]..NameStart[i + 1]]</c>.</summary>
+    public required byte[] Names { get; init; }
+
+    public required int[] NameStart { get; init; }
+
+    public required long[] Sizes { get; init; }
+
+    public required long[] Modified { get; init; }
+
+    /// <summary>SHA-256 of file <c>i</c> at <c>Digests[32 i..32 i + 32]</c>.</summary>
+    public required byte[] Digests { get; init; }
+
+    /// <summary>
+    /// Content id of each file: <c>c ≥ 0</c> is the lowercase hex of file <c>c</c>'s digest, <c>c &lt; 0</c> is
+    /// <c>OtherContents[~c]</c>. Null when every file's content id is its own SHA-256 (what publish writes).
+    /// </summary>
+    public required int[]? FileContent { get; init; }
+
+    public required string[] OtherContents { get; init; }
+
+    /// <summary>Files with chunk hashes, ascending; chunk list <c>k</c> has <c>ChunkSizes[k]</c>-byte chunks hashed at <c>ChunkHashes[32 ChunkStart[k]..32 ChunkStart[k + 1]]</c>.</summary>
+    public required int[] ChunkFiles { get; init; }
+
+    public required int[] ChunkSizes { get; init; }
+
+    public required int[] ChunkStart { get; init; }
+
+    public required byte[] ChunkHashes { get; init; }
+
+    /// <summary>The torrents file <c>i</c> is in: <c>TorrentHashes[FileTorrents[FileTorrentStart[i]..FileTorrentStart[i + 1]]]</c>.</summary>
+    public required int[] FileTorrentStart { get; init; }
+
+    public required int[] FileTorrents { get; init; }
+
+    /// <summary>Lowercase hex info hashes named by files.</summary>
+    public required string[] TorrentHashes { get; init; }
+
+    public required IReadOnlyList<ManifestTorrent> Torrents { get; init; }
+}
