@@ -29,6 +29,14 @@ public sealed class ManifestSource(HttpClient http)
             return null;
         }
 
+        // The binary index publish wrote beside the manifest loads in a fraction of the time; a stale one (made
+        // from another version of the manifest) is passed over, a damaged one refused.
+        var index = CatalogIndexFile.PathFor(info.FullName);
+        if (File.Exists(index) && await CatalogIndexFile.LoadAsync(index, info.FullName, version, cancellationToken).ConfigureAwait(false) is { } indexed)
+        {
+            return indexed;
+        }
+
         // publish writes a temporary file and renames it, so an open stream sees one whole version.
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, useAsync: true);
         return await ManifestReader.LoadAsync(stream, version, cancellationToken).ConfigureAwait(false);

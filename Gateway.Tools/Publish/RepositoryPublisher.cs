@@ -37,6 +37,7 @@ public sealed class RepositoryPublisher(TimeProvider time, TorrentPublishOptions
         }
 
         var manifestFull = Path.GetFullPath(manifestPath);
+        var indexFull = CatalogIndexFile.PathFor(manifestFull);
         var previousManifest = await ReadPreviousAsync(manifestFull, cancellationToken).ConfigureAwait(false);
         var previous = previousManifest?.Files.ToDictionary(f => f.Path, StringComparer.Ordinal) ?? new Dictionary<string, ManifestFile>(StringComparer.Ordinal);
         var torrentPublisher = new TorrentPublisher(_torrentOptions);
@@ -44,7 +45,7 @@ public sealed class RepositoryPublisher(TimeProvider time, TorrentPublishOptions
         var candidates = new List<(string Relative, FileInfo Info)>();
         foreach (var info in root.EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false }))
         {
-            if (info.FullName == manifestFull || info.FullName == manifestFull + ".tmp" || info.LinkTarget is not null)
+            if (info.FullName == manifestFull || info.FullName == manifestFull + ".tmp" || info.FullName == indexFull || info.FullName == indexFull + ".tmp" || info.LinkTarget is not null)
             {
                 continue;
             }
@@ -178,6 +179,9 @@ public sealed class RepositoryPublisher(TimeProvider time, TorrentPublishOptions
             await JsonSerializer.SerializeAsync(stream, manifest, ManifestJsonContext.Default.Manifest, cancellationToken).ConfigureAwait(false);
         }
 
+        // The index goes in first: a gateway that sees the new manifest finds its index (one that sees the index
+        // with the old manifest finds they do not match and reads the JSON).
+        await CatalogIndexFile.WriteAsync(new RepositoryCatalog(manifest, "publish"), temporary, CatalogIndexFile.PathFor(manifestPath), cancellationToken).ConfigureAwait(false);
         File.Move(temporary, manifestPath, overwrite: true);
     }
 }
