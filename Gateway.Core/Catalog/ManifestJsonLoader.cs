@@ -46,7 +46,7 @@ internal sealed class ManifestJsonLoader
                     final = read == 0;
                 }
 
-                var consumed = loader.Feed(buffer.AsSpan(0, filled), final);
+                var consumed = loader.Feed(buffer.AsSpan(0, filled));
                 if (loader._phase == Phase.Done)
                 {
                     break;
@@ -96,10 +96,11 @@ internal sealed class ManifestJsonLoader
         return _builder.Build(_generated, _torrents);
     }
 
-    // Reads every whole token in data and returns how many bytes that was; a value cut by the buffer's end is read again with more data.
-    private int Feed(ReadOnlySpan<byte> data, bool final)
+    // Reads every whole token in data and returns how many bytes that was; a value cut by the buffer's end is read
+    // again with more data. Never a final block: a manifest ends with '}', so data that stops before it is truncated.
+    private int Feed(ReadOnlySpan<byte> data)
     {
-        var reader = new Utf8JsonReader(data, final, _state);
+        var reader = new Utf8JsonReader(data, isFinalBlock: false, _state);
         var saved = reader;
         while (_phase != Phase.Done)
         {
