@@ -46,7 +46,7 @@ internal sealed class CatalogColumns
 
     public required byte[] ChunkHashes { get; init; }
 
-    /// <summary>The torrents file <c>i</c> is in: <c>TorrentHashes[FileTorrents[FileTorrentStart[i]..FileTorrentStart[i + 1]]]</c>.</summary>
+    /// <summary>The torrents file <c>i</c> is in: <c>TorrentHashes[FileTorrents[FileTorrentStart[i]..FileTorrentStart[i + 1]]]</c>; empty when no file is in a torrent.</summary>
     public required int[] FileTorrentStart { get; init; }
 
     public required int[] FileTorrents { get; init; }
@@ -55,4 +55,8 @@ internal sealed class CatalogColumns
     public required string[] TorrentHashes { get; init; }
 
     public required IReadOnlyList<ManifestTorrent> Torrents { get; init; }
+
+    /// <summary>Where file <paramref name="file"/>'s torrents sit in <see cref="FileTorrents"/>.</summary>
+    public (int Start, int Count) TorrentsOf(int file) =>
+        FileTorrentStart.Length == 0 ? (0, 0) : (FileTorrentStart[file], FileTorrentStart[file + 1] - FileTorrentStart[file]);
 }

@@ -128,7 +128,7 @@ internal sealed class CatalogColumnsBuilder
             ChunkSizes = [.. _chunkSizes],
             ChunkStart = [.. _chunkStart],
             ChunkHashes = _chunkHashes.WrittenSpan.ToArray(),
-            FileTorrentStart = [.. _fileTorrentStart],
+            FileTorrentStart = _fileTorrents.Count == 0 ? [] : [.. _fileTorrentStart],
             FileTorrents = [.. _fileTorrents],
             TorrentHashes = [.. _torrentHashes],
             Torrents = torrents ?? [],

@@ -9,14 +9,14 @@ internal static class CatalogColumnsCheck
         var folders = c.FolderStart.Length - 1;
         var problem =
             n < 0 || c.FileFolder.Length != n || c.NameStart.Length != n + 1 || c.Sizes.Length != n || c.Modified.Length != n
-                || c.Digests.Length != n * CatalogTable.DigestLength || (c.FileContent is { } fc && fc.Length != n) || c.FileTorrentStart.Length != n + 1
+                || c.Digests.Length != n * CatalogTable.DigestLength || (c.FileContent is { } fc && fc.Length != n) || (c.FileTorrentStart.Length != n + 1 && !(c.FileTorrentStart.Length == 0 && c.FileTorrents.Length == 0))
                 ? "its columns disagree on the number of files"
             : folders < 1 || !Ascending(c.FolderStart, c.Folders.Length) || !Ascending(c.NameStart, c.Names.Length) ? "a path offset is out of order"
             : c.FileFolder.AsSpan().ContainsAnyExceptInRange(0, folders - 1) ? "a file names a folder that does not exist"
             : c.FileContent is { } contents && contents.Any(x => x >= n || (x < 0 && ~x >= c.OtherContents.Length)) ? "a content id is out of range"
             : c.ChunkSizes.Length != c.ChunkFiles.Length || c.ChunkStart.Length != c.ChunkFiles.Length + 1 || !Ascending(c.ChunkStart, c.ChunkHashes.Length / CatalogTable.DigestLength)
                 || c.ChunkFiles.AsSpan().ContainsAnyExceptInRange(0, n - 1) || c.ChunkSizes.Any(s => s < 1) ? "the chunk hashes are out of order"
-            : !Ascending(c.FileTorrentStart, c.FileTorrents.Length) || c.FileTorrents.AsSpan().ContainsAnyExceptInRange(0, c.TorrentHashes.Length - 1) ? "a torrent reference is out of range"
+            : (c.FileTorrentStart.Length > 0 && !Ascending(c.FileTorrentStart, c.FileTorrents.Length)) || c.FileTorrents.AsSpan().ContainsAnyExceptInRange(0, c.TorrentHashes.Length - 1) ? "a torrent reference is out of range"
             : null;
         if (problem is not null)
         {

@@ -33,6 +33,9 @@ public sealed class CatalogEntry
 
     public long Size => _table.Columns.Sizes[_index];
 
+    /// <summary>Last write time (Unix ms) when publish hashed the file.</summary>
+    public long Modified => _table.Columns.Modified[_index];
+
     /// <summary>Lowercase hex SHA-256.</summary>
     public string Sha256 => _sha256 ??= Convert.ToHexStringLower(Sha256Bytes.Span);
 
@@ -53,7 +56,8 @@ public sealed class CatalogEntry
     /// <summary>The path with each segment percent-encoded, ready to append to a volunteer's base URL.</summary>
     public string EscapedPath => _escapedPath ??= string.Join('/', Path.Split('/').Select(Uri.EscapeDataString));
 
-    internal int Index => _index;
+    /// <summary>The file as the manifest lists it.</summary>
+    public ManifestFile ToManifestFile() => _table.ToManifestFile(_index);
 
     private int ChunkList() => Array.BinarySearch(_table.Columns.ChunkFiles, _index);
 }

@@ -67,8 +67,10 @@ public static class CatalogIndexFile
     /// <summary>
     /// The catalog in the index at <paramref name="indexPath"/>, or null when it was made from another version of
     /// <paramref name="manifestPath"/> (then the JSON is the truth). A damaged index, or one of another format, is refused.
+    /// Columns equal to those of <paramref name="previous"/> are not allocated again but shared with it (and with
+    /// unchanged paths, so is its path index): a reload costs the columns that changed, not a second catalog.
     /// </summary>
-    public static async Task<RepositoryCatalog?> LoadAsync(string indexPath, string manifestPath, string version, CancellationToken cancellationToken)
+    public static async Task<RepositoryCatalog?> LoadAsync(string indexPath, string manifestPath, string version, CancellationToken cancellationToken, RepositoryCatalog? previous = null)
     {
         var (length, head) = await StampAsync(manifestPath, cancellationToken).ConfigureAwait(false);
         await using var stream = new FileStream(indexPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 20, useAsync: false);
@@ -91,32 +93,33 @@ public static class CatalogIndexFile
             }
 
             var count = reader.Int();
+            var old = previous?.Table.Columns;
             var columns = new CatalogColumns
             {
                 Count = count,
                 Generated = DateTimeOffset.Parse(Encoding.UTF8.GetString(reader.Bytes()), System.Globalization.CultureInfo.InvariantCulture),
-                Folders = reader.Bytes(),
-                FolderStart = reader.Array<int>(),
-                FileFolder = reader.Array<int>(),
-                Names = reader.Bytes(),
-                NameStart = reader.Array<int>(),
-                Sizes = reader.Array<long>(),
-                Modified = reader.Array<long>(),
-                Digests = reader.Bytes(),
-                FileContent = reader.Array<int>() is { Length: > 0 } contents ? contents : null,
+                Folders = reader.Array(old?.Folders),
+                FolderStart = reader.Array(old?.FolderStart),
+                FileFolder = reader.Array(old?.FileFolder),
+                Names = reader.Array(old?.Names),
+                NameStart = reader.Array(old?.NameStart),
+                Sizes = reader.Array(old?.Sizes),
+                Modified = reader.Array(old?.Modified),
+                Digests = reader.Array(old?.Digests),
+                FileContent = reader.Array(old?.FileContent) is { Length: > 0 } contents ? contents : null,
                 OtherContents = JsonSerializer.Deserialize(reader.Bytes(), CatalogIndexJsonContext.Default.StringArray) ?? [],
-                ChunkFiles = reader.Array<int>(),
-                ChunkSizes = reader.Array<int>(),
-                ChunkStart = reader.Array<int>(),
-                ChunkHashes = reader.Bytes(),
-                FileTorrentStart = reader.Array<int>(),
-                FileTorrents = reader.Array<int>(),
+                ChunkFiles = reader.Array(old?.ChunkFiles),
+                ChunkSizes = reader.Array(old?.ChunkSizes),
+                ChunkStart = reader.Array(old?.ChunkStart),
+                ChunkHashes = reader.Array(old?.ChunkHashes),
+                FileTorrentStart = reader.Array(old?.FileTorrentStart),
+                FileTorrents = reader.Array(old?.FileTorrents),
                 TorrentHashes = JsonSerializer.Deserialize(reader.Bytes(), CatalogIndexJsonContext.Default.StringArray) ?? [],
                 Torrents = JsonSerializer.Deserialize(reader.Bytes(), CatalogIndexJsonContext.Default.IReadOnlyListManifestTorrent) ?? [],
             };
             reader.Finish();
             CatalogColumnsCheck.Validate(columns, indexPath);
-            return new RepositoryCatalog(new CatalogTable(columns), version);
+            return new RepositoryCatalog(new CatalogTable(columns, previous?.Table), version);
         }
         catch (EndOfStreamException)
         {
@@ -206,6 +209,10 @@ public static class CatalogIndexFile
         public byte[] Bytes() => Array<byte>();
 
         public T[] Array<T>()
+            where T : unmanaged => Array<T>(null);
+
+        /// <summary>The next column; <paramref name="same"/> itself when the column holds exactly its values.</summary>
+        public T[] Array<T>(T[]? same)
             where T : unmanaged
         {
             var count = Int();
@@ -215,9 +222,32 @@ public static class CatalogIndexFile
                 throw new InvalidDataException($"The catalog index '{path}' is truncated or damaged (a column of {count} items does not fit in the file).");
             }
 
-            var values = new T[count];
-            Fill(MemoryMarshal.AsBytes(values.AsSpan()));
-            return values;
+            if (same is null || same.Length != count)
+            {
+                var values = new T[count];
+                Fill(MemoryMarshal.AsBytes(values.AsSpan()));
+                return values;
+            }
+
+            // Compared a block at a time through a small buffer: an unchanged column never exists twice.
+            var known = MemoryMarshal.AsBytes(same.AsSpan());
+            var block = new byte[Math.Min(known.Length, 1 << 20)];
+            for (var at = 0; at < known.Length; at += block.Length)
+            {
+                var part = block.AsSpan(0, Math.Min(block.Length, known.Length - at));
+                Fill(part);
+                if (!part.SequenceEqual(known.Slice(at, part.Length)))
+                {
+                    var changed = new T[count];
+                    var bytes = MemoryMarshal.AsBytes(changed.AsSpan());
+                    known[..at].CopyTo(bytes);
+                    part.CopyTo(bytes[at..]);
+                    Fill(bytes[(at + part.Length)..]);
+                    return changed;
+                }
+            }
+
+            return same;
         }
 
         public void Finish()

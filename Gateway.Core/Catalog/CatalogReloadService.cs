@@ -23,7 +23,7 @@ public sealed partial class CatalogReloadService(
         var current = options.CurrentValue.Source;
         try
         {
-            var loaded = await source.LoadIfChangedAsync(current, state.IsLoaded ? state.Current.Version : null, cancellationToken).ConfigureAwait(false);
+            var loaded = await source.LoadIfChangedAsync(current, state.IsLoaded ? state.Current.Version : null, cancellationToken, state.IsLoaded ? state.Current : null).ConfigureAwait(false);
             if (loaded is null)
             {
                 return false;

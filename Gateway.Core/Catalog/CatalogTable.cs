@@ -19,9 +19,15 @@ internal sealed class CatalogTable
 
     private readonly int[] _slots;
 
-    internal CatalogTable(CatalogColumns columns)
+    internal CatalogTable(CatalogColumns columns, CatalogTable? previous = null)
     {
         Columns = columns;
+        if (previous is { } old && SamePaths(columns, old.Columns))
+        {
+            _slots = old._slots;
+            return;
+        }
+
         _slots = new int[SlotCount(columns.Count)];
         Span<byte> scratch = stackalloc byte[1024];
         for (var i = 0; i < columns.Count; i++)
@@ -136,9 +142,9 @@ internal sealed class CatalogTable
     public ManifestFile ToManifestFile(int index)
     {
         var entry = new CatalogEntry(this, index, null);
-        var torrents = Columns.FileTorrentStart[index + 1] - Columns.FileTorrentStart[index];
+        var (start, torrents) = Columns.TorrentsOf(index);
         return new ManifestFile(entry.Path, entry.Size, entry.Sha256, entry.ContentId, Columns.Modified[index],
-            torrents == 0 ? null : [.. Columns.FileTorrents.AsSpan(Columns.FileTorrentStart[index], torrents).ToArray().Select(t => Columns.TorrentHashes[t])])
+            torrents == 0 ? null : [.. Columns.FileTorrents.AsSpan(start, torrents).ToArray().Select(t => Columns.TorrentHashes[t])])
         {
             Chunks = entry.ChunkSize == 0 ? null
                 : new ManifestChunks(entry.ChunkSize, [.. Enumerable.Range(0, entry.ChunkHashes.Length / DigestLength).Select(c => Convert.ToHexStringLower(entry.ChunkHashes.Span.Slice(c * DigestLength, DigestLength)))]),
@@ -181,6 +187,11 @@ internal sealed class CatalogTable
             }
         }
     }
+
+    // The hash index depends on the paths alone; a reload that shares every path column shares it too.
+    private static bool SamePaths(CatalogColumns a, CatalogColumns b) =>
+        a.Count == b.Count && ReferenceEquals(a.Folders, b.Folders) && ReferenceEquals(a.FolderStart, b.FolderStart)
+        && ReferenceEquals(a.FileFolder, b.FileFolder) && ReferenceEquals(a.Names, b.Names) && ReferenceEquals(a.NameStart, b.NameStart);
 
     private static ulong Hash(ReadOnlySpan<byte> path) => XxHash3.HashToUInt64(path);
 

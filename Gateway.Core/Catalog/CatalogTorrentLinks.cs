@@ -25,7 +25,7 @@ internal static class CatalogTorrentLinks
             foreach (var path in torrent.AllPaths())
             {
                 var file = table.IndexOf(path);
-                if (file < 0 || ordinal < 0 || Array.IndexOf(columns.FileTorrents, ordinal, columns.FileTorrentStart[file], columns.FileTorrentStart[file + 1] - columns.FileTorrentStart[file]) < 0)
+                if (file < 0 || ordinal < 0 || columns.TorrentsOf(file) is var (start, count) && Array.IndexOf(columns.FileTorrents, ordinal, start, count) < 0)
                 {
                     throw new InvalidDataException($"torrent {torrent.InfoHash}: file '{path}' is not in files[] or does not list this torrent.");
                 }
@@ -37,9 +37,10 @@ internal static class CatalogTorrentLinks
         // Every link a torrent names was found on its file above, so a file that lists more links than its torrents confirmed names a torrent that does not contain it.
         for (var file = 0; file < columns.Count; file++)
         {
-            if (columns.FileTorrentStart[file + 1] - columns.FileTorrentStart[file] != confirmed[file])
+            var (start, count) = columns.TorrentsOf(file);
+            if (count != confirmed[file])
             {
-                var hash = Enumerable.Range(columns.FileTorrentStart[file], columns.FileTorrentStart[file + 1] - columns.FileTorrentStart[file])
+                var hash = Enumerable.Range(start, count)
                     .Select(k => columns.TorrentHashes[columns.FileTorrents[k]])
                     .FirstOrDefault(h => !columns.Torrents.Any(t => t.InfoHash == h && t.AllPaths().Contains(table.PathOf(file), StringComparer.Ordinal)));
                 throw new InvalidDataException($"files ({table.PathOf(file)}): torrent {hash ?? "(listed twice)"} is not in torrents[] or does not contain this file.");

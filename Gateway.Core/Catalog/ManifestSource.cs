@@ -7,15 +7,16 @@ namespace Gateway.Core.Catalog;
 public sealed class ManifestSource(HttpClient http)
 {
     /// <summary>The manifest and its version, or null when <paramref name="loadedVersion"/> is still current.</summary>
-    public async Task<RepositoryCatalog?> LoadIfChangedAsync(string source, string? loadedVersion, CancellationToken cancellationToken)
+    /// <remarks>From a binary index, columns equal to <paramref name="previous"/>'s are shared with it (docs/manifest.md, "What a reload costs").</remarks>
+    public async Task<RepositoryCatalog?> LoadIfChangedAsync(string source, string? loadedVersion, CancellationToken cancellationToken, RepositoryCatalog? previous = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(source);
         return source.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || source.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
             ? await LoadUrlAsync(new Uri(source), loadedVersion, cancellationToken).ConfigureAwait(false)
-            : await LoadFileAsync(source, loadedVersion, cancellationToken).ConfigureAwait(false);
+            : await LoadFileAsync(source, loadedVersion, previous, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<RepositoryCatalog?> LoadFileAsync(string path, string? loadedVersion, CancellationToken cancellationToken)
+    private static async Task<RepositoryCatalog?> LoadFileAsync(string path, string? loadedVersion, RepositoryCatalog? previous, CancellationToken cancellationToken)
     {
         var info = new FileInfo(path);
         if (!info.Exists)
@@ -32,7 +33,7 @@ public sealed class ManifestSource(HttpClient http)
         // The binary index publish wrote beside the manifest loads in a fraction of the time; a stale one (made
         // from another version of the manifest) is passed over, a damaged one refused.
         var index = CatalogIndexFile.PathFor(info.FullName);
-        if (File.Exists(index) && await CatalogIndexFile.LoadAsync(index, info.FullName, version, cancellationToken).ConfigureAwait(false) is { } indexed)
+        if (File.Exists(index) && await CatalogIndexFile.LoadAsync(index, info.FullName, version, cancellationToken, previous).ConfigureAwait(false) is { } indexed)
         {
             return indexed;
         }

@@ -69,6 +69,25 @@ public sealed class CatalogIndexTests : IDisposable
         Assert.Null(await CatalogIndexFile.LoadAsync(IndexPath, ManifestPath, "v", CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_reload_from_the_index_shares_the_columns_that_did_not_change()
+    {
+        var before = await PublishAsync(Sample());
+        var changed = Sample("2026-12-08T12:00:00.654321+00:00");
+        changed = changed with { Files = [.. changed.Files.Select(f => f.Path == "iso/big.iso" ? f : f with { Modified = f.Modified + 1 })] };
+        await System.IO.File.WriteAllBytesAsync(ManifestPath, JsonSerializer.SerializeToUtf8Bytes(changed, ManifestJsonContext.Default.Manifest));
+        await CatalogIndexFile.WriteAsync(new RepositoryCatalog(changed, "test"), ManifestPath, IndexPath, CancellationToken.None);
+
+        var after = (await CatalogIndexFile.LoadAsync(IndexPath, ManifestPath, "v2", CancellationToken.None, before))!;
+
+        Assert.Same(before.Table.Columns.Names, after.Table.Columns.Names);
+        Assert.Same(before.Table.Columns.Digests, after.Table.Columns.Digests);
+        Assert.NotSame(before.Table.Columns.Modified, after.Table.Columns.Modified);
+        Assert.Equal(changed.Files.Select(f => f.Modified), after.Manifest.Files.Select(f => f.Modified));
+        Assert.Equal(before.Find("iso/big.iso")!.Sha256, after.Find("iso/big.iso")!.Sha256);
+        Assert.NotEqual(before.Generated, after.Generated);
+    }
+
     [Theory]
     [InlineData("truncate", "is truncated")]
     [InlineData("flip", "checksum does not match")]
