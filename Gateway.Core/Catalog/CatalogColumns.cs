@@ -24,6 +24,7 @@ internal sealed class CatalogColumns
 
     public required long[] Sizes { get; init; }
 
+    /// <summary>Last write times (Unix ms); empty when the loader did not keep them (the gateway does not need them, publish does).</summary>
     public required long[] Modified { get; init; }
 
     /// <summary>SHA-256 of file <c>i</c> at <c>Digests[32 i..32 i + 32]</c>.</summary>
@@ -55,6 +56,8 @@ internal sealed class CatalogColumns
     public required string[] TorrentHashes { get; init; }
 
     public required IReadOnlyList<ManifestTorrent> Torrents { get; init; }
+
+    public long ModifiedOf(int file) => Modified.Length == 0 ? 0 : Modified[file];
 
     /// <summary>Where file <paramref name="file"/>'s torrents sit in <see cref="FileTorrents"/>.</summary>
     public (int Start, int Count) TorrentsOf(int file) =>

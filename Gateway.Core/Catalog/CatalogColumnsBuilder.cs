@@ -7,7 +7,7 @@ namespace Gateway.Core.Catalog;
 /// Checks published files one at a time (the manifest's rules, with errors naming the entry) and appends them to
 /// growing columns, so a manifest is never held as objects; <see cref="Build"/> trims the columns and adds the torrents.
 /// </summary>
-internal sealed class CatalogColumnsBuilder
+internal sealed class CatalogColumnsBuilder(bool keepModified = true)
 {
     private readonly Dictionary<string, int> _folderIds = new(StringComparer.Ordinal) { [string.Empty] = 0 };
     private readonly Dictionary<string, int> _torrentIds = new(StringComparer.Ordinal);
@@ -79,7 +79,11 @@ internal sealed class CatalogColumnsBuilder
         Append(_names, path.AsSpan(slash + 1));
         _nameStart.Add(_names.WrittenCount);
         _sizes.Add(size);
-        _modified.Add(modified);
+        if (keepModified)
+        {
+            _modified.Add(modified);
+        }
+
         _digests.Write(sha256);
         if (contentIsSha256 || (content is { Length: 64 } && ManifestReader.IsLowerHexSha256(content) && HexEquals(content, sha256)))
         {
@@ -120,7 +124,7 @@ internal sealed class CatalogColumnsBuilder
             Names = _names.WrittenSpan.ToArray(),
             NameStart = [.. _nameStart],
             Sizes = [.. _sizes],
-            Modified = [.. _modified],
+            Modified = keepModified ? [.. _modified] : [],
             Digests = _digests.WrittenSpan.ToArray(),
             FileContent = _otherContentSeen ? [.. _fileContent] : null,
             OtherContents = [.. _otherContents],

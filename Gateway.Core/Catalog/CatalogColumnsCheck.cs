@@ -8,7 +8,7 @@ internal static class CatalogColumnsCheck
         var n = c.Count;
         var folders = c.FolderStart.Length - 1;
         var problem =
-            n < 0 || c.FileFolder.Length != n || c.NameStart.Length != n + 1 || c.Sizes.Length != n || c.Modified.Length != n
+            n < 0 || c.FileFolder.Length != n || c.NameStart.Length != n + 1 || c.Sizes.Length != n || (c.Modified.Length != n && c.Modified.Length != 0)
                 || c.Digests.Length != n * CatalogTable.DigestLength || (c.FileContent is { } fc && fc.Length != n) || (c.FileTorrentStart.Length != n + 1 && !(c.FileTorrentStart.Length == 0 && c.FileTorrents.Length == 0))
                 ? "its columns disagree on the number of files"
             : folders < 1 || !Ascending(c.FolderStart, c.Folders.Length) || !Ascending(c.NameStart, c.Names.Length) ? "a path offset is out of order"

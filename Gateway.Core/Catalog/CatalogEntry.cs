@@ -33,8 +33,8 @@ public sealed class CatalogEntry
 
     public long Size => _table.Columns.Sizes[_index];
 
-    /// <summary>Last write time (Unix ms) when publish hashed the file.</summary>
-    public long Modified => _table.Columns.Modified[_index];
+    /// <summary>Last write time (Unix ms) when publish hashed the file; 0 in the gateway's catalog, which does not keep it.</summary>
+    public long Modified => _table.Columns.ModifiedOf(_index);
 
     /// <summary>Lowercase hex SHA-256.</summary>
     public string Sha256 => _sha256 ??= Convert.ToHexStringLower(Sha256Bytes.Span);

@@ -69,8 +69,9 @@ public static class CatalogIndexFile
     /// <paramref name="manifestPath"/> (then the JSON is the truth). A damaged index, or one of another format, is refused.
     /// Columns equal to those of <paramref name="previous"/> are not allocated again but shared with it (and with
     /// unchanged paths, so is its path index): a reload costs the columns that changed, not a second catalog.
+    /// Without <paramref name="keepModified"/> the files' modification times are checked but not kept.
     /// </summary>
-    public static async Task<RepositoryCatalog?> LoadAsync(string indexPath, string manifestPath, string version, CancellationToken cancellationToken, RepositoryCatalog? previous = null)
+    public static async Task<RepositoryCatalog?> LoadAsync(string indexPath, string manifestPath, string version, CancellationToken cancellationToken, RepositoryCatalog? previous = null, bool keepModified = true)
     {
         var (length, head) = await StampAsync(manifestPath, cancellationToken).ConfigureAwait(false);
         await using var stream = new FileStream(indexPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 20, useAsync: false);
@@ -104,7 +105,7 @@ public static class CatalogIndexFile
                 Names = reader.Array(old?.Names),
                 NameStart = reader.Array(old?.NameStart),
                 Sizes = reader.Array(old?.Sizes),
-                Modified = reader.Array(old?.Modified),
+                Modified = keepModified ? reader.Array(old?.Modified) : reader.Skip<long>(),
                 Digests = reader.Array(old?.Digests),
                 FileContent = reader.Array(old?.FileContent) is { Length: > 0 } contents ? contents : null,
                 OtherContents = JsonSerializer.Deserialize(reader.Bytes(), CatalogIndexJsonContext.Default.StringArray) ?? [],
@@ -248,6 +249,26 @@ public static class CatalogIndexFile
             }
 
             return same;
+        }
+
+        /// <summary>Reads past a column (it still counts for the checksum) and returns an empty one.</summary>
+        public T[] Skip<T>()
+            where T : unmanaged
+        {
+            var count = Int();
+            var left = (long)count * Marshal.SizeOf<T>();
+            if (count < 0 || left > _length - stream.Position)
+            {
+                throw new InvalidDataException($"The catalog index '{path}' is truncated or damaged (a column of {count} items does not fit in the file).");
+            }
+
+            var block = new byte[(int)Math.Min(left, 1 << 20)];
+            for (; left > 0; left -= block.Length)
+            {
+                Fill(block.AsSpan(0, (int)Math.Min(block.Length, left)));
+            }
+
+            return [];
         }
 
         public void Finish()

@@ -143,7 +143,7 @@ internal sealed class CatalogTable
     {
         var entry = new CatalogEntry(this, index, null);
         var (start, torrents) = Columns.TorrentsOf(index);
-        return new ManifestFile(entry.Path, entry.Size, entry.Sha256, entry.ContentId, Columns.Modified[index],
+        return new ManifestFile(entry.Path, entry.Size, entry.Sha256, entry.ContentId, Columns.ModifiedOf(index),
             torrents == 0 ? null : [.. Columns.FileTorrents.AsSpan(start, torrents).ToArray().Select(t => Columns.TorrentHashes[t])])
         {
             Chunks = entry.ChunkSize == 0 ? null

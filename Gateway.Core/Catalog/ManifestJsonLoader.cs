@@ -8,9 +8,9 @@ namespace Gateway.Core.Catalog;
 /// each <c>files[]</c> entry goes straight into a <see cref="CatalogColumnsBuilder"/>, so the document is never
 /// held whole nor as objects.
 /// </summary>
-internal sealed class ManifestJsonLoader
+internal sealed class ManifestJsonLoader(bool keepModified)
 {
-    private readonly CatalogColumnsBuilder _builder = new();
+    private readonly CatalogColumnsBuilder _builder = new(keepModified);
     private readonly List<ManifestTorrent> _torrents = [];
     private readonly ArrayBufferWriter<byte> _chunkHashes = new();
     private JsonReaderState _state;
@@ -28,10 +28,10 @@ internal sealed class ManifestJsonLoader
         Done,
     }
 
-    public static async Task<CatalogTable> LoadAsync(Stream stream, CancellationToken cancellationToken)
+    public static async Task<CatalogTable> LoadAsync(Stream stream, bool keepModified, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var loader = new ManifestJsonLoader();
+        var loader = new ManifestJsonLoader(keepModified);
         var buffer = new byte[1 << 16];
         var filled = 0;
         var final = false;

@@ -7,9 +7,12 @@ public static class ManifestReader
     public static async Task<Manifest> ReadAsync(Stream stream, CancellationToken cancellationToken) =>
         (await LoadAsync(stream, "read", cancellationToken).ConfigureAwait(false)).Manifest;
 
-    /// <summary>Streams and checks a manifest into a packed catalog, never holding the document or its files as objects.</summary>
-    public static async Task<RepositoryCatalog> LoadAsync(Stream stream, string version, CancellationToken cancellationToken) =>
-        new(await ManifestJsonLoader.LoadAsync(stream, cancellationToken).ConfigureAwait(false), version);
+    /// <summary>
+    /// Streams and checks a manifest into a packed catalog, never holding the document or its files as objects.
+    /// Without <paramref name="keepModified"/> the files' modification times are dropped (the gateway has no use for them).
+    /// </summary>
+    public static async Task<RepositoryCatalog> LoadAsync(Stream stream, string version, CancellationToken cancellationToken, bool keepModified = true) =>
+        new(await ManifestJsonLoader.LoadAsync(stream, keepModified, cancellationToken).ConfigureAwait(false), version);
 
     /// <summary>Checks a manifest made in memory by the rules a loaded one must follow.</summary>
     public static void Validate(Manifest manifest) => RepositoryCatalog.Build(manifest);

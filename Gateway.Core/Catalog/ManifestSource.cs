@@ -33,14 +33,14 @@ public sealed class ManifestSource(HttpClient http)
         // The binary index publish wrote beside the manifest loads in a fraction of the time; a stale one (made
         // from another version of the manifest) is passed over, a damaged one refused.
         var index = CatalogIndexFile.PathFor(info.FullName);
-        if (File.Exists(index) && await CatalogIndexFile.LoadAsync(index, info.FullName, version, cancellationToken, previous).ConfigureAwait(false) is { } indexed)
+        if (File.Exists(index) && await CatalogIndexFile.LoadAsync(index, info.FullName, version, cancellationToken, previous, keepModified: false).ConfigureAwait(false) is { } indexed)
         {
             return indexed;
         }
 
         // publish writes a temporary file and renames it, so an open stream sees one whole version.
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, useAsync: true);
-        return await ManifestReader.LoadAsync(stream, version, cancellationToken).ConfigureAwait(false);
+        return await ManifestReader.LoadAsync(stream, version, cancellationToken, keepModified: false).ConfigureAwait(false);
     }
 
     private async Task<RepositoryCatalog?> LoadUrlAsync(Uri url, string? loadedVersion, CancellationToken cancellationToken)
@@ -72,7 +72,7 @@ public sealed class ManifestSource(HttpClient http)
         }
 
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var catalog = await ManifestReader.LoadAsync(stream, version ?? string.Empty, cancellationToken).ConfigureAwait(false);
+        var catalog = await ManifestReader.LoadAsync(stream, version ?? string.Empty, cancellationToken, keepModified: false).ConfigureAwait(false);
         return version is not null ? catalog : new RepositoryCatalog(catalog.Table, $"generated:{catalog.Generated.UtcTicks}:{catalog.Count}");
     }
 }

@@ -88,6 +88,23 @@ public sealed class CatalogIndexTests : IDisposable
         Assert.NotEqual(before.Generated, after.Generated);
     }
 
+    [Fact]
+    public async Task The_gateway_drops_modification_times_but_still_checks_them()
+    {
+        await PublishAsync(Sample());
+        var lean = (await CatalogIndexFile.LoadAsync(IndexPath, ManifestPath, "v", CancellationToken.None, keepModified: false))!;
+        Assert.Empty(lean.Table.Columns.Modified);
+        Assert.All(lean.Entries, e => Assert.Equal(0, e.Modified));
+        Assert.Equal(Hex("a"), lean.Find("pool/main/a/a.deb")!.Sha256);
+
+        var bytes = await System.IO.File.ReadAllBytesAsync(IndexPath);
+        var at = bytes.AsSpan().IndexOf(BitConverter.GetBytes(1795689127147L));
+        bytes[at] ^= 1;
+        await System.IO.File.WriteAllBytesAsync(IndexPath, bytes);
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => CatalogIndexFile.LoadAsync(IndexPath, ManifestPath, "v", CancellationToken.None, keepModified: false));
+        Assert.Contains("checksum does not match", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("truncate", "is truncated")]
     [InlineData("flip", "checksum does not match")]
