@@ -27,8 +27,30 @@ internal sealed class CatalogColumns
     /// <summary>Last write times (Unix ms); empty when the loader did not keep them (the gateway does not need them, publish does).</summary>
     public required long[] Modified { get; init; }
 
-    /// <summary>SHA-256 of file <c>i</c> at <c>Digests[32 i..32 i + 32]</c>.</summary>
-    public required byte[] Digests { get; init; }
+    /// <summary>Files per page of <see cref="Digests"/>.</summary>
+    public const int DigestPageFiles = 32;
+
+    /// <summary>
+    /// SHA-256 of file <c>i</c> at <c>Digests[i / 32][32 (i % 32)..]</c>. In pages of 1 KiB so that a reload shares
+    /// every page without a changed file with the catalog in force: a republish changes digests all over the table.
+    /// </summary>
+    public required byte[][] Digests { get; init; }
+
+    public ReadOnlyMemory<byte> DigestOf(int file) =>
+        Digests[file / DigestPageFiles].AsMemory(file % DigestPageFiles * CatalogTable.DigestLength, CatalogTable.DigestLength);
+
+    /// <summary>Cuts a column of digests into pages.</summary>
+    public static byte[][] DigestPages(ReadOnlySpan<byte> digests)
+    {
+        const int page = DigestPageFiles * CatalogTable.DigestLength;
+        var pages = new byte[(digests.Length + page - 1) / page][];
+        for (var p = 0; p < pages.Length; p++)
+        {
+            pages[p] = digests.Slice(p * page, Math.Min(page, digests.Length - (p * page))).ToArray();
+        }
+
+        return pages;
+    }
 
     /// <summary>
     /// Content id of each file: <c>c ≥ 0</c> is the lowercase hex of file <c>c</c>'s digest, <c>c &lt; 0</c> is

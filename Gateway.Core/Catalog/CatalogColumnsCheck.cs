@@ -9,7 +9,8 @@ internal static class CatalogColumnsCheck
         var folders = c.FolderStart.Length - 1;
         var problem =
             n < 0 || c.FileFolder.Length != n || c.NameStart.Length != n + 1 || c.Sizes.Length != n || (c.Modified.Length != n && c.Modified.Length != 0)
-                || c.Digests.Length != n * CatalogTable.DigestLength || (c.FileContent is { } fc && fc.Length != n) || (c.FileTorrentStart.Length != n + 1 && !(c.FileTorrentStart.Length == 0 && c.FileTorrents.Length == 0))
+                || c.Digests.Length != (n + CatalogColumns.DigestPageFiles - 1) / CatalogColumns.DigestPageFiles
+                || c.Digests.Where((page, p) => page.Length != Math.Min(CatalogColumns.DigestPageFiles, n - (p * CatalogColumns.DigestPageFiles)) * CatalogTable.DigestLength).Any() || (c.FileContent is { } fc && fc.Length != n) || (c.FileTorrentStart.Length != n + 1 && !(c.FileTorrentStart.Length == 0 && c.FileTorrents.Length == 0))
                 ? "its columns disagree on the number of files"
             : folders < 1 || !Ascending(c.FolderStart, c.Folders.Length) || !Ascending(c.NameStart, c.Names.Length) ? "a path offset is out of order"
             : c.FileFolder.AsSpan().ContainsAnyExceptInRange(0, folders - 1) ? "a file names a folder that does not exist"

@@ -47,7 +47,12 @@ public static class CatalogIndexFile
             writer.Array(c.NameStart);
             writer.Array(c.Sizes);
             writer.Array(c.Modified);
-            writer.Bytes(c.Digests);
+            writer.Int(c.Digests.Sum(page => page.Length));
+            foreach (var page in c.Digests)
+            {
+                writer.Raw(page);
+            }
+
             writer.Array(c.FileContent ?? []);
             writer.Bytes(JsonSerializer.SerializeToUtf8Bytes(c.OtherContents, CatalogIndexJsonContext.Default.StringArray));
             writer.Array(c.ChunkFiles);
@@ -106,7 +111,7 @@ public static class CatalogIndexFile
                 NameStart = reader.Array(old?.NameStart),
                 Sizes = reader.Array(old?.Sizes),
                 Modified = keepModified ? reader.Array(old?.Modified) : reader.Skip<long>(),
-                Digests = reader.Array(old?.Digests),
+                Digests = reader.Pages(old?.Digests, CatalogColumns.DigestPageFiles * CatalogTable.DigestLength),
                 FileContent = reader.Array(old?.FileContent) is { Length: > 0 } contents ? contents : null,
                 OtherContents = JsonSerializer.Deserialize(reader.Bytes(), CatalogIndexJsonContext.Default.StringArray) ?? [],
                 ChunkFiles = reader.Array(old?.ChunkFiles),
@@ -249,6 +254,27 @@ public static class CatalogIndexFile
             }
 
             return same;
+        }
+
+        /// <summary>A column of bytes cut into pages of <paramref name="pageLength"/>; a page equal to the one at its place in <paramref name="same"/> is that one.</summary>
+        public byte[][] Pages(byte[][]? same, int pageLength)
+        {
+            var count = Int();
+            if (count < 0 || count > _length - stream.Position)
+            {
+                throw new InvalidDataException($"The catalog index '{path}' is truncated or damaged (a column of {count} bytes does not fit in the file).");
+            }
+
+            var pages = new byte[(count + pageLength - 1) / pageLength][];
+            var block = new byte[pageLength];
+            for (var p = 0; p < pages.Length; p++)
+            {
+                var part = block.AsSpan(0, Math.Min(pageLength, count - (p * pageLength)));
+                Fill(part);
+                pages[p] = same is not null && p < same.Length && part.SequenceEqual(same[p]) ? same[p] : part.ToArray();
+            }
+
+            return pages;
         }
 
         /// <summary>Reads past a column (it still counts for the checksum) and returns an empty one.</summary>

@@ -125,13 +125,13 @@ internal sealed class CatalogTable
         return Encoding.UTF8.GetString(bytes);
     }
 
-    public ReadOnlyMemory<byte> DigestOf(int index) => Columns.Digests.AsMemory(index * DigestLength, DigestLength);
+    public ReadOnlyMemory<byte> DigestOf(int index) => Columns.DigestOf(index);
 
     /// <summary>The content id's string: the lowercase hex digest it names, or the id as the manifest gave it.</summary>
     public string ContentIdOf(int index)
     {
         var content = Columns.FileContent is { } contents ? contents[index] : index;
-        return content >= 0 ? Convert.ToHexStringLower(Columns.Digests.AsSpan(content * DigestLength, DigestLength)) : Columns.OtherContents[~content];
+        return content >= 0 ? Convert.ToHexStringLower(Columns.DigestOf(content).Span) : Columns.OtherContents[~content];
     }
 
     /// <summary>The digests of chunk list <paramref name="list"/> (an index into <see cref="CatalogColumns.ChunkFiles"/>), or empty for a negative one.</summary>

@@ -32,11 +32,11 @@ public sealed class CatalogIndexTests : IDisposable
             [new ManifestTorrent(hash, "main", "pool", false, "torrents/" + hash + ".torrent", 32768, 20, false, null, null, ["pool/main/a/a.deb", "pool/main/b/ü b.deb"], ["copy"])]);
     }
 
-    private async Task<RepositoryCatalog> PublishAsync(Manifest manifest)
+    private async Task<RepositoryCatalog> PublishAsync(Manifest manifest, RepositoryCatalog? previous = null)
     {
         await System.IO.File.WriteAllBytesAsync(ManifestPath, JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJsonContext.Default.Manifest));
         await CatalogIndexFile.WriteAsync(new RepositoryCatalog(manifest, "test"), ManifestPath, IndexPath, CancellationToken.None);
-        return (await CatalogIndexFile.LoadAsync(IndexPath, ManifestPath, "v", CancellationToken.None))!;
+        return (await CatalogIndexFile.LoadAsync(IndexPath, ManifestPath, "v", CancellationToken.None, previous))!;
     }
 
     [Fact]
@@ -81,11 +81,27 @@ public sealed class CatalogIndexTests : IDisposable
         var after = (await CatalogIndexFile.LoadAsync(IndexPath, ManifestPath, "v2", CancellationToken.None, before))!;
 
         Assert.Same(before.Table.Columns.Names, after.Table.Columns.Names);
-        Assert.Same(before.Table.Columns.Digests, after.Table.Columns.Digests);
+        Assert.All(before.Table.Columns.Digests.Zip(after.Table.Columns.Digests), pages => Assert.Same(pages.First, pages.Second));
         Assert.NotSame(before.Table.Columns.Modified, after.Table.Columns.Modified);
         Assert.Equal(changed.Files.Select(f => f.Modified), after.Manifest.Files.Select(f => f.Modified));
         Assert.Equal(before.Find("iso/big.iso")!.Sha256, after.Find("iso/big.iso")!.Sha256);
         Assert.NotEqual(before.Generated, after.Generated);
+    }
+
+    [Fact]
+    public async Task A_reload_from_the_index_allocates_only_the_digest_pages_with_a_changed_file()
+    {
+        static Manifest Files(int changed) => new(1, DateTimeOffset.UnixEpoch.AddDays(changed + 1), [.. Enumerable.Range(0, 100).Select(i =>
+            new ManifestFile($"pool/{i:D3}.deb", i, Hex(i == changed ? "changed" : "f" + i), Hex(i == changed ? "changed" : "f" + i), 0))]);
+        var before = await PublishAsync(Files(changed: -1));
+        var after = (await PublishAsync(Files(changed: 50), before))!;
+
+        var shared = before.Table.Columns.Digests.Zip(after.Table.Columns.Digests).Select(pages => ReferenceEquals(pages.First, pages.Second));
+        Assert.Equal([true, false, true, true], shared);
+        Assert.Equal(Hex("changed"), after.Find("pool/050.deb")!.Sha256);
+        Assert.Equal(Hex("f51"), after.Find("pool/051.deb")!.Sha256);
+        Assert.Equal(Hex("f51"), before.Find("pool/051.deb")!.Sha256);
+        Assert.Equal(Hex("f50"), before.Find("pool/050.deb")!.Sha256);
     }
 
     [Fact]
