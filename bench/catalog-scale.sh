@@ -9,6 +9,8 @@
 #   bench/catalog-scale.sh [BIN_DIR]          # BIN_DIR: a built Gateway (default Gateway/bin/Release/net10.0)
 #   N=100000 bench/catalog-scale.sh           # a small sanity run
 #   INDEX=off bench/catalog-scale.sh          # JSON only: delete the binary index so the gateway streams the JSON
+#   EXTRA="--Volunteers:0:Id=v1 --Volunteers:0:Url=http://127.0.0.1:9/ --Volunteers:0:Inventory=all" bench/catalog-scale.sh
+#                                             # as issue 17 measured: one volunteer holding everything (holdings per content id)
 #
 # Knobs: N (2200000), CHANGE (1, percent), WORK (/tmp/catalog-scale), PORT (18710), GC (server|workstation), INDEX (on|off).
 # It starts one gateway process and stops it by PID; the generated manifests stay in WORK for the next run.
@@ -28,7 +30,7 @@ export DOTNET_gcServer=$([ "$GC" = server ] && echo 1 || echo 0)
 LOG=$WORK/gateway.log
 start=$(date +%s.%N)
 "$BIN/Gateway" serve --urls "http://127.0.0.1:$PORT" --Catalog:Source="$WORK/repo/manifest.json" \
-  --Catalog:ReloadInterval=00:00:01 --Origin:Url=http://127.0.0.1:9/ >"$LOG" 2>&1 &
+  --Catalog:ReloadInterval=00:00:01 --Origin:Url=http://127.0.0.1:9/ ${EXTRA:-} >"$LOG" 2>&1 &
 PID=$!
 trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null' EXIT
 until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/readyz")" = 200 ]; do
@@ -49,5 +51,5 @@ until [ "$(grep -c 'Catalog loaded' "$LOG")" -gt "$before" ]; do sleep 0.05; don
 reload=$(echo "$(date +%s.%N) - $t0" | bc)
 peak=$(rss VmHWM); after=$(rss VmRSS)
 commit=$(git -C "$HERE/.." rev-parse --short HEAD)
-printf 'commit=%s n=%s gc=%s index=%s ready_s=%.2f rss_ready_mb=%s rss_settled_mb=%s redirect_status=%s reload_s=%.2f reload_peak_mb=%s rss_after_reload_mb=%s\n' \
-  "$commit" "$N" "$GC" "$INDEX" "$ready" "$rss_ready" "$rss_settled" "$code" "$reload" "$peak" "$after"
+printf 'commit=%s n=%s gc=%s index=%s extra=[%s] ready_s=%.2f rss_ready_mb=%s rss_settled_mb=%s redirect_status=%s reload_s=%.2f reload_peak_mb=%s rss_after_reload_mb=%s\n' \
+  "$commit" "$N" "$GC" "$INDEX" "${EXTRA:-}" "$ready" "$rss_ready" "$rss_settled" "$code" "$reload" "$peak" "$after"
