@@ -39,19 +39,6 @@ internal sealed class CatalogColumns
     public ReadOnlyMemory<byte> DigestOf(int file) =>
         Digests[file / DigestPageFiles].AsMemory(file % DigestPageFiles * CatalogTable.DigestLength, CatalogTable.DigestLength);
 
-    /// <summary>Cuts a column of digests into pages.</summary>
-    public static byte[][] DigestPages(ReadOnlySpan<byte> digests)
-    {
-        const int page = DigestPageFiles * CatalogTable.DigestLength;
-        var pages = new byte[(digests.Length + page - 1) / page][];
-        for (var p = 0; p < pages.Length; p++)
-        {
-            pages[p] = digests.Slice(p * page, Math.Min(page, digests.Length - (p * page))).ToArray();
-        }
-
-        return pages;
-    }
-
     /// <summary>
     /// Content id of each file: <c>c ≥ 0</c> is the lowercase hex of file <c>c</c>'s digest, <c>c &lt; 0</c> is
     /// <c>OtherContents[~c]</c>. Null when every file's content id is its own SHA-256 (what publish writes).

@@ -15,23 +15,24 @@ internal sealed class CatalogColumnsBuilder(bool keepModified = true)
     private readonly ArrayBufferWriter<byte> _folders = new();
     private readonly List<int> _folderStart = [0, 0];
     private readonly ArrayBufferWriter<byte> _names = new(1 << 20);
-    private readonly ArrayBufferWriter<byte> _digests = new(1 << 20);
+    // Digests go straight into their 1 KiB pages, and the content and torrent columns only start at the first
+    // file that needs them: a large manifest leaves no doubled buffers of them behind.
+    private readonly List<byte[]> _digestPages = [];
     private readonly ArrayBufferWriter<byte> _chunkHashes = new();
     private readonly List<int> _fileFolder = [];
     private readonly List<int> _nameStart = [0];
     private readonly List<long> _sizes = [];
     private readonly List<long> _modified = [];
-    private readonly List<int> _fileContent = [];
+    private List<int>? _fileContent;
     private readonly List<string> _otherContents = [];
     private readonly List<int> _chunkFiles = [];
     private readonly List<int> _chunkSizes = [];
     private readonly List<int> _chunkStart = [0];
-    private readonly List<int> _fileTorrentStart = [0];
+    private List<int>? _fileTorrentStart;
     private readonly List<int> _fileTorrents = [];
     private readonly List<string> _torrentHashes = [];
     private string _lastFolder = string.Empty;
     private int _lastFolderId;
-    private bool _otherContentSeen;
 
     public int Count => _sizes.Count;
 
@@ -84,14 +85,14 @@ internal sealed class CatalogColumnsBuilder(bool keepModified = true)
             _modified.Add(modified);
         }
 
-        _digests.Write(sha256);
+        AddDigest(i, sha256);
         if (contentIsSha256 || (content is { Length: 64 } && ManifestReader.IsLowerHexSha256(content) && HexEquals(content, sha256)))
         {
-            _fileContent.Add(i);
+            _fileContent?.Add(i);
         }
         else
         {
-            _otherContentSeen = true;
+            _fileContent ??= [.. Enumerable.Range(0, i)];
             _fileContent.Add(~OtherContentId(content!));
         }
 
@@ -103,17 +104,27 @@ internal sealed class CatalogColumnsBuilder(bool keepModified = true)
             _chunkStart.Add(_chunkHashes.WrittenCount / CatalogTable.DigestLength);
         }
 
+        if (torrents is not null && _fileTorrentStart is null)
+        {
+            _fileTorrentStart = [.. Enumerable.Repeat(0, i + 1)];
+        }
+
         foreach (var hash in torrents ?? [])
         {
             _fileTorrents.Add(TorrentId(hash));
         }
 
-        _fileTorrentStart.Add(_fileTorrents.Count);
+        _fileTorrentStart?.Add(_fileTorrents.Count);
     }
 
     /// <summary>The finished columns; the torrents are checked against the files (links must hold both ways).</summary>
     public CatalogTable Build(DateTimeOffset generated, IReadOnlyList<ManifestTorrent>? torrents)
     {
+        if (Count % CatalogColumns.DigestPageFiles is var last and > 0)
+        {
+            _digestPages[^1] = _digestPages[^1][..(last * CatalogTable.DigestLength)];
+        }
+
         var columns = new CatalogColumns
         {
             Count = Count,
@@ -125,14 +136,14 @@ internal sealed class CatalogColumnsBuilder(bool keepModified = true)
             NameStart = [.. _nameStart],
             Sizes = [.. _sizes],
             Modified = keepModified ? [.. _modified] : [],
-            Digests = CatalogColumns.DigestPages(_digests.WrittenSpan),
-            FileContent = _otherContentSeen ? [.. _fileContent] : null,
+            Digests = [.. _digestPages],
+            FileContent = _fileContent is null ? null : [.. _fileContent],
             OtherContents = [.. _otherContents],
             ChunkFiles = [.. _chunkFiles],
             ChunkSizes = [.. _chunkSizes],
             ChunkStart = [.. _chunkStart],
             ChunkHashes = _chunkHashes.WrittenSpan.ToArray(),
-            FileTorrentStart = _fileTorrents.Count == 0 ? [] : [.. _fileTorrentStart],
+            FileTorrentStart = _fileTorrents.Count == 0 || _fileTorrentStart is null ? [] : [.. _fileTorrentStart],
             FileTorrents = [.. _fileTorrents],
             TorrentHashes = [.. _torrentHashes],
             Torrents = torrents ?? [],
@@ -140,6 +151,17 @@ internal sealed class CatalogColumnsBuilder(bool keepModified = true)
         var table = new CatalogTable(columns);
         CatalogTorrentLinks.Validate(table);
         return table;
+    }
+
+    private void AddDigest(int file, ReadOnlySpan<byte> sha256)
+    {
+        var slot = file % CatalogColumns.DigestPageFiles;
+        if (slot == 0)
+        {
+            _digestPages.Add(new byte[CatalogColumns.DigestPageFiles * CatalogTable.DigestLength]);
+        }
+
+        sha256.CopyTo(_digestPages[^1].AsSpan(slot * CatalogTable.DigestLength));
     }
 
     private int FolderId(string folder)

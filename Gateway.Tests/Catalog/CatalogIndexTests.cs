@@ -19,7 +19,8 @@ public sealed class CatalogIndexTests : IDisposable
 
     private static string Hex(string seed) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(seed)));
 
-    // Files with chunks, a content id that is not a SHA-256, a non-ASCII name, and a torrent with a copy.
+    // Files with chunks, a content id that is not a SHA-256, a non-ASCII name, and a torrent with a copy; the first
+    // file has neither a torrent nor another content id, so those columns start part way.
     private static Manifest Sample(string generated = "2026-12-07T12:00:00.123456+00:00")
     {
         const string hash = "c054037391dff35ce812c58964d87ba7e21351ec";
@@ -28,7 +29,7 @@ public sealed class CatalogIndexTests : IDisposable
             new(path, size, Hex(seed), content ?? Hex(seed), 1795689127147, inTorrent ? [hash] : null);
         var big = File("iso/big.iso", "big", 2_500_000) with { Chunks = new ManifestChunks(1 << 20, [Hex("c0"), Hex("c1"), Hex("c2")]) };
         return new Manifest(1, DateTimeOffset.Parse(generated, System.Globalization.CultureInfo.InvariantCulture),
-            [File("copy/main/a/a.deb", "a", inTorrent: true), File("copy/main/b/ü b.deb", "b", content: "custom-id", inTorrent: true), big, File("pool/main/a/a.deb", "a", inTorrent: true), File("pool/main/b/ü b.deb", "b", content: "custom-id", inTorrent: true)],
+            [File("a.deb", "top"), File("copy/main/a/a.deb", "a", inTorrent: true), File("copy/main/b/ü b.deb", "b", content: "custom-id", inTorrent: true), big, File("pool/main/a/a.deb", "a", inTorrent: true), File("pool/main/b/ü b.deb", "b", content: "custom-id", inTorrent: true)],
             [new ManifestTorrent(hash, "main", "pool", false, "torrents/" + hash + ".torrent", 32768, 20, false, null, null, ["pool/main/a/a.deb", "pool/main/b/ü b.deb"], ["copy"])]);
     }
 
@@ -45,7 +46,7 @@ public sealed class CatalogIndexTests : IDisposable
         var fromIndex = await PublishAsync(Sample());
         await using var stream = System.IO.File.OpenRead(ManifestPath);
         var fromJson = await ManifestReader.LoadAsync(stream, "v", CancellationToken.None);
-        Assert.Equal(5, fromIndex.Count);
+        Assert.Equal(6, fromIndex.Count);
         Assert.Equal(fromJson.Generated, fromIndex.Generated);
         foreach (var (a, b) in fromJson.Entries.Zip(fromIndex.Entries))
         {
@@ -138,7 +139,7 @@ public sealed class CatalogIndexTests : IDisposable
         switch (damage)
         {
             case "truncate": bytes = bytes[..(bytes.Length / 2)]; break;
-            case "flip": bytes[bytes.Length / 2] ^= 0x40; break;
+            case "flip": bytes[bytes.AsSpan().IndexOf(SHA256.HashData("a"u8)) + 5] ^= 0x40; break; // inside file a.deb's digest
             case "format": bytes[8] = 2; break;
             default: bytes[0] = (byte)'X'; break;
         }
