@@ -154,6 +154,25 @@ public sealed class CatalogIndexTests : IDisposable
         Assert.Same(before, state.Current);
     }
 
+    // A checksum only proves the index is whole: one rewritten with a hostile name and a fresh checksum is still refused.
+    [Theory]
+    [InlineData("a\\deb")]
+    [InlineData("a\u0001deb")]
+    [InlineData("../..")]
+    public async Task An_index_with_a_hostile_path_is_refused_even_with_a_good_checksum(string name)
+    {
+        await PublishAsync(Sample());
+        var bytes = await System.IO.File.ReadAllBytesAsync(IndexPath);
+        var at = bytes.AsSpan().IndexOf("a.deb"u8);
+        var hostile = Encoding.UTF8.GetBytes(name);
+        bytes = [.. bytes[..at], .. hostile, .. bytes[(at + hostile.Length)..]];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(bytes.Length - 8), System.IO.Hashing.XxHash64.HashToUInt64(bytes.AsSpan(0, bytes.Length - 8)));
+        await System.IO.File.WriteAllBytesAsync(IndexPath, bytes);
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => CatalogIndexFile.LoadAsync(IndexPath, ManifestPath, "v", CancellationToken.None));
+        Assert.Contains("is not a relative '/'-separated path", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_truncated_manifest_is_refused_with_the_entry_it_ends_in()
     {
