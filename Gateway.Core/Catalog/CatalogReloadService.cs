@@ -49,7 +49,7 @@ public sealed partial class CatalogReloadService(
 
         try
         {
-            var loaded = await source.LoadIfChangedAsync(current, state.IsLoaded ? state.Current.Version : null, cancellationToken).ConfigureAwait(false);
+            var loaded = await source.LoadIfChangedAsync(current, state.IsLoaded ? state.Current.Version : null, cancellationToken, state.IsLoaded ? state.Current : null).ConfigureAwait(false);
             if (loaded is null)
             {
                 return false;

@@ -7,15 +7,16 @@ namespace Gateway.Core.Catalog;
 public sealed class ManifestSource(HttpClient http)
 {
     /// <summary>The manifest and its version, or null when <paramref name="loadedVersion"/> is still current.</summary>
-    public async Task<RepositoryCatalog?> LoadIfChangedAsync(string source, string? loadedVersion, CancellationToken cancellationToken)
+    /// <remarks>From a binary index, columns equal to <paramref name="previous"/>'s are shared with it (docs/manifest.md, "What a reload costs").</remarks>
+    public async Task<RepositoryCatalog?> LoadIfChangedAsync(string source, string? loadedVersion, CancellationToken cancellationToken, RepositoryCatalog? previous = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(source);
         return source.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || source.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
             ? await LoadUrlAsync(new Uri(source), loadedVersion, cancellationToken).ConfigureAwait(false)
-            : await LoadFileAsync(source, loadedVersion, cancellationToken).ConfigureAwait(false);
+            : await LoadFileAsync(source, loadedVersion, previous, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<RepositoryCatalog?> LoadFileAsync(string path, string? loadedVersion, CancellationToken cancellationToken)
+    private static async Task<RepositoryCatalog?> LoadFileAsync(string path, string? loadedVersion, RepositoryCatalog? previous, CancellationToken cancellationToken)
     {
         var info = new FileInfo(path);
         if (!info.Exists)
@@ -29,10 +30,17 @@ public sealed class ManifestSource(HttpClient http)
             return null;
         }
 
+        // The binary index publish wrote beside the manifest loads in a fraction of the time; a stale one (made
+        // from another version of the manifest) is passed over, a damaged one refused.
+        var index = CatalogIndexFile.PathFor(info.FullName);
+        if (File.Exists(index) && await CatalogIndexFile.LoadAsync(index, info.FullName, version, cancellationToken, previous, keepModified: false).ConfigureAwait(false) is { } indexed)
+        {
+            return indexed;
+        }
+
         // publish writes a temporary file and renames it, so an open stream sees one whole version.
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, useAsync: true);
-        var manifest = await ManifestReader.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
-        return new RepositoryCatalog(manifest, version);
+        return await ManifestReader.LoadAsync(stream, version, cancellationToken, keepModified: false).ConfigureAwait(false);
     }
 
     private async Task<RepositoryCatalog?> LoadUrlAsync(Uri url, string? loadedVersion, CancellationToken cancellationToken)
@@ -64,7 +72,7 @@ public sealed class ManifestSource(HttpClient http)
         }
 
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var manifest = await ManifestReader.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
-        return new RepositoryCatalog(manifest, version ?? $"generated:{manifest.Generated.UtcTicks}:{manifest.Files.Count}");
+        var catalog = await ManifestReader.LoadAsync(stream, version ?? string.Empty, cancellationToken, keepModified: false).ConfigureAwait(false);
+        return version is not null ? catalog : new RepositoryCatalog(catalog.Table, $"generated:{catalog.Generated.UtcTicks}:{catalog.Count}");
     }
 }

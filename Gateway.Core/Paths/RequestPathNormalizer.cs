@@ -103,9 +103,13 @@ public static class RequestPathNormalizer
             return false;
         }
 
-        var bytes = Encoding.UTF8.GetBytes(path);
-        return !bytes.AsSpan().ContainsAny(Forbidden) && HasOnlyPlainSegments(bytes, allowTrailingSlash: false, out _);
+        return IsNormalizedRelativePath(Encoding.UTF8.GetBytes(path));
     }
+
+    /// <summary>The same check on a UTF-8 path (the catalog index stores paths as UTF-8); allocates nothing.</summary>
+    public static bool IsNormalizedRelativePath(ReadOnlySpan<byte> utf8Path) =>
+        !utf8Path.IsEmpty && utf8Path[0] != '/' && System.Text.Unicode.Utf8.IsValid(utf8Path)
+        && !utf8Path.ContainsAny(Forbidden) && HasOnlyPlainSegments(utf8Path, allowTrailingSlash: false, out _);
 
     private static bool TryPercentDecode(ReadOnlySpan<char> source, Span<byte> destination, out int written, out string error)
     {

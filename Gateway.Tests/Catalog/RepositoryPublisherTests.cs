@@ -54,6 +54,26 @@ public sealed class RepositoryPublisherTests
         Assert.Equal(8192, (await ReadManifestAsync(repository)).Files.Single(f => f.Path == "pool/big.deb").Chunks!.Size);
     }
 
+    [Fact]
+    public async Task Publish_writes_the_catalog_index_and_a_damaged_one_only_means_reading_the_json()
+    {
+        using var repository = new TestRepository();
+        repository.Add("a/one.deb", 1000);
+        repository.Add("a/two.deb", 2000);
+        await repository.PublishAsync();
+        var index = CatalogIndexFile.PathFor(repository.ManifestPath);
+        var loaded = await CatalogIndexFile.LoadAsync(index, repository.ManifestPath, "v", CancellationToken.None);
+        Assert.Equal(["a/one.deb", "a/two.deb"], loaded!.Entries.Select(e => e.Path));
+
+        var bytes = await File.ReadAllBytesAsync(index);
+        bytes[^20] ^= 1;
+        await File.WriteAllBytesAsync(index, bytes);
+        var again = await repository.PublishAsync();
+
+        Assert.Equal((2, 0, 2), (again.Files, again.Hashed, again.Reused));
+        Assert.Equal(2, (await CatalogIndexFile.LoadAsync(index, repository.ManifestPath, "v", CancellationToken.None))!.Count);
+    }
+
     private static async Task<Manifest> ReadManifestAsync(TestRepository repository)
     {
         await using var stream = File.OpenRead(repository.ManifestPath);

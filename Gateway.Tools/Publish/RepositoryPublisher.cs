@@ -37,14 +37,15 @@ public sealed class RepositoryPublisher(TimeProvider time, TorrentPublishOptions
         }
 
         var manifestFull = Path.GetFullPath(manifestPath);
-        var previousManifest = await ReadPreviousAsync(manifestFull, cancellationToken).ConfigureAwait(false);
-        var previous = previousManifest?.Files.ToDictionary(f => f.Path, StringComparer.Ordinal) ?? new Dictionary<string, ManifestFile>(StringComparer.Ordinal);
+        var indexFull = CatalogIndexFile.PathFor(manifestFull);
+        // The previous catalog stays packed (its index when it matches): looking a file up costs no object per file.
+        var previous = await ReadPreviousAsync(manifestFull, cancellationToken).ConfigureAwait(false);
         var torrentPublisher = new TorrentPublisher(_torrentOptions);
         var skipped = new List<string>();
         var candidates = new List<(string Relative, FileInfo Info)>();
         foreach (var info in root.EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false }))
         {
-            if (info.FullName == manifestFull || info.FullName == manifestFull + ".tmp" || info.LinkTarget is not null)
+            if (info.FullName == manifestFull || info.FullName == manifestFull + ".tmp" || info.FullName == indexFull || info.FullName == indexFull + ".tmp" || info.LinkTarget is not null)
             {
                 continue;
             }
@@ -75,10 +76,10 @@ public sealed class RepositoryPublisher(TimeProvider time, TorrentPublishOptions
         {
             cancellationToken.ThrowIfCancellationRequested();
             var modified = new DateTimeOffset(info.LastWriteTimeUtc).ToUnixTimeMilliseconds();
-            if (previous.TryGetValue(relative, out var known) && known.Size == info.Length && known.Modified == modified
-                && (info.Length <= ChunkSize ? known.Chunks is null : known.Chunks?.Size == ChunkSize))
+            if (previous?.Find(relative) is { } known && known.Size == info.Length && known.Modified == modified
+                && (info.Length <= ChunkSize ? known.ChunkSize == 0 : known.ChunkSize == ChunkSize))
             {
-                files.Add(known with { Torrents = null });
+                files.Add(known.ToManifestFile() with { Torrents = null });
             }
             else
             {
@@ -100,7 +101,7 @@ public sealed class RepositoryPublisher(TimeProvider time, TorrentPublishOptions
         var torrentsBuilt = 0;
         if (_torrentOptions.Enabled)
         {
-            var result = await torrentPublisher.PublishAsync(root.FullName, files, previousManifest, cancellationToken).ConfigureAwait(false);
+            var result = await torrentPublisher.PublishAsync(root.FullName, files, previous?.Manifest, cancellationToken).ConfigureAwait(false);
             (published, torrents, torrentsBuilt) = (result.Files, result.Torrents, result.Built);
             await progress.WriteLineAsync($"publish: {result.Torrents.Count} torrents ({result.Built} built, {result.Reused} unchanged, {result.Removed} removed) in {_torrentOptions.Folder}/").ConfigureAwait(false);
         }
@@ -150,17 +151,30 @@ public sealed class RepositoryPublisher(TimeProvider time, TorrentPublishOptions
         return options;
     }
 
-    private static async Task<Manifest?> ReadPreviousAsync(string manifestPath, CancellationToken cancellationToken)
+    private static async Task<RepositoryCatalog?> ReadPreviousAsync(string manifestPath, CancellationToken cancellationToken)
     {
         if (!File.Exists(manifestPath))
         {
             return null;
         }
 
+        var index = CatalogIndexFile.PathFor(manifestPath);
+        try
+        {
+            if (File.Exists(index) && await CatalogIndexFile.LoadAsync(index, manifestPath, "previous", cancellationToken).ConfigureAwait(false) is { } indexed)
+            {
+                return indexed;
+            }
+        }
+        catch (InvalidDataException)
+        {
+            // A damaged index only means reading the JSON instead; this publish writes a new one.
+        }
+
         try
         {
             await using var stream = File.OpenRead(manifestPath);
-            return await ManifestReader.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
+            return await ManifestReader.LoadAsync(stream, "previous", cancellationToken).ConfigureAwait(false);
         }
         catch (InvalidDataException)
         {
@@ -178,6 +192,9 @@ public sealed class RepositoryPublisher(TimeProvider time, TorrentPublishOptions
             await JsonSerializer.SerializeAsync(stream, manifest, ManifestJsonContext.Default.Manifest, cancellationToken).ConfigureAwait(false);
         }
 
+        // The index goes in first: a gateway that sees the new manifest finds its index (one that sees the index
+        // with the old manifest finds they do not match and reads the JSON).
+        await CatalogIndexFile.WriteAsync(new RepositoryCatalog(manifest, "publish"), temporary, CatalogIndexFile.PathFor(manifestPath), cancellationToken).ConfigureAwait(false);
         File.Move(temporary, manifestPath, overwrite: true);
     }
 }

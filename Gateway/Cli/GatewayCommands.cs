@@ -87,6 +87,7 @@ public static class GatewayCommands
         {
             new ServeVerb().Command,
             new PublishVerb().Command,
+            new IndexVerb().Command,
             new DemoVerb().Command,
             new TrackerCommand().Command,
             new VolunteerVerb().Command,
