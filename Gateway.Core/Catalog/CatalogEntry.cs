@@ -2,7 +2,8 @@ namespace Gateway.Core.Catalog;
 
 /// <summary>
 /// A published file as the request path needs it: a small view on one row of the packed catalog, whose header
-/// strings are made on first use (a request uses two or three of them) and then kept.
+/// strings are made on first use (a request uses two or three of them) and then kept. Shared between requests
+/// (thread-safe: each kept string is one reference, and two threads making it at once make equal ones).
 /// </summary>
 public sealed class CatalogEntry
 {
@@ -13,7 +14,6 @@ public sealed class CatalogEntry
     private string? _contentId;
     private string? _reprDigest;
     private string? _escapedPath;
-    private ReadOnlyMemory<byte>? _chunkHashes;
 
     /// <summary>An entry of its own for one manifest file (tests and tools; the gateway takes entries from <see cref="RepositoryCatalog.Find"/>).</summary>
     public CatalogEntry(ManifestFile file)
@@ -27,6 +27,9 @@ public sealed class CatalogEntry
         _index = index;
         _path = path;
     }
+
+    /// <summary>The row of the packed catalog this entry views.</summary>
+    internal int Index => _index;
 
     /// <summary>Repository-relative path, no leading slash.</summary>
     public string Path => _path ??= _table.PathOf(_index);
@@ -51,7 +54,11 @@ public sealed class CatalogEntry
     public int ChunkSize => ChunkList() is var k and >= 0 ? _table.Columns.ChunkSizes[k] : 0;
 
     /// <summary>The chunks' SHA-256 digests, 32 bytes each, in order; empty when the manifest has none.</summary>
-    public ReadOnlyMemory<byte> ChunkHashes => _chunkHashes ??= _table.ChunkHashesOf(ChunkList());
+    /// <remarks>
+    /// Not kept: entries are shared between requests (<see cref="RepositoryCatalog.Find"/>), and a memory slice is a
+    /// struct whose write another thread could see half done; the strings above are single references, written whole.
+    /// </remarks>
+    public ReadOnlyMemory<byte> ChunkHashes => _table.ChunkHashesOf(ChunkList());
 
     /// <summary>The path with each segment percent-encoded, ready to append to a volunteer's base URL.</summary>
     public string EscapedPath => _escapedPath ??= string.Join('/', Path.Split('/').Select(Uri.EscapeDataString));

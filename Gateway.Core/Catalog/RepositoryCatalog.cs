@@ -12,6 +12,12 @@ public sealed class RepositoryCatalog
     private readonly Lazy<FrozenDictionary<InfoHash, IReadOnlyCollection<string>>> _torrentContents;
     private readonly Lazy<Manifest> _manifest;
 
+    // The entries recently looked up, one slot per (row mod size): a popular file's entry, with the strings a request
+    // makes from it (content id, Repr-Digest, escaped path), is reused instead of made again on every request, in
+    // memory bounded by the slots whatever the catalog's size or the requests' history. Races only cost a second make.
+    private const int RecentSlots = 16384;
+    private readonly CatalogEntry?[] _recent = new CatalogEntry?[RecentSlots];
+
     /// <summary>A catalog of <paramref name="manifest"/>, checked as <see cref="ManifestReader.Validate"/> does.</summary>
     public RepositoryCatalog(Manifest manifest, string version)
         : this(Build(manifest), version)
@@ -58,8 +64,24 @@ public sealed class RepositoryCatalog
     internal CatalogTable Table => _table;
 
     /// <summary>Exact lookup of a normalized path (no leading slash).</summary>
-    public CatalogEntry? Find(string normalizedPath) =>
-        normalizedPath is not null && _table.IndexOf(normalizedPath) is var i and >= 0 ? new CatalogEntry(_table, i, normalizedPath) : null;
+    public CatalogEntry? Find(string normalizedPath)
+    {
+        if (normalizedPath is null || _table.IndexOf(normalizedPath) is not (var i and >= 0))
+        {
+            return null;
+        }
+
+        ref var slot = ref _recent[i & (RecentSlots - 1)];
+        var recent = Volatile.Read(ref slot);
+        if (recent is not null && recent.Index == i)
+        {
+            return recent;
+        }
+
+        var entry = new CatalogEntry(_table, i, normalizedPath);
+        Volatile.Write(ref slot, entry);
+        return entry;
+    }
 
     /// <summary>Whether <paramref name="normalizedPath"/> is published; allocates nothing.</summary>
     public bool Contains(ReadOnlySpan<char> normalizedPath) => _table.IndexOf(normalizedPath) >= 0;

@@ -208,4 +208,29 @@ public sealed class CatalogIndexTests : IDisposable
         Assert.All(["dists/0", "dists/0/", "dists/1/f0", "to", "topp", "ü", "", longName + "x", "dists//f0"], p => Assert.Null(catalog.Find(p)));
         Assert.True(catalog.Contains("ü/ß".AsSpan()));
     }
+
+    /// <summary>
+    /// Entries are kept in a bounded set of recent slots (row mod 16,384): a repeated lookup reuses the entry and the
+    /// strings it made, and rows that share a slot each get their own, right entry.
+    /// </summary>
+    [Fact]
+    public void A_repeated_lookup_reuses_its_entry_and_rows_sharing_a_slot_each_get_their_own()
+    {
+        var paths = Enumerable.Range(0, 40_000).Select(i => $"pool/f{i:D5}").ToList();
+        var catalog = new RepositoryCatalog(new Manifest(1, DateTimeOffset.UnixEpoch, [.. paths.Select(p => new ManifestFile(p, 1, Hex(p), Hex(p), 0))]), "v");
+        var first = catalog.Find(paths[5])!;
+        var digest = first.ReprDigest;
+        Assert.Same(first, catalog.Find(paths[5]));
+        Assert.Same(digest, catalog.Find(paths[5])!.ReprDigest);
+
+        // Rows 5, 16,389 and 32,773 share a slot: each lookup answers its own file, whichever was looked up last.
+        foreach (var i in new[] { 5, 16_389, 32_773, 5, 32_773 })
+        {
+            var entry = catalog.Find(paths[i])!;
+            Assert.Equal(paths[i], entry.Path);
+            Assert.Equal(Hex(paths[i]), entry.Sha256);
+        }
+
+        Assert.All(paths, p => Assert.Equal(p, catalog.Find(p)?.Path));
+    }
 }
