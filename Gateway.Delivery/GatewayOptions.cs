@@ -47,10 +47,21 @@ public sealed class GatewayOptions
     /// empty for the root. Catalog paths, <c>Origin:Url</c>, volunteer URLs, <c>Health:Path</c> and
     /// <see cref="Routes"/> prefixes stay relative to it; other paths (but the gateway's own endpoints) get 404.
     /// </summary>
-    public string PathBase { get; set; } = string.Empty;
+    public string PathBase
+    {
+        get => _pathBase;
+        set
+        {
+            _pathBase = value;
+            _normalizedPathBase = null;
+        }
+    }
 
-    /// <summary><see cref="PathBase"/> without a trailing '/': empty, or '/' and at least one segment.</summary>
-    public string NormalizedPathBase => PathBase.TrimEnd('/');
+    /// <summary><see cref="PathBase"/> without a trailing '/': empty, or '/' and at least one segment (made once: it is read on every request).</summary>
+    public string NormalizedPathBase => _normalizedPathBase ??= _pathBase.TrimEnd('/');
+
+    private string _pathBase = string.Empty;
+    private string? _normalizedPathBase;
 
     /// <summary>
     /// The repository path (catalog key) of a normalized request path (no leading '/'): the part below
