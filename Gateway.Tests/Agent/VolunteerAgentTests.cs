@@ -70,6 +70,48 @@ public sealed class VolunteerAgentTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(release, await bed.Gateway.Client.GetByteArrayAsync(response.Headers.Location));
     }
 
+    /// <summary>
+    /// docs/volunteer.md's <c>volunteer.json</c>, as written: only the hosts, ports, folder and key become this bed's
+    /// (the tracker, the origin's manifest, a loopback listen port, a temporary storage folder, the key the gateway
+    /// knows). The agent it starts mirrors <c>pool/main</c> and <c>iso</c> as the file says, and the gateway sends
+    /// customers to it.
+    /// </summary>
+    [Fact]
+    public async Task The_volunteer_json_in_the_docs_runs_as_written_and_mirrors_its_scope()
+    {
+        var deb = _repository.Add("pool/main/a/apt_1.deb", 100_000);
+        _repository.Add("pool/contrib/x/outside_1.deb", 30_000);
+        await using var bed = await AgentTestBed.StartAsync(_repository, [new("physics")], startNow: []);
+        var docs = await File.ReadAllTextAsync(RepositoryFiles.PathOf("docs/volunteer.md"));
+        var block = System.Text.RegularExpressions.Regex.Match(docs, "`volunteer.json`.*?```json\\n(?<json>.*?)\\n```", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.True(block.Success, "docs/volunteer.md has no ```json block after `volunteer.json`");
+        var port = bed.PortOf("physics");
+        var json = block.Groups["json"].Value;
+        foreach (var (written, local) in new[]
+        {
+            ("http://gateway.example.org:6969/announce", $"{bed.TrackerUrl}announce"),
+            ("dept-physics-4f1c9a0b7e", new AgentSpec("physics").Key),
+            ("http://repo.example.org/", bed.Origin.BaseUrl.ToString()),
+            ("/srv/mirror", bed.StorageOf("physics")),
+            ("http://0.0.0.0:8081", $"http://127.0.0.1:{port}"),
+            ("http://mirror.physics.example.org:8081/", $"http://127.0.0.1:{port}/"),
+            ("http://127.0.0.1:6980", "http://127.0.0.1:0"),
+        })
+        {
+            Assert.Contains(written, json, StringComparison.Ordinal);
+            json = json.Replace(written, local, StringComparison.Ordinal);
+        }
+
+        var config = Path.Combine(_repository.Root, "volunteer.json");
+        await File.WriteAllTextAsync(config, json);
+        await bed.StartAgentFromFileAsync("physics", config);
+        await bed.HoldersBecomeAsync("pool/main/a/apt_1.deb", ["physics"], Bound);
+        Assert.Empty(bed.HoldersOf("pool/contrib/x/outside_1.deb"));
+        using var response = await bed.Gateway.Client.GetAsync("/pool/main/a/apt_1.deb");
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        Assert.Equal(deb, await bed.Gateway.Client.GetByteArrayAsync(response.Headers.Location));
+    }
+
     [Fact]
     public async Task A_release_feed_that_answers_garbage_or_errors_never_stops_the_agent_which_keeps_polling()
     {

@@ -183,6 +183,20 @@ public sealed class AgentTestBed : IAsyncDisposable
         return agent;
     }
 
+    /// <summary>Starts an agent, as <paramref name="id"/>, from a configuration file alone (what <c>volunteer --config FILE</c> does).</summary>
+    public async Task<AgentUnderTest> StartAgentFromFileAsync(string id, string configFile)
+    {
+        var (spec, port) = _specs[id];
+        var app = VolunteerAgentHost.Build(["--config", configFile]);
+        await app.StartAsync();
+        var agent = new AgentUnderTest(spec, app, new Uri($"http://127.0.0.1:{port}/")) { Storage = StorageOf(id) };
+        _running[id] = agent;
+        return agent;
+    }
+
+    /// <summary>The loopback port the gateway expects the agent <paramref name="id"/> on (its <c>Volunteers:N:Url</c>).</summary>
+    public int PortOf(string id) => _specs[id].Port;
+
     /// <summary>Stops an agent the way ops do (its drain: engine stopped with event=stopped, transfers finished).</summary>
     public async Task StopAgentAsync(string id)
     {
