@@ -49,6 +49,9 @@ public sealed partial class ReleaseFeedListener(
 
         var pause = FirstPause;
         var connected = false;
+
+        // One warning per outage, not one per reconnect attempt: the rest are at debug level.
+        var down = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -58,6 +61,7 @@ public sealed partial class ReleaseFeedListener(
                     if (!connected)
                     {
                         connected = true;
+                        down = false;
                         LogConnected(logger, url);
                     }
 
@@ -68,12 +72,12 @@ public sealed partial class ReleaseFeedListener(
                     signal.Raise();
                 }
 
-                LogLost(logger, url, "the stream ended");
+                Lost(url, "the stream ended", ref down);
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidOperationException or FormatException
                 || ex is OperationCanceledException && !stoppingToken.IsCancellationRequested)
             {
-                LogLost(logger, url, ex.Message);
+                Lost(url, ex.Message, ref down);
             }
 
             connected = false;
@@ -88,6 +92,18 @@ public sealed partial class ReleaseFeedListener(
 
             pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestPause.Ticks));
         }
+    }
+
+    private void Lost(string url, string reason, ref bool down)
+    {
+        if (down)
+        {
+            LogStillLost(logger, url, reason);
+            return;
+        }
+
+        down = true;
+        LogLost(logger, url, reason);
     }
 
     /// <summary>The versions the feed names, as they come; other events (keep-alives) and empty data are skipped.</summary>
@@ -126,4 +142,7 @@ public sealed partial class ReleaseFeedListener(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Release feed at {Url} unavailable ({Reason}); polling the manifest meanwhile, reconnecting")]
     private static partial void LogLost(ILogger logger, string url, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Release feed at {Url} still unavailable ({Reason})")]
+    private static partial void LogStillLost(ILogger logger, string url, string reason);
 }

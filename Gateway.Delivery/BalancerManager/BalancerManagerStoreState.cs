@@ -183,7 +183,9 @@ public sealed partial class BalancerManagerStoreState(
                 LogApplied(logger, changed.Count);
             }
 
-            if (method != _storedLbMethod)
+            // No lbmethod in the store says nothing (never set, or the store lost it: a FLUSHALL read before the reset is
+            // noticed); only a method another gateway wrote replaces the one in force here.
+            if (method is not null && method != _storedLbMethod)
             {
                 _storedLbMethod = method;
                 if (method != lbMethod.Policy)
