@@ -25,14 +25,25 @@ public sealed class DownloadFeature(string path)
     public string? ServedBy { get; private set; }
 
     /// <summary>Each attempt on a volunteer in order, as <c>id</c> when it served and <c>id:failure</c> when not (proxy mode).</summary>
-    public IReadOnlyList<string> Attempts => _attempts ?? (IReadOnlyList<string>)[];
+    public IReadOnlyList<string> Attempts => _more ?? (_first is null ? [] : [_first]);
 
-    private List<string>? _attempts;
+    // The common request has one attempt that served: it is kept as the volunteer's id, with nothing allocated.
+    private string? _first;
+    private List<string>? _more;
 
     /// <summary>Notes one attempt on <paramref name="volunteer"/>: <paramref name="failure"/> null when it served; <paramref name="bytesSent"/> it passed on.</summary>
     public void RecordAttempt(string volunteer, string? failure, long bytesSent)
     {
-        (_attempts ??= new List<string>(2)).Add(failure is null ? volunteer : $"{volunteer}:{failure}");
+        var attempt = failure is null ? volunteer : $"{volunteer}:{failure}";
+        if (_first is null)
+        {
+            _first = attempt;
+        }
+        else
+        {
+            (_more ??= [_first]).Add(attempt);
+        }
+
         if (failure is null || bytesSent > 0)
         {
             ServedBy = volunteer;

@@ -108,12 +108,7 @@ public sealed class RedisResetUnderLoadTests : IAsyncLifetime
             // it had replicated: another server process answers for the state, which the gateways take as a reset.
             var (primary, replica) = await _bed.Cluster!.OwnersOfAsync(_prefix);
             await primary.KillAsync();
-            var takeover = await replica.CliAsync("CLUSTER", "FAILOVER", "TAKEOVER");
-            Assert.Equal("OK", takeover.Stdout.Trim());
-            await Eventually.HoldsAsync(
-                async () => (await replica.CliAsync("ROLE")).Stdout.StartsWith("master", StringComparison.Ordinal),
-                TimeSpan.FromSeconds(20),
-                () => $"the replica on port {replica.Port} was not promoted");
+            await TakeOverAsync(replica);
             await load.MoreAsync(Phase, PhaseTime);
         });
         Assert.All(Gateways, g => Assert.True(g.App.Services.GetRequiredService<IStoreResets>().Resets >= 1, Describe()));
@@ -150,12 +145,7 @@ public sealed class RedisResetUnderLoadTests : IAsyncLifetime
             await CommandLine.RunAsync("kill", ["-CONT", frozen]);
         }
 
-        var takeover = await replica.CliAsync("CLUSTER", "FAILOVER", "TAKEOVER");
-        Assert.Equal("OK", takeover.Stdout.Trim());
-        await Eventually.HoldsAsync(
-            async () => (await replica.CliAsync("ROLE")).Stdout.StartsWith("master", StringComparison.Ordinal),
-            TimeSpan.FromSeconds(20),
-            () => $"the replica on port {replica.Port} was not promoted");
+        await TakeOverAsync(replica);
         await Eventually.HoldsAsync(() => Gateways.All(g => g.App.Services.GetRequiredService<IStoreResets>().Resets >= 1), TimeSpan.FromSeconds(20), Describe);
         await load.MoreAsync(Phase, PhaseTime);
 
@@ -213,6 +203,17 @@ public sealed class RedisResetUnderLoadTests : IAsyncLifetime
             },
             TimeSpan.FromSeconds(20),
             () => $"redis holds [{held}]; {Describe()}");
+    }
+
+    /// <summary>The replica takes over without its (dead) primary, and answers as a master.</summary>
+    private static async Task TakeOverAsync(RedisServer replica)
+    {
+        var takeover = await replica.CliAsync("CLUSTER", "FAILOVER", "TAKEOVER");
+        Assert.Equal("OK", takeover.Stdout.Trim());
+        await Eventually.HoldsAsync(
+            async () => (await replica.CliAsync("ROLE")).Stdout.StartsWith("master", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(20),
+            () => $"the replica on port {replica.Port} was not promoted");
     }
 
     private string ContentOfBig() => _a.App.Services.GetRequiredService<CatalogState>().Current.Find(Big)!.ContentId;

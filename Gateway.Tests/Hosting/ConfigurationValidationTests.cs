@@ -6,7 +6,8 @@ namespace Gateway.Tests.Hosting;
 
 public sealed class ConfigurationValidationTests
 {
-    private static readonly string[] Valid =
+    /// <summary>The least configuration that starts (also the base of <see cref="FeedbackMaxAgeTests"/>).</summary>
+    internal static readonly string[] Valid =
     [
         "--urls", "http://127.0.0.1:0",
         "--Catalog:Source=/tmp/manifest-that-does-not-matter.json",

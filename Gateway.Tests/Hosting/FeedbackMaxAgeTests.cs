@@ -11,14 +11,7 @@ namespace Gateway.Tests.Hosting;
 /// </summary>
 public sealed class FeedbackMaxAgeTests
 {
-    private static readonly string[] Valid =
-    [
-        "--urls", "http://127.0.0.1:0",
-        "--Catalog:Source=/tmp/manifest-that-does-not-matter.json",
-        "--Origin:Url=http://127.0.0.1:9/",
-        "--Volunteers:0:Id=v1",
-        "--Volunteers:0:Url=http://127.0.0.1:10/",
-    ];
+    private static readonly string[] Valid = ConfigurationValidationTests.Valid;
 
     [Theory]
     [InlineData(new string[0], 90)]
